@@ -1,0 +1,17 @@
+import type { CompanionError } from '../core/companion.js';
+
+/** `btoe` exit codes (README, "Exit codes"): one per kind of failure, so scripts and support can tell them apart. */
+export const EXIT = {
+  ok: 0,
+  internal: 1,
+  usage: 2,
+  'not-paired': 3,
+  ambiguous: 4,
+  unreachable: 5,
+  'no-answer': 6,
+  'pairing-failed': 7,
+  'identity-changed': 8,
+  refused: 9,
+  policy: 10,
+  store: 11,
+} as const satisfies Record<CompanionError['kind'] | 'ok' | 'internal' | 'store', number>;

@@ -1,0 +1,450 @@
+import { X509Certificate } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { type PhoneAddress, formatAddress, parseAddress } from '../../native-bridge/link/address.js';
+import { LinkError, ProtocolError } from '../../native-bridge/link/errors.js';
+import {
+  type Identity,
+  DEVICE_ID_PATTERN,
+  createIdentity,
+  identityFromPem,
+} from '../../native-bridge/link/identity.js';
+import type { PhoneHello, PairingMode } from '../../native-bridge/link/messages.js';
+import {
+  type CompanionInfo,
+  type PhoneConnection,
+  UnpinnedPhoneError,
+  connectToPhone,
+} from '../../native-bridge/link/phone-connection.js';
+import type { Purpose } from '../../native-bridge/link/tls.js';
+import { ensurePrivateDir, writeFileAtomic } from '../../native-bridge/persist/atomic-file.js';
+import { openTransport } from '../../native-bridge/transport/connect.js';
+import { hostMacs, hostName } from './host.js';
+import { type PairedPhone, PairingStore } from './pairing-store.js';
+import { type LoadedPolicy } from './policy.js';
+import { PhoneSession } from './phone-session.js';
+import { type SecretStore, openSecretStore } from './secret-store.js';
+
+export const APP_NAME = 'BToE Companion';
+export const APP_VERSION = '0.1.0';
+
+/** Failures the user can act on; `kind` picks the exit code and the advice. */
+export class CompanionError extends Error {
+  override readonly name = 'CompanionError';
+  constructor(
+    readonly kind:
+      | 'not-paired'
+      | 'ambiguous'
+      | 'unreachable'
+      | 'no-answer'
+      | 'pairing-failed'
+      | 'identity-changed'
+      | 'refused'
+      | 'policy'
+      | 'usage',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** A phone as `btoe devices` shows it. */
+export interface DeviceView {
+  id: string;
+  name: string;
+  vendor: string;
+  model: string;
+  firmware: string;
+  transport: PairedPhone['transport'];
+  address: string;
+  onThisPcPort: boolean;
+  paired: boolean;
+  reachable: boolean;
+  pairingMode?: PairingMode;
+  lockType?: PhoneHello['lockType'];
+}
+
+export function defaultStoreDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (process.platform === 'win32')
+    return join(env.APPDATA ?? join(homedir(), 'AppData', 'Roaming'), APP_NAME);
+  if (process.platform === 'darwin') return join(homedir(), 'Library', 'Application Support', APP_NAME);
+  return join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'btoe-companion');
+}
+
+const IDENTITY_KEY = 'identity-key';
+
+/**
+ * The companion's core without any UI: its identity, the paired phones, pairing and sessions. The `btoe`
+ * command, the daemon and the desktop app all drive this one object.
+ */
+export class Companion {
+  private constructor(
+    readonly storeDir: string,
+    readonly identity: Identity,
+    readonly pairings: PairingStore,
+    readonly secrets: SecretStore,
+    readonly policy: LoadedPolicy,
+    private readonly macs: () => string[],
+  ) {}
+
+  static async open(options: {
+    storeDir: string;
+    policy: LoadedPolicy;
+    hostMacs?: () => string[];
+  }): Promise<Companion> {
+    await ensurePrivateDir(options.storeDir);
+    const secrets = await openSecretStore(options.storeDir);
+    const identity = await loadOrCreateIdentity(options.storeDir, secrets);
+    const pairings = await PairingStore.open(options.storeDir);
+    return new Companion(
+      options.storeDir,
+      identity,
+      pairings,
+      secrets,
+      options.policy,
+      options.hostMacs ?? hostMacs,
+    );
+  }
+
+  private get info(): CompanionInfo {
+    return { name: hostName(), app: `${APP_NAME} ${APP_VERSION}` };
+  }
+
+  /** Resolves DEVICE (a device id or an address) or, without one, the only paired phone. */
+  resolvePaired(selector: string | undefined): PairedPhone {
+    const phones = this.pairings.list();
+    if (selector === undefined) {
+      if (phones.length === 1) return phones[0]!;
+      if (phones.length === 0)
+        throw new CompanionError('not-paired', 'no phone is paired yet: pair one with "btoe pair ADDRESS"');
+      throw new CompanionError(
+        'ambiguous',
+        `${phones.length} phones are paired: choose one with --device ID (see "btoe devices")`,
+      );
+    }
+    const byId = this.pairings.get(selector.toLowerCase());
+    if (byId) return byId;
+    if (!DEVICE_ID_PATTERN.test(selector)) {
+      const address = formatAddress(parseAddress(selector));
+      const byAddress = phones.find((p) => p.address === address);
+      if (byAddress) return byAddress;
+      throw new CompanionError(
+        'not-paired',
+        `no paired phone is at ${address}: pair it with "btoe pair ${address}"`,
+      );
+    }
+    throw new CompanionError('not-paired', `no paired phone has the id ${selector} (see "btoe devices")`);
+  }
+
+  /** Reads a phone's hello over a pairing connection without pairing. */
+  async probe(addressText: string): Promise<{ id: string; hello: PhoneHello; address: PhoneAddress }> {
+    const address = parseAddress(addressText);
+    const connection = await this.open(address, 'pairing');
+    connection.link.close();
+    return { id: connection.phoneId, hello: connection.hello, address };
+  }
+
+  /** Is the phone that sent this hello the one whose PC port this PC is plugged into? */
+  onThisPcPort(hello: PhoneHello): boolean {
+    const mine = new Set(this.macs());
+    return hello.pairing.pcPortMacs.some((mac) => mine.has(mac));
+  }
+
+  /**
+   * Pairs with the phone at `target` (an address, or the id of a paired phone to pair again). With a code:
+   * Manual mode. Without: Auto mode, only when policy allows it and the phone reports this PC on its PC port.
+   */
+  async pair(
+    target: string,
+    code: string | undefined,
+  ): Promise<{ phone: PairedPhone; replaced?: PairedPhone }> {
+    const policy = this.policy.policy;
+    if (!policy.EnableBetterTogetherOverEthernet) {
+      throw new CompanionError(
+        'policy',
+        'pairing is turned off by your administrator (EnableBetterTogetherOverEthernet)',
+      );
+    }
+    const known = DEVICE_ID_PATTERN.test(target) ? this.pairings.get(target) : undefined;
+    const address = parseAddress(known ? known.address : target);
+    const { normalizePairingCode } = await import('../../native-bridge/link/pairing-code.js');
+    const password = code === undefined ? undefined : normalizePairingCode(code);
+    if (password === undefined && policy.BetterTogetherOverEthernetPairingMode === 'Manual') {
+      throw new CompanionError(
+        'policy',
+        'your administrator requires Manual pairing: open pairing on the phone and run "btoe pair ADDRESS --code CODE" with the code it shows',
+      );
+    }
+    const connection = await this.open(address, 'pairing');
+    try {
+      const mode: PairingMode = password === undefined ? 'auto' : 'manual';
+      if (mode === 'auto') this.checkAutoPairing(connection.hello, formatAddress(address));
+      await runPairing(connection, this.identity, password ?? '', mode, this.macs());
+      const phone = phoneRecord(connection, address, mode);
+      const replaced = this.pairings.findReset({ serial: phone.serial, mac: phone.mac, id: phone.id });
+      if (replaced) await this.pairings.remove(replaced.id);
+      await this.pairings.upsert(phone);
+      return replaced ? { phone, replaced } : { phone };
+    } finally {
+      connection.link.close();
+    }
+  }
+
+  private checkAutoPairing(hello: PhoneHello, address: string): void {
+    const manual = `open pairing on the phone and run "btoe pair ${address} --code CODE" with the code it shows`;
+    if (hello.pairing.mode !== 'auto') {
+      throw new CompanionError('pairing-failed', `the phone is set to Manual pairing: ${manual}`);
+    }
+    if (!this.onThisPcPort(hello)) {
+      const seen = hello.pairing.pcPortMacs.length;
+      throw new CompanionError(
+        'pairing-failed',
+        `Auto pairing needs the phone this PC is plugged into, and the phone at ${address} does not see this PC on its PC port (it reports ${seen} address${seen === 1 ? '' : 'es'} there, none of this PC's): ${manual}`,
+      );
+    }
+  }
+
+  /** A session with a paired phone: the pinned certificate is checked, and a reset phone is named as such. */
+  async connect(selector: string | undefined): Promise<PhoneSession> {
+    const phone = this.resolvePaired(selector);
+    const address = parseAddress(phone.address);
+    const pinned = new X509Certificate(phone.certificate).raw;
+    let connection: PhoneConnection;
+    try {
+      connection = await this.open(address, 'session', (id) => id === phone.id);
+    } catch (error) {
+      if (error instanceof UnpinnedPhoneError) {
+        const reset = this.pairings.findReset({
+          serial: error.hello.serial,
+          mac: error.hello.mac,
+          id: error.phoneId,
+        });
+        if (reset?.id === phone.id) {
+          throw new CompanionError(
+            'identity-changed',
+            `the phone ${describe(phone)} at ${phone.address} has a new identity: it was reset. It is not trusted until you pair again: "btoe pair ${phone.address}"`,
+          );
+        }
+        throw new CompanionError(
+          'identity-changed',
+          `the device at ${phone.address} is not the paired phone ${describe(phone)} (it is ${error.phoneId}); if the phone moved, pair again with its new address`,
+        );
+      }
+      throw error;
+    }
+    if (!connection.channel.peerCertificate.equals(pinned)) {
+      connection.link.close();
+      throw new CompanionError(
+        'identity-changed',
+        `the phone at ${phone.address} presented a certificate that differs from the pinned one: pair again`,
+      );
+    }
+    return new PhoneSession(phone, connection);
+  }
+
+  /** Forgets the phone on both sides; if the phone cannot be told, forgets it here and says so. */
+  async unpair(
+    selector: string | undefined,
+  ): Promise<{ phone: PairedPhone; phoneInformed: boolean; why?: string }> {
+    const phone = this.resolvePaired(selector);
+    let phoneInformed = false;
+    let why: string | undefined;
+    try {
+      const session = await this.connect(phone.id);
+      try {
+        await session.unpair();
+        phoneInformed = true;
+      } finally {
+        session.close();
+      }
+    } catch (error) {
+      why = (error as Error).message;
+    }
+    await this.pairings.remove(phone.id);
+    return why === undefined ? { phone, phoneInformed } : { phone, phoneInformed, why };
+  }
+
+  /** Paired phones (reachable or not) and any phones at the given addresses. */
+  async devices(addresses: readonly string[]): Promise<DeviceView[]> {
+    const targets = new Map<string, PairedPhone | undefined>();
+    for (const phone of this.pairings.list()) targets.set(phone.address, phone);
+    for (const text of addresses) {
+      const address = formatAddress(parseAddress(text));
+      if (!targets.has(address)) targets.set(address, undefined);
+    }
+    const views = await Promise.all(
+      [...targets].map(async ([address, paired]): Promise<DeviceView | undefined> => {
+        try {
+          const { id, hello } = await this.probe(address);
+          const pairedHere = this.pairings.get(id);
+          return {
+            id,
+            name: `${hello.vendor} ${hello.model}`,
+            vendor: hello.vendor,
+            model: hello.model,
+            firmware: hello.firmware,
+            transport: parseAddress(address).transport,
+            address,
+            onThisPcPort: this.onThisPcPort(hello),
+            paired: pairedHere !== undefined,
+            reachable: true,
+            pairingMode: hello.pairing.mode,
+            lockType: hello.lockType,
+          };
+        } catch {
+          if (!paired) return undefined;
+          return {
+            id: paired.id,
+            name: paired.name,
+            vendor: paired.vendor,
+            model: paired.model,
+            firmware: paired.firmware,
+            transport: paired.transport,
+            address,
+            onThisPcPort: false,
+            paired: true,
+            reachable: false,
+          };
+        }
+      }),
+    );
+    const list = views.filter((v): v is DeviceView => v !== undefined);
+    // A paired phone found at a new address would otherwise show twice.
+    const seen = new Set(list.filter((v) => v.reachable).map((v) => v.id));
+    return list.filter((v) => v.reachable || !seen.has(v.id));
+  }
+
+  private async open(
+    address: PhoneAddress,
+    purpose: Purpose,
+    isPinned?: (id: string) => boolean,
+  ): Promise<PhoneConnection> {
+    const transport = await openTransport(address);
+    return connectToPhone(transport, { identity: this.identity, purpose, companion: this.info, isPinned });
+  }
+}
+
+async function runPairing(
+  connection: PhoneConnection,
+  identity: Identity,
+  password: string,
+  mode: PairingMode,
+  macs: string[],
+): Promise<void> {
+  const { PairingInitiator, pairingChannelId } = await import('../../native-bridge/link/pairing.js');
+  const initiator = new PairingInitiator({
+    password,
+    channelId: pairingChannelId(connection.channel.socket),
+    companionSpkiHash: identity.spkiHash,
+    phoneSpkiHash: connection.phoneSpkiHash,
+  });
+  const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+  let reply;
+  try {
+    reply = await connection.link.request({
+      type: 'pair-start',
+      mode,
+      sid: hex(initiator.sid),
+      share: hex(initiator.share),
+      macs: mode === 'auto' ? macs.slice(0, 16) : [],
+    });
+  } catch (error) {
+    throw pairingError(error);
+  }
+  if (reply.type !== 'pair-reply')
+    throw new CompanionError('pairing-failed', 'the phone answered pair-start with an ack, not its share');
+  let tag: Uint8Array | undefined;
+  try {
+    tag = initiator.finish(Buffer.from(reply.share, 'hex'), Buffer.from(reply.tag, 'hex'));
+  } catch (error) {
+    tag = undefined;
+    connection.link.abort(new ProtocolError('bad-message', (error as Error).message));
+  }
+  if (!tag) {
+    connection.link.abort(new ProtocolError('pairing-failed', 'key confirmation failed'));
+    throw new CompanionError(
+      'pairing-failed',
+      mode === 'manual'
+        ? "the code did not match: check the code on the phone's screen and try again (if it keeps failing, something between this PC and the phone may be interfering)"
+        : 'Auto pairing could not be confirmed: something between this PC and the phone may be interfering; pair with a code instead',
+    );
+  }
+  try {
+    await connection.link.request({ type: 'pair-confirm', tag: hex(tag) });
+  } catch (error) {
+    throw pairingError(error);
+  }
+}
+
+function pairingError(error: unknown): Error {
+  if (error instanceof ProtocolError) {
+    const advice: Partial<Record<ProtocolError['code'], string>> = {
+      'pairing-closed':
+        'open pairing on the phone (it then shows a code) and try again within its time window',
+      'pairing-busy': 'another PC is pairing with the phone right now: wait a moment and try again',
+      'pairing-failed': 'the phone could not confirm the pairing: check the code and try again',
+    };
+    const next = advice[error.code];
+    return new CompanionError(
+      'pairing-failed',
+      `the phone refused to pair (${error.code}): ${next ?? error.message}`,
+      { cause: error },
+    );
+  }
+  if (error instanceof LinkError && error.reason === 'timeout') {
+    return new CompanionError('no-answer', `the phone did not answer during pairing: ${error.message}`, {
+      cause: error,
+    });
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+function phoneRecord(connection: PhoneConnection, address: PhoneAddress, mode: PairingMode): PairedPhone {
+  const h = connection.hello;
+  return {
+    id: connection.phoneId,
+    name: `${h.vendor} ${h.model}`,
+    vendor: h.vendor,
+    family: h.family,
+    model: h.model,
+    firmware: h.firmware,
+    serial: h.serial,
+    mac: h.mac,
+    lockType: h.lockType,
+    transport: address.transport,
+    address: formatAddress(address),
+    certificate: new X509Certificate(connection.channel.peerCertificate).toString(),
+    mode,
+    pairedAt: new Date().toISOString(),
+  };
+}
+
+function describe(phone: PairedPhone): string {
+  return `${phone.name} (${phone.id})`;
+}
+
+async function loadOrCreateIdentity(storeDir: string, secrets: SecretStore): Promise<Identity> {
+  const certPath = join(storeDir, 'identity-cert.pem');
+  let certificatePem: string | undefined;
+  try {
+    certificatePem = await readFile(certPath, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const key = await secrets.get(IDENTITY_KEY);
+  if (certificatePem !== undefined && key !== undefined) {
+    return identityFromPem(Buffer.from(key).toString('utf8'), certificatePem);
+  }
+  if (certificatePem !== undefined || key !== undefined) {
+    throw new CompanionError(
+      'usage',
+      `this PC's identity in ${storeDir} is incomplete (${certificatePem === undefined ? 'certificate' : 'private key'} missing): move the folder aside to start afresh, then pair again`,
+    );
+  }
+  const identity = createIdentity(`BToE Companion ${hostName()}`);
+  await secrets.set(IDENTITY_KEY, Buffer.from(identity.privateKeyPem, 'utf8'));
+  await writeFileAtomic(certPath, identity.certificatePem, 0o644);
+  return identity;
+}

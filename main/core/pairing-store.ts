@@ -1,0 +1,123 @@
+import { join } from 'node:path';
+import { z } from 'zod';
+import { DEVICE_ID_PATTERN } from '../../native-bridge/link/identity.js';
+import { LOCK_TYPES, macAddress, PAIRING_MODES } from '../../native-bridge/link/messages.js';
+import { ensurePrivateDir, readJsonFile, writeFileAtomic } from '../../native-bridge/persist/atomic-file.js';
+
+const phoneShape = {
+  id: z.string().regex(DEVICE_ID_PATTERN, 'a device id: 26 characters of a-z and 2-7'),
+  name: z.string(),
+  vendor: z.string(),
+  family: z.string(),
+  model: z.string(),
+  firmware: z.string(),
+  serial: z.string(),
+  mac: macAddress,
+  lockType: z.enum(LOCK_TYPES),
+  transport: z.enum(['tcp', 'serial', 'hid']),
+  address: z.string(),
+  certificate: z
+    .string()
+    .regex(/^-----BEGIN CERTIFICATE-----\r?\n[\s\S]+-----END CERTIFICATE-----\s*$/, 'a PEM certificate'),
+  mode: z.enum(PAIRING_MODES),
+  pairedAt: z.iso.datetime({ offset: true }),
+};
+
+/**
+ * A phone this companion is paired with. Strict: a key this version does not know (written by a newer one) is
+ * an error rather than silently dropped on the next write.
+ */
+export const PairedPhoneSchema = z.strictObject(phoneShape);
+export type PairedPhone = z.infer<typeof PairedPhoneSchema>;
+
+/** What upsert accepts: callers may pass richer objects; only the stored fields are kept. */
+const PhoneInputSchema = z.object(phoneShape);
+
+const PairingsFileSchema = z.strictObject({
+  version: z.literal(1),
+  phones: z.array(PairedPhoneSchema).superRefine((phones, ctx) => {
+    const seen = new Set<string>();
+    phones.forEach((phone, index) => {
+      if (seen.has(phone.id))
+        ctx.addIssue({ code: 'custom', path: [index, 'id'], message: 'duplicate phone id' });
+      seen.add(phone.id);
+    });
+  }),
+});
+
+/**
+ * The paired phones, in `<storeDir>/pairings.json`. One in-memory copy is the truth for this process; each
+ * mutation rewrites the whole file atomically, one at a time, and updates memory only once the file is written.
+ */
+export class PairingStore {
+  private pending: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    readonly path: string,
+    private phones: ReadonlyMap<string, PairedPhone>,
+  ) {}
+
+  /** Throws StoreFileError, naming the file and what to do, when pairings.json is unreadable or invalid. */
+  static async open(storeDir: string): Promise<PairingStore> {
+    await ensurePrivateDir(storeDir);
+    const path = join(storeDir, 'pairings.json');
+    const file = await readJsonFile(path, PairingsFileSchema);
+    return new PairingStore(path, new Map((file?.phones ?? []).map((phone) => [phone.id, phone])));
+  }
+
+  list(): PairedPhone[] {
+    return [...this.phones.values()];
+  }
+
+  get(id: string): PairedPhone | undefined {
+    return this.phones.get(id);
+  }
+
+  /** A paired phone with the candidate's serial or MAC but another id: the same hardware, factory-reset. */
+  findReset(candidate: { serial: string; mac: string; id: string }): PairedPhone | undefined {
+    const mac = candidate.mac.toLowerCase();
+    return this.list().find(
+      (phone) =>
+        phone.id !== candidate.id &&
+        ((candidate.serial !== '' && phone.serial === candidate.serial) || phone.mac === mac),
+    );
+  }
+
+  async upsert(phone: PairedPhone): Promise<void> {
+    const stored = PhoneInputSchema.parse(phone);
+    await this.mutate((phones) => {
+      phones.set(stored.id, stored);
+      return true;
+    });
+  }
+
+  /** Resolves false when no phone had that id. */
+  async remove(id: string): Promise<boolean> {
+    return this.mutate((phones) => phones.delete(id));
+  }
+
+  async updateAddress(id: string, address: string): Promise<void> {
+    await this.mutate((phones) => {
+      const phone = phones.get(id);
+      if (!phone) throw new Error(`no paired phone with id ${id}`);
+      if (phone.address === address) return false;
+      phones.set(id, { ...phone, address });
+      return true;
+    });
+  }
+
+  /** Runs `change` on a copy after earlier mutations settle; writes and adopts the copy if it reports a change. */
+  private mutate(change: (phones: Map<string, PairedPhone>) => boolean): Promise<boolean> {
+    const run = this.pending.then(async () => {
+      const draft = new Map(this.phones);
+      if (!change(draft)) return false;
+      const file = { version: 1, phones: [...draft.values()] };
+      await writeFileAtomic(this.path, JSON.stringify(file, null, 2) + '\n', 0o600);
+      this.phones = draft;
+      return true;
+    });
+    // A failed write must not block later mutations; its caller still sees the rejection.
+    this.pending = run.catch(() => undefined);
+    return run;
+  }
+}

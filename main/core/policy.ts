@@ -1,0 +1,96 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/**
+ * Admin policy, under the names admins know from Set-CsIPPhonePolicy. The Enterprise issue adds registry and
+ * GPO sources; here it is a JSON file at a machine-wide path (or BTOE_POLICY_FILE). A value that is not valid
+ * fails closed: pairing off, or Manual, with a warning that says what to fix.
+ */
+export interface CompanionPolicy {
+  readonly EnableBetterTogetherOverEthernet: boolean;
+  readonly BetterTogetherOverEthernetPairingMode: 'Auto' | 'Manual';
+}
+
+export const DEFAULT_POLICY: CompanionPolicy = {
+  EnableBetterTogetherOverEthernet: true,
+  BetterTogetherOverEthernetPairingMode: 'Auto',
+};
+
+export interface LoadedPolicy {
+  readonly policy: CompanionPolicy;
+  /** The file read, or "defaults". */
+  readonly source: string;
+  readonly warnings: readonly string[];
+}
+
+export function defaultPolicyPath(env: NodeJS.ProcessEnv = process.env): string {
+  if (process.platform === 'win32')
+    return join(env.ProgramData ?? 'C:\\ProgramData', 'BToE Companion', 'policy.json');
+  if (process.platform === 'darwin') return '/Library/Application Support/BToE Companion/policy.json';
+  return '/etc/btoe-companion/policy.json';
+}
+
+export async function loadPolicy(env: NodeJS.ProcessEnv = process.env): Promise<LoadedPolicy> {
+  const path = env.BTOE_POLICY_FILE || defaultPolicyPath(env);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      return { policy: DEFAULT_POLICY, source: 'defaults', warnings: [] };
+    return failClosed(path, [`cannot read the policy file ${path}: ${(error as Error).message}`]);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return failClosed(path, [`the policy file ${path} is not valid JSON: fix it or remove it`]);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return failClosed(path, [`the policy file ${path} must hold a JSON object`]);
+  }
+  return { ...parsePolicy(raw as Record<string, unknown>, path), source: path };
+}
+
+export function parsePolicy(raw: Record<string, unknown>, origin: string): Omit<LoadedPolicy, 'source'> {
+  const warnings: string[] = [];
+  let enabled = DEFAULT_POLICY.EnableBetterTogetherOverEthernet;
+  let mode = DEFAULT_POLICY.BetterTogetherOverEthernetPairingMode;
+  const enable = raw.EnableBetterTogetherOverEthernet;
+  if (enable !== undefined) {
+    if (typeof enable === 'boolean') enabled = enable;
+    else {
+      enabled = false;
+      warnings.push(
+        `${origin}: EnableBetterTogetherOverEthernet must be true or false, not ${JSON.stringify(enable)}; pairing is off until it is fixed`,
+      );
+    }
+  }
+  const pairingMode = raw.BetterTogetherOverEthernetPairingMode;
+  if (pairingMode !== undefined) {
+    const normalised = typeof pairingMode === 'string' ? pairingMode.trim().toLowerCase() : '';
+    if (normalised === 'auto' || normalised === 'manual') mode = normalised === 'auto' ? 'Auto' : 'Manual';
+    else {
+      mode = 'Manual';
+      warnings.push(
+        `${origin}: BetterTogetherOverEthernetPairingMode must be "Auto" or "Manual", not ${JSON.stringify(pairingMode)}; using Manual until it is fixed`,
+      );
+    }
+  }
+  for (const key of Object.keys(raw)) {
+    if (!(key in DEFAULT_POLICY))
+      warnings.push(`${origin}: unknown policy setting "${key.slice(0, 64)}" is ignored`);
+  }
+  return {
+    policy: { EnableBetterTogetherOverEthernet: enabled, BetterTogetherOverEthernetPairingMode: mode },
+    warnings,
+  };
+}
+
+function failClosed(path: string, warnings: string[]): LoadedPolicy {
+  return {
+    policy: { EnableBetterTogetherOverEthernet: false, BetterTogetherOverEthernetPairingMode: 'Manual' },
+    source: path,
+    warnings,
+  };
+}

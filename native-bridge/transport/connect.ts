@@ -1,0 +1,40 @@
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { PhoneAddress } from '../link/address.js';
+import { LinkError } from '../link/errors.js';
+
+export const CONNECT_TIMEOUT_MS = 3_000;
+
+/** Opens the byte stream to a phone; TLS and everything above it is the same on every transport. */
+export function openTransport(address: PhoneAddress, timeoutMs = CONNECT_TIMEOUT_MS): Promise<Duplex> {
+  if (address.transport !== 'tcp') {
+    return Promise.reject(new LinkError('unreachable', `${address.transport} links are not supported yet`));
+  }
+  const host = address.zone === undefined ? address.host : `${address.host}%${address.zone}`;
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host, port: address.port, noDelay: true });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(
+        new LinkError(
+          'unreachable',
+          `no answer from ${host} port ${address.port} within ${timeoutMs / 1000} s`,
+        ),
+      );
+    }, timeoutMs);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.removeAllListeners('error');
+      resolve(socket);
+    });
+    socket.once('error', (cause: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      const why = cause.code === 'ECONNREFUSED' ? 'nothing is listening there' : cause.message;
+      reject(
+        new LinkError('unreachable', `cannot reach the phone at ${host} port ${address.port}: ${why}`, {
+          cause,
+        }),
+      );
+    });
+  });
+}

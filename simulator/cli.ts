@@ -1,0 +1,216 @@
+#!/usr/bin/env node
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { AddressError, formatAddress, parseAddress } from '../native-bridge/link/address.js';
+import { macAddress, type LockType, type PairingMode } from '../native-bridge/link/messages.js';
+import { PhoneIdentityStore } from './phone-identity.js';
+import { type PhoneConfig, type PhoneEvent, PhoneSimulator } from './phone.js';
+
+const HELP = `btoe-phone-sim: a desk phone that speaks the open BToE protocol (docs/protocol.md)
+
+Usage: npm run -s phone-sim -- [options]
+
+Options:
+  --listen ADDRESS        where to listen, tcp://HOST:PORT (port 0 picks one)  [tcp://127.0.0.1:24801]
+  --vendor NAME           [Polycom]        --family NAME      [VVX]
+  --model NAME            [VVX 450]        --firmware VERSION [6.4.3]
+  --serial SERIAL         hardware serial  [random]
+  --mac MAC               the phone's own MAC [random]
+  --identity DIR          keep keys and paired PCs in DIR (a fresh DIR is a factory reset)
+  --pcport-mac MAC        a MAC learned on the phone's PC port (repeatable)
+  --pairing-mode MODE     auto|manual, as provisioned by Set-CsIPPhonePolicy [auto]
+  --pairing-window S      how long an opened pairing window stays open [120]
+  --pin DIGITS            the Phone-Lock PIN [246810]
+  --min-pin-length N      MinPhonePinLength, 4-15 [6]
+  --user UPN              the signed-in user [none]
+  --answer-delay MS       how long the far end takes to answer outgoing calls [1000]
+  --help
+
+Commands on stdin, one per line:
+  open-pairing            open the pairing window (or show a fresh code if it is open)
+  incoming-call NUMBER    a call rings on the phone
+  answer | hangup         pick up or end the call on the phone
+  lock | unlock PIN       lock the phone, unlock it with the PIN
+  quit
+
+stdout carries only JSON events, one per line, each with an "event" member; logs go to stderr.
+`;
+
+function emit(event: PhoneEvent | { event: 'ready'; address: string; id: string }): void {
+  process.stdout.write(`${JSON.stringify(event)}\n`);
+}
+
+function log(message: string): void {
+  process.stderr.write(`phone-sim: ${message}\n`);
+}
+
+function usageError(message: string): never {
+  log(`${message}\nRun with --help for the options.`);
+  process.exit(2);
+}
+
+/** Polycom phones before 5.5.1 have the older Device-Lock (docs: Phone-Lock). */
+function lockTypeFor(vendor: string, firmware: string): LockType {
+  if (!/polycom|poly/i.test(vendor)) return 'phone-lock';
+  const [major = 0, minor = 0, patch = 0] = firmware.split(/[.A-Za-z]/).map((n) => Number(n) || 0);
+  return major * 10_000 + minor * 100 + patch < 50501 ? 'device-lock' : 'phone-lock';
+}
+
+function randomMac(): string {
+  const bytes = randomBytes(6);
+  bytes[0] = (bytes[0]! & 0xfe) | 0x02; // locally administered, unicast
+  return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join(':');
+}
+
+function parseConfig(): { config: PhoneConfig; listen: string; identityDir: string | undefined } {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        listen: { type: 'string', default: 'tcp://127.0.0.1:24801' },
+        vendor: { type: 'string', default: 'Polycom' },
+        family: { type: 'string', default: 'VVX' },
+        model: { type: 'string', default: 'VVX 450' },
+        firmware: { type: 'string', default: '6.4.3' },
+        serial: { type: 'string' },
+        mac: { type: 'string' },
+        identity: { type: 'string' },
+        'pcport-mac': { type: 'string', multiple: true, default: [] },
+        'pairing-mode': { type: 'string', default: 'auto' },
+        'pairing-window': { type: 'string', default: '120' },
+        pin: { type: 'string', default: '246810' },
+        'min-pin-length': { type: 'string', default: '6' },
+        user: { type: 'string' },
+        'answer-delay': { type: 'string', default: '1000' },
+        help: { type: 'boolean', default: false },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    usageError((error as Error).message);
+  }
+  if (values.help) {
+    process.stdout.write(HELP);
+    process.exit(0);
+  }
+  const mode = values['pairing-mode'];
+  if (mode !== 'auto' && mode !== 'manual')
+    usageError(`--pairing-mode must be auto or manual, not "${mode}"`);
+  const window = Number(values['pairing-window']);
+  if (!Number.isInteger(window) || window < 1 || window > 3600)
+    usageError('--pairing-window must be 1-3600 seconds');
+  const minPin = Number(values['min-pin-length']);
+  if (!Number.isInteger(minPin) || minPin < 4 || minPin > 15) usageError('--min-pin-length must be 4-15');
+  if (!/^\d+$/.test(values.pin) || values.pin.length < minPin || values.pin.length > 15) {
+    usageError(`--pin must be ${minPin} to 15 digits (MinPhonePinLength is ${minPin})`);
+  }
+  const answerDelay = Number(values['answer-delay']);
+  if (!Number.isInteger(answerDelay) || answerDelay < 0) usageError('--answer-delay must be milliseconds');
+  const macs = values['pcport-mac'].map((m) => m.toLowerCase().replace(/-/g, ':'));
+  const mac = (values.mac ?? randomMac()).toLowerCase().replace(/-/g, ':');
+  for (const m of [...macs, mac])
+    if (!macAddress.safeParse(m).success) usageError(`"${m}" is not a MAC address`);
+  const text = (name: string, value: string) => {
+    if (value.length === 0 || value.length > 64) usageError(`--${name} must be 1-64 characters`);
+    return value;
+  };
+  return {
+    listen: values.listen,
+    identityDir: values.identity,
+    config: {
+      vendor: text('vendor', values.vendor),
+      family: text('family', values.family),
+      model: text('model', values.model),
+      firmware: text('firmware', values.firmware),
+      serial: text('serial', values.serial ?? randomBytes(6).toString('hex').toUpperCase()),
+      mac,
+      lockType: lockTypeFor(values.vendor, values.firmware),
+      pairingMode: mode as PairingMode,
+      pairingWindowSeconds: window,
+      pcPortMacs: macs,
+      pin: values.pin,
+      user: values.user ?? null,
+      answerDelayMs: answerDelay,
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const { config, listen, identityDir } = parseConfig();
+  let address;
+  try {
+    address = parseAddress(listen, { forListening: true });
+  } catch (error) {
+    usageError(error instanceof AddressError ? `--listen: ${error.message}` : String(error));
+  }
+  if (address.transport !== 'tcp') usageError('--listen supports tcp:// addresses for now');
+  const store = await PhoneIdentityStore.open(identityDir);
+  const phone = new PhoneSimulator(config, store);
+  phone.on('event', emit);
+  phone.on('log', log);
+
+  const server = net.createServer({ noDelay: true }, (socket) => {
+    socket.on('error', () => socket.destroy());
+    void phone.accept(socket);
+  });
+  const host = address.zone === undefined ? address.host : `${address.host}%${address.zone}`;
+  server.once('error', (error) => {
+    log(`cannot listen on ${listen}: ${error.message}`);
+    process.exit(1);
+  });
+  server.listen(address.port, host, () => {
+    const bound = server.address() as net.AddressInfo;
+    emit({ event: 'ready', address: formatAddress({ ...address, port: bound.port }), id: phone.id });
+    log(
+      `${config.vendor} ${config.model} (firmware ${config.firmware}, ${config.lockType}) listening, id ${phone.id}`,
+    );
+  });
+
+  const stop = () => {
+    phone.stop();
+    server.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  const input = createInterface({ input: process.stdin });
+  input.on('line', (line) => {
+    const [command = '', ...args] = line.trim().split(/\s+/);
+    try {
+      switch (command) {
+        case '':
+          return;
+        case 'open-pairing':
+          return phone.openPairing();
+        case 'incoming-call':
+          if (!/^\+?[0-9*#]{1,32}$/.test(args[0] ?? '')) throw new Error('usage: incoming-call NUMBER');
+          return phone.incomingCall(args[0]!);
+        case 'answer':
+          return phone.answer();
+        case 'hangup':
+          return phone.hangup();
+        case 'lock':
+          return phone.lockByUser();
+        case 'unlock':
+          return phone.unlockWithPin(args[0] ?? '');
+        case 'quit':
+          return stop();
+        default:
+          throw new Error(`unknown command "${command.slice(0, 32)}" (see --help)`);
+      }
+    } catch (error) {
+      log((error as Error).message);
+    }
+  });
+  input.on('close', () => {
+    // stdin closing (e.g. started with </dev/null) is not a reason to stop serving.
+  });
+}
+
+process.on('uncaughtException', (error) => {
+  log(`internal error: ${error.stack ?? error.message}`);
+});
+
+void main();

@@ -1,0 +1,534 @@
+import { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
+import { CpaceError } from '../native-bridge/link/cpace.js';
+import { LinkError, ProtocolError } from '../native-bridge/link/errors.js';
+import { deviceIdFromSpkiHash, spkiHashOf } from '../native-bridge/link/identity.js';
+import { MessageLink } from '../native-bridge/link/link.js';
+import {
+  PROTOCOL_VERSION,
+  type CallState,
+  type LockType,
+  type PairingMode,
+  type PhoneHello,
+  type Request,
+  type RequestBody,
+} from '../native-bridge/link/messages.js';
+import { formatPairingCode, generatePairingCode } from '../native-bridge/link/pairing-code.js';
+import { PairingResponder, pairingChannelId } from '../native-bridge/link/pairing.js';
+import { type SecureChannel, acceptSecure } from '../native-bridge/link/tls.js';
+import type { PhoneIdentityStore } from './phone-identity.js';
+
+/** How the simulated phone is provisioned (the simulator's flags). */
+export interface PhoneConfig {
+  vendor: string;
+  family: string;
+  model: string;
+  firmware: string;
+  serial: string;
+  mac: string;
+  lockType: LockType;
+  pairingMode: PairingMode;
+  pairingWindowSeconds: number;
+  pcPortMacs: string[];
+  pin: string;
+  user: string | null;
+  /** How long the far end takes to answer an outgoing call. */
+  answerDelayMs: number;
+}
+
+/** The phone's JSON events on stdout (docs/phone-simulator.md). */
+export type PhoneEvent =
+  | { event: 'pairing-code'; code: string }
+  | { event: 'paired'; peer: string; mode: PairingMode }
+  | { event: 'pairing-failed'; reason: PairingFailure }
+  | { event: 'unpaired'; peer: string }
+  | { event: 'locked' }
+  | { event: 'unlocked' }
+  | { event: 'call'; state: CallState; direction: 'in' | 'out'; number: string; muted: boolean }
+  | { event: 'sign-in'; user: string | null };
+
+export type PairingFailure =
+  | 'wrong-code'
+  | 'code-replaced'
+  | 'too-many-attempts'
+  | 'window-expired'
+  | 'abandoned'
+  | 'not-on-pc-port'
+  | 'auto-refused';
+
+/** Limits from docs/protocol.md, "Pairing window". */
+export const FAILURES_PER_CODE = 5;
+export const FAILURES_PER_WINDOW = 20;
+export const MAX_UNAUTHENTICATED_CONNECTIONS = 4;
+const CONFIRM_TIMEOUT_MS = 30_000;
+
+interface PairingWindow {
+  code: string;
+  failuresOnCode: number;
+  failures: number;
+  timer: NodeJS.Timeout;
+}
+
+interface Call {
+  id: number;
+  state: CallState;
+  direction: 'in' | 'out';
+  number: string;
+  muted: boolean;
+  timer?: NodeJS.Timeout;
+}
+
+interface Connection {
+  channel: SecureChannel;
+  link: MessageLink;
+  peerId: string;
+  peerSpkiHash: Uint8Array;
+  authenticated: boolean;
+}
+
+/** A desk phone's side of the open protocol, faithful enough to pair, lock and call against. */
+export class PhoneSimulator extends EventEmitter<{ event: [PhoneEvent]; log: [string] }> {
+  private window: PairingWindow | undefined;
+  private pairingInProgress = false;
+  private unauthenticated = 0;
+  private readonly sessions = new Set<Connection>();
+  private locked = false;
+  private call: Call | undefined;
+  private nextCallId = 1;
+  private user: string | null;
+
+  constructor(
+    readonly config: PhoneConfig,
+    private readonly store: PhoneIdentityStore,
+  ) {
+    super();
+    this.user = config.user;
+  }
+
+  get id(): string {
+    return this.store.identity.id;
+  }
+
+  /** The user pressed "pair" on the phone: open the window, or show a fresh code if it is open. */
+  openPairing(): void {
+    if (this.window) return this.replaceCode();
+    const timer = setTimeout(
+      () => this.closeWindow('window-expired'),
+      this.config.pairingWindowSeconds * 1000,
+    );
+    timer.unref();
+    this.window = { code: generatePairingCode(), failuresOnCode: 0, failures: 0, timer };
+    this.emit('event', { event: 'pairing-code', code: formatPairingCode(this.window.code) });
+  }
+
+  /** One transport connection (TCP today; serial and HID later). Never throws: bad peers only lose their link. */
+  async accept(transport: Duplex): Promise<void> {
+    if (this.unauthenticated >= MAX_UNAUTHENTICATED_CONNECTIONS) {
+      this.emit('log', 'refused a connection: too many unauthenticated connections');
+      transport.destroy();
+      return;
+    }
+    this.unauthenticated++;
+    let connection: Connection | undefined;
+    try {
+      const channel = await acceptSecure(transport, this.store.identity);
+      const peerSpkiHash = spkiHashOf(channel.peerCertificate);
+      connection = {
+        channel,
+        link: new MessageLink(channel.socket),
+        peerId: deviceIdFromSpkiHash(peerSpkiHash),
+        peerSpkiHash,
+        authenticated: false,
+      };
+    } catch (error) {
+      this.unauthenticated--;
+      this.emit('log', `connection refused: ${(error as Error).message}`);
+      return;
+    }
+    const c = connection;
+    c.link.on('close', (reason) => {
+      if (!c.authenticated) this.unauthenticated--;
+      this.sessions.delete(c);
+      if (reason && reason.reason !== 'closed')
+        this.emit('log', `link to ${c.peerId} closed: ${reason.message}`);
+    });
+    this.sendHello(c);
+    if (c.channel.purpose === 'session') {
+      if (!this.store.get(c.peerId)) {
+        c.link.abort(new ProtocolError('not-paired', 'this phone is not paired with that PC: pair again'));
+        return;
+      }
+      this.authenticate(c);
+      this.sessions.add(c);
+    }
+    c.link.handle((request) => this.onRequest(c, request));
+  }
+
+  // Phone-side user actions (stdin commands of the simulator).
+
+  incomingCall(number: string): void {
+    if (this.call) throw new Error('a call is already in progress');
+    this.call = { id: this.nextCallId++, state: 'offering', direction: 'in', number, muted: false };
+    this.publishCall();
+  }
+
+  answer(): void {
+    if (this.call?.state !== 'offering') throw new Error('no call is ringing');
+    this.setCallState('connected');
+  }
+
+  hangup(): void {
+    if (!this.call) throw new Error('there is no call to hang up');
+    this.setCallState('ended');
+  }
+
+  lockByUser(): void {
+    this.setLocked(true);
+  }
+
+  unlockWithPin(pin: string): void {
+    if (pin !== this.config.pin) throw new Error('wrong PIN');
+    this.setLocked(false);
+  }
+
+  stop(): void {
+    if (this.window) clearTimeout(this.window.timer);
+    if (this.call?.timer) clearTimeout(this.call.timer);
+    for (const session of this.sessions) session.link.close();
+  }
+
+  private hello(): PhoneHello {
+    const c = this.config;
+    return {
+      type: 'hello',
+      id: 0,
+      protocol: PROTOCOL_VERSION,
+      role: 'phone',
+      vendor: c.vendor,
+      family: c.family,
+      model: c.model,
+      firmware: c.firmware,
+      serial: c.serial,
+      mac: c.mac,
+      lockType: c.lockType,
+      capabilities:
+        c.lockType === 'phone-lock' ? ['lock', 'call-control', 'sign-in'] : ['call-control', 'sign-in'],
+      pairing: {
+        mode: c.pairingMode,
+        window: this.window ? 'open' : 'closed',
+        pcPortMacs: c.pcPortMacs.slice(0, 8),
+      },
+    };
+  }
+
+  private sendHello(c: Connection): void {
+    const { id: _, ...body } = this.hello();
+    this.notify(c, body);
+  }
+
+  private authenticate(c: Connection): void {
+    c.authenticated = true;
+    this.unauthenticated--;
+    c.link.authenticate();
+  }
+
+  private onRequest(c: Connection, request: Request): void {
+    try {
+      const handled =
+        c.channel.purpose === 'pairing'
+          ? this.onPairingRequest(c, request)
+          : this.onSessionRequest(c, request);
+      if (!handled) throw new ProtocolError('bad-message', `"${request.type}" is not expected here`);
+    } catch (error) {
+      const e =
+        error instanceof ProtocolError
+          ? error
+          : new ProtocolError('internal', `the phone failed: ${(error as Error).message}`);
+      c.link.fail(request.id, e);
+    }
+  }
+
+  private onPairingRequest(c: Connection, request: Request): boolean {
+    switch (request.type) {
+      case 'hello':
+        c.link.ack(request.id);
+        return true;
+      case 'pair-start':
+        this.startPairing(c, request);
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  private startPairing(c: Connection, request: Extract<Request, { type: 'pair-start' }>): void {
+    if (request.mode === 'auto') {
+      if (this.config.pairingMode !== 'auto') {
+        this.emit('event', { event: 'pairing-failed', reason: 'auto-refused' });
+        throw new ProtocolError(
+          'auto-refused',
+          'this phone is set to Manual pairing: open pairing on the phone and enter its code',
+        );
+      }
+      const onPort = request.macs.some((mac) => this.config.pcPortMacs.includes(mac));
+      if (!onPort) {
+        this.emit('event', { event: 'pairing-failed', reason: 'not-on-pc-port' });
+        throw new ProtocolError(
+          'not-on-pc-port',
+          "this PC is not plugged into the phone's PC port: pair with a code",
+        );
+      }
+    } else if (!this.window) {
+      throw new ProtocolError(
+        'pairing-closed',
+        'pairing is not open on the phone: open it there and enter the code it shows',
+      );
+    }
+    if (this.pairingInProgress)
+      throw new ProtocolError('pairing-busy', 'another PC is pairing with this phone: try again');
+    const password = request.mode === 'manual' ? this.window!.code : '';
+    let responder: PairingResponder;
+    try {
+      responder = new PairingResponder(
+        {
+          password,
+          channelId: pairingChannelId(c.channel.socket),
+          companionSpkiHash: c.peerSpkiHash,
+          phoneSpkiHash: this.store.identity.spkiHash,
+        },
+        Buffer.from(request.sid, 'hex'),
+        Buffer.from(request.share, 'hex'),
+      );
+    } catch (error) {
+      if (error instanceof CpaceError) throw new ProtocolError('bad-message', error.message);
+      throw error;
+    }
+    this.pairingInProgress = true;
+    let settled = false;
+    const finish = (confirmed: boolean) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      this.pairingInProgress = false;
+      if (!confirmed && request.mode === 'manual') this.countFailure();
+    };
+    // A run that reaches our reply and is not confirmed is a spent guess, whether the peer aborts or vanishes.
+    const timer = setTimeout(() => {
+      finish(false);
+      c.link.close();
+    }, CONFIRM_TIMEOUT_MS);
+    c.link.once('close', () => finish(false));
+    c.link.handle((next) => {
+      if (next.type !== 'pair-confirm') {
+        finish(false);
+        c.link.abort(new ProtocolError('bad-message', 'expected "pair-confirm"'));
+        return;
+      }
+      if (!responder.confirms(Buffer.from(next.tag, 'hex'))) {
+        finish(false);
+        c.link.fail(
+          next.id,
+          new ProtocolError(
+            'pairing-failed',
+            'the pairing could not be confirmed: check the code and try again',
+          ),
+        );
+        c.link.close();
+        return;
+      }
+      settled = true;
+      clearTimeout(timer);
+      void this.completePairing(c, request.mode, next.id);
+    });
+    c.link.respond({
+      type: 'pair-reply',
+      re: request.id,
+      share: Buffer.from(responder.share).toString('hex'),
+      tag: Buffer.from(responder.tag).toString('hex'),
+    });
+  }
+
+  private async completePairing(c: Connection, mode: PairingMode, confirmId: number): Promise<void> {
+    try {
+      await this.store.add({
+        id: c.peerId,
+        name: c.peerId,
+        certificate: c.channel.peerCertificate.toString('base64'),
+        mode,
+        pairedAt: new Date().toISOString(),
+      });
+    } catch (error) {
+      this.pairingInProgress = false;
+      c.link.fail(
+        confirmId,
+        new ProtocolError('internal', `the phone could not save the pairing: ${(error as Error).message}`),
+      );
+      return;
+    }
+    this.pairingInProgress = false;
+    if (mode === 'manual') this.closeWindow(undefined);
+    c.link.ack(confirmId);
+    this.emit('event', { event: 'paired', peer: c.peerId, mode });
+  }
+
+  private countFailure(): void {
+    const w = this.window;
+    if (!w) return;
+    w.failures++;
+    w.failuresOnCode++;
+    this.emit('event', { event: 'pairing-failed', reason: 'wrong-code' });
+    if (w.failures >= FAILURES_PER_WINDOW) this.closeWindow('too-many-attempts');
+    else if (w.failuresOnCode >= FAILURES_PER_CODE) this.replaceCode();
+  }
+
+  /** A code is burnt after its failures (or on request) and a new one shown in the same window. */
+  private replaceCode(): void {
+    const w = this.window!;
+    w.code = generatePairingCode();
+    w.failuresOnCode = 0;
+    this.emit('event', { event: 'pairing-code', code: formatPairingCode(w.code) });
+  }
+
+  private closeWindow(reason: PairingFailure | undefined): void {
+    if (!this.window) return;
+    clearTimeout(this.window.timer);
+    this.window = undefined;
+    if (reason) this.emit('event', { event: 'pairing-failed', reason });
+  }
+
+  private onSessionRequest(c: Connection, request: Request): boolean {
+    switch (request.type) {
+      case 'hello':
+        c.link.ack(request.id);
+        this.sendState(c);
+        return true;
+      case 'ping':
+        break;
+      case 'lock':
+        if (this.config.lockType !== 'phone-lock') {
+          throw new ProtocolError(
+            'unsupported',
+            `this phone has Device-Lock only (firmware ${this.config.firmware}); Phone-Lock needs newer firmware`,
+          );
+        }
+        this.setLocked(true);
+        break;
+      case 'unlock':
+        if (this.config.lockType !== 'phone-lock')
+          throw new ProtocolError('unsupported', 'this phone has Device-Lock only');
+        this.setLocked(false);
+        break;
+      case 'dial':
+        this.dial(request.number);
+        break;
+      case 'answer':
+        if (this.call?.state !== 'offering') throw new ProtocolError('invalid-state', 'no call is ringing');
+        this.setCallState('connected');
+        break;
+      case 'reject':
+        if (this.call?.state !== 'offering') throw new ProtocolError('invalid-state', 'no call is ringing');
+        this.setCallState('ended');
+        break;
+      case 'hangup':
+        if (!this.call) throw new ProtocolError('invalid-state', 'there is no call to hang up');
+        this.setCallState('ended');
+        break;
+      case 'hold':
+        if (this.call?.state !== 'connected')
+          throw new ProtocolError('invalid-state', 'there is no connected call to hold');
+        this.setCallState('held');
+        break;
+      case 'resume':
+        if (this.call?.state !== 'held')
+          throw new ProtocolError('invalid-state', 'there is no held call to resume');
+        this.setCallState('connected');
+        break;
+      case 'mute':
+        if (this.call?.state !== 'connected' && this.call?.state !== 'held') {
+          throw new ProtocolError('invalid-state', 'mute needs a call in progress');
+        }
+        this.call.muted = request.muted;
+        this.publishCall();
+        break;
+      case 'sign-in-response':
+        if (request.method === 'credentials') this.setUser(request.user);
+        break;
+      case 'unpair':
+        c.link.ack(request.id);
+        void this.store.remove(c.peerId).then(() => {
+          this.emit('event', { event: 'unpaired', peer: c.peerId });
+          c.link.close();
+        });
+        return true;
+      default:
+        return false;
+    }
+    c.link.ack(request.id);
+    return true;
+  }
+
+  private dial(number: string): void {
+    if (this.call && this.call.state !== 'ended' && this.call.state !== 'failed') {
+      throw new ProtocolError('busy', 'the phone is already in a call');
+    }
+    this.call = { id: this.nextCallId++, state: 'dialing', direction: 'out', number, muted: false };
+    this.publishCall();
+    const call = this.call;
+    setImmediate(() => {
+      if (this.call !== call || call.state !== 'dialing') return;
+      this.setCallState('ringback');
+      call.timer = setTimeout(() => {
+        if (this.call === call && call.state === 'ringback') this.setCallState('connected');
+      }, this.config.answerDelayMs);
+    });
+  }
+
+  private setCallState(state: CallState): void {
+    const call = this.call!;
+    if (call.timer) clearTimeout(call.timer);
+    call.state = state;
+    this.publishCall();
+    if (state === 'ended' || state === 'failed') this.call = undefined;
+  }
+
+  private publishCall(): void {
+    const { id, state, direction, number, muted } = this.call!;
+    this.emit('event', { event: 'call', state, direction, number, muted });
+    this.broadcast({ type: 'call', callId: id, state, direction, number, muted });
+  }
+
+  private setLocked(locked: boolean): void {
+    if (this.locked === locked) return;
+    this.locked = locked;
+    this.emit('event', { event: locked ? 'locked' : 'unlocked' });
+    this.broadcast({ type: 'lock-state', locked });
+  }
+
+  private setUser(user: string | null): void {
+    this.user = user;
+    this.emit('event', { event: 'sign-in', user });
+    this.broadcast({ type: 'sign-in-state', user });
+  }
+
+  /** What a newly connected PC needs to know, sent after its hello. */
+  private sendState(c: Connection): void {
+    this.notify(c, { type: 'lock-state', locked: this.locked });
+    this.notify(c, { type: 'sign-in-state', user: this.user });
+    if (this.call) {
+      const { id, state, direction, number, muted } = this.call;
+      this.notify(c, { type: 'call', callId: id, state, direction, number, muted });
+    }
+  }
+
+  private broadcast(body: RequestBody): void {
+    for (const session of this.sessions) this.notify(session, body);
+  }
+
+  /** Events are acknowledged; a PC that does not acknowledge only costs it its own link. */
+  private notify(c: Connection, body: RequestBody): void {
+    c.link.request(body).catch((error: Error) => {
+      if (!(error instanceof LinkError && error.reason === 'closed'))
+        this.emit('log', `${body.type} to ${c.peerId}: ${error.message}`);
+    });
+  }
+}

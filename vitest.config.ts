@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // Integration tests start simulator and `btoe` processes; two workers suit the 2-core machines.
+    maxWorkers: 2,
+  },
+});
