@@ -29,7 +29,10 @@ export default tseslint.config(
         {
           ...electronOnlyInShell,
           patterns: [
-            { group: ['**/main/**', '**/renderer/**', '**/preload/**'], message: 'native-bridge and the simulator import nothing from the app.' },
+            {
+              group: ['**/main/**', '**/renderer/**', '**/preload/**'],
+              message: 'native-bridge and the simulator import nothing from the app.',
+            },
           ],
         },
       ],

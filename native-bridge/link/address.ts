@@ -58,7 +58,12 @@ export function parseAddress(text: string, options: { forListening?: boolean } =
       throw new AddressError(`"${printable(host)}" is not a host name or IPv4 address`);
   }
   const port = portText === undefined ? DEFAULT_PORT : Number(portText);
-  if (!/^\d{1,5}$/.test(portText ?? '1') || !Number.isInteger(port) || port < (options.forListening ? 0 : 1) || port > 65535) {
+  if (
+    !/^\d{1,5}$/.test(portText ?? '1') ||
+    !Number.isInteger(port) ||
+    port < (options.forListening ? 0 : 1) ||
+    port > 65535
+  ) {
     throw new AddressError(`"${printable(portText ?? '')}" is not a TCP port (1-65535)`);
   }
   return zone === undefined ? { transport: 'tcp', host, port } : { transport: 'tcp', host, port, zone };
