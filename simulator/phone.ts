@@ -96,6 +96,7 @@ export class PhoneSimulator extends EventEmitter<{ event: [PhoneEvent]; log: [st
   private call: Call | undefined;
   private nextCallId = 1;
   private user: string | null;
+  private outbox: Array<() => void> | undefined;
 
   constructor(
     readonly config: PhoneConfig,
@@ -233,6 +234,8 @@ export class PhoneSimulator extends EventEmitter<{ event: [PhoneEvent]; log: [st
   }
 
   private onRequest(c: Connection, request: Request): void {
+    // Events caused by a request (lock-state after lock) go out after its response, so the ack is not delayed.
+    this.outbox = [];
     try {
       const handled =
         c.channel.purpose === 'pairing'
@@ -245,6 +248,10 @@ export class PhoneSimulator extends EventEmitter<{ event: [PhoneEvent]; log: [st
           ? error
           : new ProtocolError('internal', `the phone failed: ${(error as Error).message}`);
       c.link.fail(request.id, e);
+    } finally {
+      const outbox = this.outbox;
+      this.outbox = undefined;
+      for (const send of outbox) send();
     }
   }
 
@@ -521,7 +528,11 @@ export class PhoneSimulator extends EventEmitter<{ event: [PhoneEvent]; log: [st
   }
 
   private broadcast(body: RequestBody): void {
-    for (const session of this.sessions) this.notify(session, body);
+    const send = () => {
+      for (const session of this.sessions) this.notify(session, body);
+    };
+    if (this.outbox) this.outbox.push(send);
+    else send();
   }
 
   /** Events are acknowledged; a PC that does not acknowledge only costs it its own link. */

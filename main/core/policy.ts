@@ -42,7 +42,8 @@ export async function loadPolicy(env: NodeJS.ProcessEnv = process.env): Promise<
   }
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    // Windows tools (PowerShell 5.1's Set-Content -Encoding UTF8, older Notepad) write a byte order mark.
+    raw = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch {
     return failClosed(path, [`the policy file ${path} is not valid JSON: fix it or remove it`]);
   }
@@ -78,7 +79,7 @@ export function parsePolicy(raw: Record<string, unknown>, origin: string): Omit<
     }
   }
   for (const key of Object.keys(raw)) {
-    if (!(key in DEFAULT_POLICY))
+    if (!Object.hasOwn(DEFAULT_POLICY, key))
       warnings.push(`${origin}: unknown policy setting "${key.slice(0, 64)}" is ignored`);
   }
   return {

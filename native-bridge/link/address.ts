@@ -39,10 +39,13 @@ export function parseAddress(text: string, options: { forListening?: boolean } =
   if (rest.startsWith('[')) {
     const end = rest.indexOf(']');
     if (end < 0) throw new AddressError(`"${printable(input)}": an IPv6 address needs a closing "]"`);
-    [host = '', zone] = rest.slice(1, end).split('%', 2) as [string, string | undefined];
+    const inside = rest.slice(1, end);
+    const percent = inside.indexOf('%');
+    host = percent < 0 ? inside : inside.slice(0, percent);
+    zone = percent < 0 ? undefined : inside.slice(percent + 1);
     const after = rest.slice(end + 1);
     if (after !== '' && !after.startsWith(':'))
-      throw new AddressError(`"${printable(input)}": unexpected "${after}"`);
+      throw new AddressError(`"${printable(input)}": unexpected "${printable(after)}" after the address`);
     portText = after === '' ? undefined : after.slice(1);
     if (!isIPv6(host)) throw new AddressError(`"${printable(host)}" is not an IPv6 address`);
     if (zone !== undefined && !ZONE.test(zone)) {
@@ -53,7 +56,7 @@ export function parseAddress(text: string, options: { forListening?: boolean } =
     host = colon < 0 ? rest : rest.slice(0, colon);
     portText = colon < 0 ? undefined : rest.slice(colon + 1);
     if (host.includes(':'))
-      throw new AddressError(`put IPv6 addresses in brackets: tcp://[${printable(host)}]:${DEFAULT_PORT}`);
+      throw new AddressError(`put IPv6 addresses in brackets: tcp://[${printable(rest)}]:${DEFAULT_PORT}`);
     if (!isIPv4(host) && !HOSTNAME.test(host))
       throw new AddressError(`"${printable(host)}" is not a host name or IPv4 address`);
   }

@@ -179,6 +179,9 @@ export function encodeMessage(message: Message): Buffer {
   return Buffer.from(JSON.stringify(messageSchema.parse(message)), 'utf8');
 }
 
+// Built once: constructing a zod schema per message cost more than the rest of a round trip.
+const envelopeSchema = z.object({ type: z.string().max(64), id: id.optional() });
+
 /**
  * Decodes one message body. Throws ProtocolError with `bad-message` (not JSON, bad members) or `unknown-type`;
  * `replyTo` on the error is the id to answer when the envelope was readable, so the link can answer and go on.
@@ -190,8 +193,11 @@ export function decodeMessage(body: Uint8Array): Message {
   } catch {
     throw new DecodeError('bad-message', 'the message is not JSON', undefined);
   }
-  const envelope = z.object({ type: z.string().max(64), id: id.optional() }).safeParse(value);
-  if (!envelope.success) throw new DecodeError('bad-message', 'the message has no valid type', undefined);
+  const envelope = envelopeSchema.safeParse(value);
+  if (!envelope.success) {
+    const what = envelope.error.issues[0]?.path[0] === 'id' ? 'id' : 'type';
+    throw new DecodeError('bad-message', `the message has no valid ${what}`, undefined);
+  }
   const { type, id: requestId } = envelope.data;
   if (!KNOWN_TYPES.has(type))
     throw new DecodeError('unknown-type', `unknown message type "${type}"`, requestId);

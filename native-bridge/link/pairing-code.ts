@@ -46,6 +46,13 @@ export function formatPairingCode(code: string): string {
 
 /** What the user typed → the canonical code that becomes the CPace password; throws PairingCodeError. */
 export function normalizePairingCode(typed: string): string {
+  // Checked before upper-casing: toUpperCase maps some non-ASCII letters (ſ, ı) onto ASCII ones.
+  const foreign = [...typed].find((c) => !/[0-9A-Za-z\s-]/.test(c));
+  if (foreign !== undefined) {
+    throw new PairingCodeError(
+      `"${foreign}" cannot appear in a pairing code: codes use the digits 0-9 and the letters A-Z except I, L, O and U`,
+    );
+  }
   const compact = typed.replace(/[\s-]/g, '').toUpperCase().replace(/[IL]/g, '1').replace(/O/g, '0');
   const bad = [...compact].find((c) => !CODE_ALPHABET.includes(c));
   if (bad !== undefined) {

@@ -1,0 +1,561 @@
+// `npm run bench`: the issue's performance figures, measured over loopback (127.0.0.1) only.
+// stdout: ONE JSON document; progress goes to stderr. Shared machines are noisy, so every figure is a
+// distribution (p50, p90, p99, min, max, n) and the round trips are also given as ratios to baselines measured
+// in the same run, interleaved with them. Timings never fail the run; only broken machinery does.
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Duplex } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { Companion } from '../main/core/companion.js';
+import type { PhoneSession } from '../main/core/phone-session.js';
+import { loadPolicy } from '../main/core/policy.js';
+import { createIdentity } from '../native-bridge/link/identity.js';
+import { connectSecure } from '../native-bridge/link/tls.js';
+
+const HOST = '127.0.0.1';
+const NODE = process.execPath;
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+const SIMULATOR = here('../simulator/cli.js');
+const BTOE = here('../main/cli/btoe.js');
+const ECHO = here('./tls-echo.js');
+
+/** Run sizes: comfortably above the issue's minimums, and the whole run well under two minutes. */
+const N = {
+  roundTripWarmup: 500,
+  roundTripRounds: 5,
+  roundTripsPerRound: 1000,
+  pairingWarmup: 1,
+  pairing: 30,
+  reconnectWarmup: 3,
+  reconnect: 60,
+  restarts: 8,
+  cliWarmup: 2,
+  cli: 15,
+  rss: 5,
+} as const;
+
+/** Goals from the issue and docs/performance notes (KDE Connect's medians on this kind of machine). */
+const GOALS = { lockP99RatioToTls: 2, pairingP50Ms: 40, reconnectP50Ms: 75 } as const;
+
+const progress = (message: string) => process.stderr.write(`bench: ${message}\n`);
+const now = () => process.hrtime.bigint();
+const sinceUs = (t0: bigint, t1 = now()) => Number(t1 - t0) / 1e3;
+const sinceMs = (t0: bigint, t1 = now()) => Number(t1 - t0) / 1e6;
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+// ---------------------------------------------------------------------------------------------------------
+// Statistics
+
+interface Stats {
+  unit: string;
+  n: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  min: number;
+  max: number;
+}
+
+/** Nearest-rank percentiles; rounded so the JSON stays readable. */
+function stats(samples: readonly number[], unit: string): Stats {
+  if (samples.length === 0) throw new Error('no samples');
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number) =>
+    sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+  const r = (x: number) => Math.round(x * 100) / 100;
+  return {
+    unit,
+    n: sorted.length,
+    p50: r(at(0.5)),
+    p90: r(at(0.9)),
+    p99: r(at(0.99)),
+    min: r(sorted[0]!),
+    max: r(sorted[sorted.length - 1]!),
+  };
+}
+
+const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
+
+// ---------------------------------------------------------------------------------------------------------
+// Child processes and temp dirs: all registered, all cleaned up on every way out.
+
+const children = new Set<Child>();
+const tempDirs = new Set<string>();
+
+type ChildEvent = { event: string; at: bigint } & Record<string, unknown>;
+
+/** A child that prints one JSON event per stdout line (the simulator, the echo server). */
+class Child {
+  readonly proc: ChildProcess;
+  readonly exited: Promise<number | null>;
+  private readonly waiters: { event: string; resolve: (e: ChildEvent) => void }[] = [];
+  private stderrTail = '';
+
+  constructor(
+    readonly name: string,
+    args: string[],
+    env: NodeJS.ProcessEnv,
+  ) {
+    this.proc = spawn(NODE, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    children.add(this);
+    this.exited = new Promise((resolve) => this.proc.once('exit', (code) => resolve(code)));
+    void this.exited.then(() => {
+      children.delete(this);
+    });
+    this.proc.stdin!.on('error', () => undefined);
+    this.proc.stderr!.on('data', (chunk: Buffer) => {
+      this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-2000);
+    });
+    createInterface({ input: this.proc.stdout! }).on('line', (line) => {
+      const at = now();
+      let parsed: ChildEvent;
+      try {
+        parsed = { ...(JSON.parse(line) as Record<string, unknown>), at } as ChildEvent;
+      } catch {
+        return;
+      }
+      const i = this.waiters.findIndex((w) => w.event === parsed.event);
+      if (i >= 0) this.waiters.splice(i, 1)[0]!.resolve(parsed);
+    });
+  }
+
+  /** The next event of this name (register before causing it). */
+  next(event: string, timeoutMs = 15_000): Promise<ChildEvent> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        reject(
+          new Error(`${this.name}: no "${event}" within ${timeoutMs} ms. Its stderr: ${this.stderrTail}`),
+        );
+      }, timeoutMs);
+      const waiter = {
+        event,
+        resolve: (e: ChildEvent) => {
+          clearTimeout(timer);
+          resolve(e);
+        },
+      };
+      this.waiters.push(waiter);
+      void this.exited.then((code) => {
+        clearTimeout(timer);
+        reject(new Error(`${this.name} exited (${code}) before "${event}". Its stderr: ${this.stderrTail}`));
+      });
+    });
+  }
+
+  send(line: string): void {
+    this.proc.stdin!.write(`${line}\n`);
+  }
+
+  async stop(): Promise<void> {
+    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
+    this.proc.kill('SIGTERM');
+    const timer = setTimeout(() => this.proc.kill('SIGKILL'), 3000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+
+function makeTempDir(): string {
+  const dir = mkdtempSync(join(os.tmpdir(), 'btoe-bench-'));
+  tempDirs.add(dir);
+  return dir;
+}
+
+function cleanupSync(): void {
+  for (const child of children) {
+    if (child.proc.exitCode === null && child.proc.signalCode === null) child.proc.kill('SIGKILL');
+  }
+  children.clear();
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  tempDirs.clear();
+}
+
+async function cleanup(): Promise<void> {
+  await Promise.all([...children].map((c) => c.stop()));
+  cleanupSync();
+}
+
+process.on('exit', cleanupSync);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    progress(`${signal}: cleaning up`);
+    cleanupSync();
+    process.exit(130);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Round trips
+
+/** Times `op` `count` times, one after the other, appending microseconds to `into`. */
+async function timeEach(
+  count: number,
+  op: () => Promise<unknown>,
+  into: number[] | undefined,
+): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    const t0 = now();
+    await op();
+    if (into) into.push(sinceUs(t0));
+  }
+}
+
+/** One byte out, wait for the one byte echoed back. */
+function pinger(stream: Duplex): () => Promise<void> {
+  let waiting: (() => void) | undefined;
+  stream.on('data', () => {
+    const resolve = waiting;
+    waiting = undefined;
+    resolve?.();
+  });
+  const byte = Buffer.from([0x2a]);
+  return () =>
+    new Promise<void>((resolve) => {
+      waiting = resolve;
+      stream.write(byte);
+    });
+}
+
+function tcpConnect(port: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: HOST, port, noDelay: true });
+    socket.once('connect', () => {
+      socket.removeListener('error', reject);
+      resolve(socket);
+    });
+    socket.once('error', reject);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Whole processes
+
+interface ProcessRun {
+  ms: number;
+  code: number | null;
+  stderr: string;
+}
+
+function runProcess(args: string[], env: NodeJS.ProcessEnv, command = NODE): Promise<ProcessRun> {
+  return new Promise((resolve, reject) => {
+    const t0 = now();
+    const proc = spawn(command, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    proc.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-2000)));
+    proc.once('error', reject);
+    proc.once('exit', (code) => resolve({ ms: sinceMs(t0), code, stderr }));
+  });
+}
+
+async function runOk(args: string[], env: NodeJS.ProcessEnv, command = NODE): Promise<number> {
+  const run = await runProcess(args, env, command);
+  if (run.code !== 0)
+    throw new Error(`"${[command, ...args].join(' ')}" exited with ${run.code}: ${run.stderr}`);
+  return run.ms;
+}
+
+/** Whether /usr/bin/time is GNU time, whose %M gives the peak RSS in KiB. */
+function gnuTimeWorks(dir: string): boolean {
+  const out = join(dir, 'time-probe.txt');
+  const probe = spawnSync('/usr/bin/time', ['-f', '%M', '-o', out, NODE, '-e', '0'], { stdio: 'ignore' });
+  if (probe.status !== 0) return false;
+  try {
+    return /^\d+\s*$/.test(readFileSync(out, 'utf8').trim().split('\n').pop() ?? '');
+  } catch {
+    return false;
+  }
+}
+
+/** Peak RSS in MiB of one `node ARGS` run, by GNU time or by polling /proc/PID/status VmHWM. */
+async function peakRssMiB(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  method: 'gnu-time' | 'proc-poll',
+  dir: string,
+): Promise<number> {
+  if (method === 'gnu-time') {
+    const out = join(dir, 'time.txt');
+    await runOk(['-f', '%M', '-o', out, NODE, ...args], env, '/usr/bin/time');
+    const kib = Number(readFileSync(out, 'utf8').trim().split('\n').pop());
+    return kib / 1024;
+  }
+  return new Promise((resolve, reject) => {
+    const proc = spawn(NODE, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    let peakKiB = 0;
+    const poll = () => {
+      try {
+        const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${proc.pid}/status`, 'utf8'));
+        if (match) peakKiB = Math.max(peakKiB, Number(match[1]));
+      } catch {
+        // gone already
+      }
+    };
+    const timer = setInterval(poll, 1);
+    proc.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    proc.once('error', reject);
+    proc.once('exit', (code) => {
+      clearInterval(timer);
+      if (code !== 0) reject(new Error(`node ${args.join(' ')} exited with ${code}: ${stderr}`));
+      else resolve(peakKiB / 1024);
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The run
+
+async function startSimulator(listen: string, identityDir: string, env: NodeJS.ProcessEnv) {
+  const spawnedAt = now();
+  const sim = new Child('phone simulator', [SIMULATOR, '--listen', listen, '--identity', identityDir], env);
+  const ready = await sim.next('ready');
+  return { sim, address: String(ready.address), spawnedAt, readyAt: ready.at };
+}
+
+async function main(): Promise<Record<string, unknown>> {
+  const startedAt = now();
+  const when = new Date().toISOString();
+  const cpus = os.cpus();
+  const machine = {
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model.trim() ?? 'unknown',
+    node: process.version,
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    loadAverageAtStart: os.loadavg().map((x) => Math.round(x * 100) / 100),
+    network: 'loopback 127.0.0.1 (no namespaces, no veth)',
+  };
+
+  const dir = makeTempDir();
+  const storeDir = join(dir, 'companion');
+  const phoneDir = join(dir, 'phone');
+  const policyFile = join(dir, 'policy.json');
+  writeFileSync(
+    policyFile,
+    JSON.stringify({
+      EnableBetterTogetherOverEthernet: true,
+      BetterTogetherOverEthernetPairingMode: 'Manual',
+    }),
+  );
+  const env: NodeJS.ProcessEnv = { ...process.env, BTOE_SECRET_STORE: 'file', BTOE_POLICY_FILE: policyFile };
+  process.env.BTOE_SECRET_STORE = 'file';
+
+  progress('starting the echo server and the phone simulator');
+  const echo = new Child('echo server', [ECHO], env);
+  const echoReady = await echo.next('ready');
+  const first = await startSimulator(`tcp://${HOST}:0`, phoneDir, env);
+  const address = first.address;
+  let sim = first.sim;
+  const port = Number(/:(\d+)$/.exec(address)![1]);
+
+  const companion = await Companion.open({ storeDir, policy: await loadPolicy(env) });
+
+  // 3. Manual pairing: code entry → paired. Getting the code (the human's part) is not timed.
+  progress(`manual pairing ×${N.pairing} (+${N.pairingWarmup} cold)`);
+  const pairingMs: number[] = [];
+  const pairingColdMs: number[] = [];
+  for (let i = 0; i < N.pairingWarmup + N.pairing; i++) {
+    const codeEvent = sim.next('pairing-code');
+    sim.send('open-pairing');
+    const code = String((await codeEvent).code);
+    const paired = sim.next('paired');
+    const t0 = now();
+    await companion.pair(address, code);
+    (i < N.pairingWarmup ? pairingColdMs : pairingMs).push(sinceMs(t0));
+    await paired;
+  }
+
+  // 4. Reconnect: connect() until the session is usable.
+  progress(`reconnect ×${N.reconnect}`);
+  const reconnectMs: number[] = [];
+  for (let i = 0; i < N.reconnectWarmup + N.reconnect; i++) {
+    const t0 = now();
+    const session = await companion.connect(undefined);
+    if (i >= N.reconnectWarmup) reconnectMs.push(sinceMs(t0));
+    session.close();
+  }
+
+  // 1 + 2. Ping-pong baselines and lock round trips, interleaved in rounds so drifting machine load hits them
+  // all alike; the order rotates each round.
+  const tcpSocket = await tcpConnect(Number(echoReady.tcp));
+  const tcpPing = pinger(tcpSocket);
+  const tlsChannel = await connectSecure(
+    await tcpConnect(Number(echoReady.tls)),
+    createIdentity('BToE bench client'),
+    'session',
+  );
+  const tlsPing = pinger(tlsChannel.socket);
+  const session: PhoneSession = await companion.connect(undefined);
+  let lockNext = true;
+  const lockOp = () => {
+    const op = lockNext ? session.lock() : session.unlock();
+    lockNext = !lockNext;
+    return op;
+  };
+  const kinds = [
+    { name: 'tcp', op: tcpPing, samples: [] as number[] },
+    { name: 'tls', op: tlsPing, samples: [] as number[] },
+    { name: 'lock', op: lockOp, samples: [] as number[] },
+    // Not a goal: the same link without the phone's state change and lock-state event, to split the figure.
+    { name: 'ping', op: () => session.ping(), samples: [] as number[] },
+  ];
+  progress(`warm-up: ${N.roundTripWarmup} round trips each of ${kinds.map((k) => k.name).join(', ')}`);
+  for (const kind of kinds) await timeEach(N.roundTripWarmup, kind.op, undefined);
+  for (let round = 0; round < N.roundTripRounds; round++) {
+    progress(`round trips: round ${round + 1}/${N.roundTripRounds}, ${N.roundTripsPerRound} each`);
+    for (let k = 0; k < kinds.length; k++) {
+      const kind = kinds[(k + round) % kinds.length]!;
+      await timeEach(N.roundTripsPerRound, kind.op, kind.samples);
+    }
+  }
+  session.close();
+  tcpSocket.destroy();
+  tlsChannel.socket.destroy();
+  const [tcp, tls, lock, ping] = kinds.map((k) => stats(k.samples, 'us')) as [Stats, Stats, Stats, Stats];
+
+  // 4b. Reconnect after the phone restarts: same identity, same port; from its `ready` to a usable session.
+  progress(`reconnect after restart ×${N.restarts}`);
+  const restartFromReadyMs: number[] = [];
+  const restartFromSpawnMs: number[] = [];
+  let restartAttempts = 0;
+  for (let i = 0; i < N.restarts; i++) {
+    await sim.stop();
+    const started = await startSimulator(`tcp://${HOST}:${port}`, phoneDir, env);
+    sim = started.sim;
+    if (started.address !== address) throw new Error(`the simulator came back at ${started.address}`);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const s = await companion.connect(undefined);
+        const t = now();
+        restartFromReadyMs.push(sinceMs(started.readyAt, t));
+        restartFromSpawnMs.push(sinceMs(started.spawnedAt, t));
+        restartAttempts += attempt;
+        s.close();
+        break;
+      } catch (error) {
+        if (attempt >= 100) throw error;
+        await delay(1);
+      }
+    }
+  }
+
+  // 5. The btoe command, whole process, against the (restarted) simulator; bare Node as the baseline.
+  progress(`btoe lock ×${N.cli} and node -e 0 ×${N.cli}, interleaved`);
+  const btoeArgs = [BTOE, 'lock', '--store', storeDir];
+  const bareArgs = ['-e', '0'];
+  const btoeMs: number[] = [];
+  const bareMs: number[] = [];
+  for (let i = 0; i < N.cliWarmup + N.cli; i++) {
+    const b = await runOk(btoeArgs, env);
+    const n = await runOk(bareArgs, env);
+    if (i >= N.cliWarmup) {
+      btoeMs.push(b);
+      bareMs.push(n);
+    }
+  }
+  const rssMethod = gnuTimeWorks(dir) ? 'gnu-time' : 'proc-poll';
+  progress(`peak RSS (${rssMethod}) ×${N.rss} each`);
+  const btoeRssMiB: number[] = [];
+  const bareRssMiB: number[] = [];
+  for (let i = 0; i < N.rss; i++) {
+    btoeRssMiB.push(await peakRssMiB(btoeArgs, env, rssMethod, dir));
+    bareRssMiB.push(await peakRssMiB(bareArgs, env, rssMethod, dir));
+  }
+
+  const pairing = stats(pairingMs, 'ms');
+  const reconnect = stats(reconnectMs, 'ms');
+  const afterRestart = stats(restartFromReadyMs, 'ms');
+  const btoeLock = stats(btoeMs, 'ms');
+  const bareStart = stats(bareMs, 'ms');
+  const btoeRss = stats(btoeRssMiB, 'MiB');
+  const bareRss = stats(bareRssMiB, 'MiB');
+  const lockRatio = { p50: ratio(lock.p50, tls.p50), p99: ratio(lock.p99, tls.p99) };
+
+  return {
+    when,
+    machine,
+    baseline: {
+      tcpPingPong: { ...tcp, what: '1 byte each way over raw TCP to an echo process' },
+      tlsPingPong: {
+        ...tls,
+        what: '1 byte each way over TLS 1.3 (connectSecure/acceptSecure, fresh identities) to an echo process',
+        ratioToTcp: { p50: ratio(tls.p50, tcp.p50), p99: ratio(tls.p99, tcp.p99) },
+      },
+    },
+    lockRoundTrip: {
+      ...lock,
+      what: "PhoneSession lock()/unlock() alternately, request → ack, against the simulator process (which also sends lock-state first and prints a 'locked'/'unlocked' line that this process reads)",
+      ratioToTls: lockRatio,
+      ratioToTcp: { p50: ratio(lock.p50, tcp.p50), p99: ratio(lock.p99, tcp.p99) },
+    },
+    pingRoundTrip: {
+      ...ping,
+      what: 'PhoneSession ping(), request → ack (no state change, no event): the link alone, for comparison',
+      ratioToTls: { p50: ratio(ping.p50, tls.p50), p99: ratio(ping.p99, tls.p99) },
+    },
+    manualPairing: {
+      ...pairing,
+      what: 'companion.pair(address, code) → paired, in-process against the simulator (code fetch not timed)',
+      coldFirstRunMs: pairingColdMs.map((x) => Math.round(x * 100) / 100),
+    },
+    reconnect: { ...reconnect, what: 'companion.connect(): TCP + TLS + hellos + pin check, session usable' },
+    reconnectAfterRestart: {
+      ...afterRestart,
+      what: "simulator killed and restarted (same identity and port); its 'ready' event → connect() resolved",
+      fromSpawn: stats(restartFromSpawnMs, 'ms'),
+      connectAttempts: restartAttempts,
+    },
+    btoeLock: {
+      ...btoeLock,
+      what: 'node dist/main/cli/btoe.js lock --store DIR, spawn → exit',
+      ratioToBareNode: { p50: ratio(btoeLock.p50, bareStart.p50), p99: ratio(btoeLock.p99, bareStart.p99) },
+    },
+    bareNodeStart: { ...bareStart, what: 'node -e 0, spawn → exit' },
+    btoeRss: {
+      ...btoeRss,
+      method: rssMethod,
+      ratioToBareNode: { p50: ratio(btoeRss.p50, bareRss.p50) },
+    },
+    bareNodeRss: { ...bareRss, method: rssMethod },
+    goals: {
+      lockRoundTrip: {
+        goal: `lockRoundTrip p99 ≤ ${GOALS.lockP99RatioToTls} × tlsPingPong p99`,
+        value: lockRatio.p99,
+        met: lockRatio.p99 <= GOALS.lockP99RatioToTls,
+      },
+      manualPairing: {
+        goal: `manualPairing p50 ≤ ${GOALS.pairingP50Ms} ms (KDE Connect: 40 ms median)`,
+        value: pairing.p50,
+        met: pairing.p50 <= GOALS.pairingP50Ms,
+      },
+      reconnect: {
+        goal: `reconnect p50 ≤ ${GOALS.reconnectP50Ms} ms`,
+        value: reconnect.p50,
+        met: reconnect.p50 <= GOALS.reconnectP50Ms,
+      },
+      reconnectAfterRestart: {
+        goal: `reconnectAfterRestart p50 ≤ ${GOALS.reconnectP50Ms} ms (KDE Connect: 75 ms median)`,
+        value: afterRestart.p50,
+        met: afterRestart.p50 <= GOALS.reconnectP50Ms,
+      },
+    },
+    durationS: Math.round(sinceMs(startedAt) / 100) / 10,
+  };
+}
+
+let exitCode = 0;
+try {
+  const result = await main();
+  await cleanup();
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+} catch (error) {
+  exitCode = 1;
+  progress(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  await cleanup();
+}
+process.exit(exitCode);
