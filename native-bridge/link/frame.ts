@@ -21,6 +21,7 @@ export class FrameDecoder {
   private chunks: Buffer[] = [];
   private buffered = 0;
   private expected: number | undefined;
+  private failure: ProtocolError | undefined;
 
   constructor(private limit: number) {}
 
@@ -28,8 +29,13 @@ export class FrameDecoder {
     this.limit = limit;
   }
 
-  /** Returns the complete message bodies in `chunk`; throws ProtocolError('bad-frame') on a bad prefix. */
+  /**
+   * Returns the complete message bodies in `chunk`; throws ProtocolError('bad-frame') on a bad prefix. Messages
+   * that precede a bad prefix in the same chunk are returned first and the failure is thrown by `check()`, so
+   * what a peer is answered does not depend on how the stream happened to be split.
+   */
   push(chunk: Buffer): Buffer[] {
+    this.check();
     this.chunks.push(chunk);
     this.buffered += chunk.length;
     const bodies: Buffer[] = [];
@@ -37,12 +43,19 @@ export class FrameDecoder {
       if (this.expected === undefined) {
         if (this.buffered < HEADER) break;
         const length = this.take(HEADER).readUInt32BE(0);
-        if (length === 0) throw new ProtocolError('bad-frame', 'empty message');
-        if (length > this.limit) {
-          throw new ProtocolError(
-            'bad-frame',
-            `message of ${length} bytes exceeds the ${this.limit}-byte limit`,
-          );
+        const failure =
+          length === 0
+            ? new ProtocolError('bad-frame', 'empty message')
+            : length > this.limit
+              ? new ProtocolError(
+                  'bad-frame',
+                  `message of ${length} bytes exceeds the ${this.limit}-byte limit`,
+                )
+              : undefined;
+        if (failure) {
+          if (bodies.length === 0) throw failure;
+          this.failure = failure;
+          break;
         }
         this.expected = length;
       }
@@ -51,6 +64,11 @@ export class FrameDecoder {
       this.expected = undefined;
     }
     return bodies;
+  }
+
+  /** Throws the bad-frame failure found after the messages the last push returned. */
+  check(): void {
+    if (this.failure) throw this.failure;
   }
 
   /** Bytes of an unfinished message still waiting for the rest; a link closing now truncated a message. */

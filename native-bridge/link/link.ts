@@ -160,6 +160,11 @@ export class MessageLink extends EventEmitter<MessageLinkEvents> {
         this.abort(new ProtocolError('bad-message', 'too many requests without waiting for answers'));
       }
     }
+    try {
+      this.decoder.check();
+    } catch (error) {
+      this.abort(error as ProtocolError);
+    }
   }
 
   private settle(response: Response): void {
