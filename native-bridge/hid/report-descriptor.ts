@@ -1,0 +1,603 @@
+// A HID report-descriptor parser (Device Class Definition for HID 1.11, section 6.2.2).
+//
+// It turns the descriptor's items into, for each top-level collection, the list of fields with everything a
+// host needs to read or build a report: usages, report type and id, bit offset and size, count, logical
+// range and the Main item's flags. It is strict about what would make a layout wrong (truncated items, long
+// items, unbalanced Pop / End Collection, absurd sizes) and throws a ReportDescriptorError with the byte
+// offset; it is lenient, with a warning, where Linux is (reserved tags, dangling Usage Minimum, ...).
+// Every loop is bounded by the input length or by the caps below, so no input makes it hang.
+
+/** A descriptor that cannot be parsed; `offset` is the byte offset of the offending item. */
+export class ReportDescriptorError extends Error {
+  override readonly name = 'ReportDescriptorError';
+  constructor(
+    readonly reason: string,
+    readonly offset: number,
+  ) {
+    super(`${reason} (at byte ${offset})`);
+  }
+}
+
+/** Caps that make absurd or hostile descriptors an error instead of a memory or time sink. */
+export const LIMITS = {
+  /** wDescriptorLength is 16 bits. */
+  descriptorBytes: 65_535,
+  items: 16_384,
+  mainItems: 4_096,
+  /** Report Size of one field (Linux allows 256 too). */
+  reportSizeBits: 256,
+  /** Size of one report, not counting the report-id byte. */
+  reportBytes: 1_024,
+  /** Sum of the Report Counts of all fields. */
+  totalElements: 65_536,
+  collectionDepth: 32,
+  pushDepth: 32,
+  /** Usage, Usage Minimum/Maximum items before one Main item. */
+  localUsages: 4_096,
+} as const;
+
+export type ReportType = 'input' | 'output' | 'feature';
+
+export interface Usage {
+  page: number;
+  id: number;
+}
+
+/** A usage or a usage range as declared before a Main item (a single usage has min === max). */
+export interface UsageSpan {
+  page: number;
+  min: number;
+  max: number;
+}
+
+/** The data bits of an Input, Output or Feature item (bit 7, Volatile, does not exist for Input). */
+export interface MainItemFlags {
+  constant: boolean;
+  /** Variable (each value is one usage) or array (each value selects one usage of the list). */
+  variable: boolean;
+  relative: boolean;
+  wrap: boolean;
+  nonlinear: boolean;
+  /** Preferred state (bit 5 clear): the control returns to a rest position. */
+  preferred: boolean;
+  nullState: boolean;
+  volatile: boolean;
+  bufferedBytes: boolean;
+}
+
+export interface HidField {
+  reportType: ReportType;
+  /** 0 when the descriptor does not number its reports. */
+  reportId: number;
+  /** From the start of the report, not counting the report-id byte. */
+  bitOffset: number;
+  /** Report Size: the bits of one value. */
+  bitSize: number;
+  /** Report Count: how many values. */
+  count: number;
+  logicalMinimum: number;
+  logicalMaximum: number;
+  physicalMinimum: number;
+  physicalMaximum: number;
+  unitExponent: number;
+  unit: number;
+  flags: MainItemFlags;
+  /** The raw data of the Main item. */
+  flagBits: number;
+  /** The usages and ranges declared for this item, in order, each with its page bound. */
+  usageSpans: UsageSpan[];
+  /**
+   * Variable fields: the usage of each of the `count` values (the last declared usage repeats when there are
+   * fewer usages than values; empty when none was declared, e.g. padding). Array fields: empty; a value v
+   * selects usage number v - logicalMinimum of usageSpans (see arrayUsageAt).
+   */
+  usages: Usage[];
+  /** The top-level collection the field belongs to, or -1 for a field outside any collection. */
+  topLevel: number;
+  /** Byte offset of the Main item in the descriptor. */
+  descriptorOffset: number;
+}
+
+export const COLLECTION_TYPES = [
+  'physical',
+  'application',
+  'logical',
+  'report',
+  'named-array',
+  'usage-switch',
+  'usage-modifier',
+] as const;
+
+export interface HidCollection {
+  /** Collection item data: 0 Physical, 1 Application, 2 Logical, ... 0x80-0xFF vendor-defined. */
+  type: number;
+  typeName: (typeof COLLECTION_TYPES)[number] | 'reserved' | 'vendor-defined';
+  /** Usage page and usage of the collection (0 and 0 when none was declared). */
+  usagePage: number;
+  usage: number;
+  children: HidCollection[];
+  /** All fields declared in this collection and in the collections nested in it, in descriptor order. */
+  fields: HidField[];
+  descriptorOffset: number;
+}
+
+export interface HidReportInfo {
+  type: ReportType;
+  id: number;
+  /** Sum of the fields' sizes, not counting the report-id byte. */
+  bitLength: number;
+  /** The report's bytes after the report-id byte (bitLength rounded up). */
+  byteLength: number;
+}
+
+export interface ReportDescriptor {
+  /** Top-level collections in descriptor order. */
+  collections: HidCollection[];
+  /** Every field, in descriptor order, including fields outside any collection. */
+  fields: HidField[];
+  reports: HidReportInfo[];
+  /** Whether reports carry a report-id byte (any Report ID item seen). */
+  numbered: boolean;
+  /** Oddities that did not stop the parse. */
+  warnings: string[];
+}
+
+interface Globals {
+  usagePage: number;
+  logicalMinimum: number;
+  /** The Logical Maximum item's data, both ways: it is read unsigned when the minimum is not negative. */
+  logicalMaximumSigned: number;
+  logicalMaximumUnsigned: number;
+  physicalMinimum: number;
+  physicalMaximumSigned: number;
+  physicalMaximumUnsigned: number;
+  unitExponent: number;
+  unit: number;
+  reportSize: number;
+  reportId: number;
+  reportCount: number;
+}
+
+/** A local usage before binding: `page` is set only for extended (4-byte) usages. */
+interface LocalUsage {
+  page: number | undefined;
+  min: number;
+  max: number;
+}
+
+const MAIN = { input: 0x8, output: 0x9, collection: 0xa, feature: 0xb, endCollection: 0xc } as const;
+const TYPE = { main: 0, global: 1, local: 2, reserved: 3 } as const;
+
+const initialGlobals = (): Globals => ({
+  usagePage: 0,
+  logicalMinimum: 0,
+  logicalMaximumSigned: 0,
+  logicalMaximumUnsigned: 0,
+  physicalMinimum: 0,
+  physicalMaximumSigned: 0,
+  physicalMaximumUnsigned: 0,
+  unitExponent: 0,
+  unit: 0,
+  reportSize: 0,
+  reportId: 0,
+  reportCount: 0,
+});
+
+function signed(value: number, size: number): number {
+  if (size === 1) return (value << 24) >> 24;
+  if (size === 2) return (value << 16) >> 16;
+  if (size === 4) return value | 0;
+  return 0;
+}
+
+const hex = (value: number, digits = 2) => `0x${value.toString(16).toUpperCase().padStart(digits, '0')}`;
+
+export function decodeFlags(bits: number, type: ReportType): MainItemFlags {
+  return {
+    constant: (bits & 0x01) !== 0,
+    variable: (bits & 0x02) !== 0,
+    relative: (bits & 0x04) !== 0,
+    wrap: (bits & 0x08) !== 0,
+    nonlinear: (bits & 0x10) !== 0,
+    preferred: (bits & 0x20) === 0,
+    nullState: (bits & 0x40) !== 0,
+    volatile: type !== 'input' && (bits & 0x80) !== 0,
+    bufferedBytes: (bits & 0x100) !== 0,
+  };
+}
+
+/** Parses a report descriptor; throws ReportDescriptorError for malformed input. */
+export function parseReportDescriptor(input: Uint8Array | readonly number[]): ReportDescriptor {
+  const bytes = input instanceof Uint8Array ? input : Uint8Array.from(input);
+  if (bytes.length === 0) throw new ReportDescriptorError('the report descriptor is empty', 0);
+  if (bytes.length > LIMITS.descriptorBytes)
+    throw new ReportDescriptorError(
+      `the report descriptor has ${bytes.length} bytes, more than the ${LIMITS.descriptorBytes} a device can declare`,
+      LIMITS.descriptorBytes,
+    );
+
+  const warnings: string[] = [];
+  const warn = (message: string, offset: number) => {
+    if (warnings.length < 100) warnings.push(`${message} (at byte ${offset})`);
+  };
+
+  let globals = initialGlobals();
+  const globalStack: Globals[] = [];
+  let locals: LocalUsage[] = [];
+  let usageMinimum: { value: number; size: number } | undefined;
+  let usageMaximum: { value: number; size: number } | undefined;
+  let delimiterOpen = false;
+  let delimiterUsages = 0;
+
+  const collections: HidCollection[] = [];
+  const open: HidCollection[] = [];
+  const fields: HidField[] = [];
+  const reportBits = new Map<string, HidReportInfo>();
+  let numbered = false;
+  let unnumberedFieldSeen = false;
+  let mainItems = 0;
+  let totalElements = 0;
+
+  const resetLocals = () => {
+    locals = [];
+    usageMinimum = undefined;
+    usageMaximum = undefined;
+    delimiterUsages = 0;
+  };
+
+  const addLocal = (usage: LocalUsage, offset: number) => {
+    if (delimiterOpen && delimiterUsages++ > 0) return; // alternatives in a delimiter set: keep the first
+    if (locals.length >= LIMITS.localUsages)
+      throw new ReportDescriptorError(`more than ${LIMITS.localUsages} usages before one Main item`, offset);
+    locals.push(usage);
+  };
+
+  const completeRange = (offset: number) => {
+    if (usageMinimum === undefined || usageMaximum === undefined) return;
+    const min = usageMinimum;
+    const max = usageMaximum;
+    usageMinimum = undefined;
+    usageMaximum = undefined;
+    const page = min.size === 4 ? min.value >>> 16 : max.size === 4 ? max.value >>> 16 : undefined;
+    if (min.size === 4 && max.size === 4 && min.value >>> 16 !== max.value >>> 16)
+      warn('Usage Minimum and Usage Maximum are on different usage pages; using the minimum page', offset);
+    const lo = min.value & 0xffff;
+    const hi = max.value & 0xffff;
+    if (hi < lo) {
+      warn(`Usage Maximum ${hex(hi)} is below Usage Minimum ${hex(lo)}; the range is empty`, offset);
+      return;
+    }
+    addLocal({ page, min: lo, max: hi }, offset);
+  };
+
+  /** Binds the usage page in force at the Main item to every usage declared without one. */
+  const boundSpans = (): UsageSpan[] =>
+    locals.map((u) => ({ page: u.page ?? globals.usagePage, min: u.min, max: u.max }));
+
+  const addField = (type: ReportType, flagBits: number, offset: number) => {
+    if (++mainItems > LIMITS.mainItems)
+      throw new ReportDescriptorError(
+        `more than ${LIMITS.mainItems} Input, Output and Feature items`,
+        offset,
+      );
+    const { reportSize, reportCount, reportId } = globals;
+    if (reportId === 0) unnumberedFieldSeen = true;
+    const bits = reportSize * reportCount;
+    totalElements += reportCount;
+    if (totalElements > LIMITS.totalElements)
+      throw new ReportDescriptorError(
+        `the fields declare more than ${LIMITS.totalElements} values in all`,
+        offset,
+      );
+    const key = `${type}:${reportId}`;
+    let report = reportBits.get(key);
+    if (!report) {
+      report = { type, id: reportId, bitLength: 0, byteLength: 0 };
+      reportBits.set(key, report);
+    }
+    const bitOffset = report.bitLength;
+    if (bitOffset + bits > LIMITS.reportBytes * 8)
+      throw new ReportDescriptorError(
+        `${type} report ${reportId} would be ${Math.ceil((bitOffset + bits) / 8)} bytes long, more than ${LIMITS.reportBytes}`,
+        offset,
+      );
+    report.bitLength += bits;
+    report.byteLength = Math.ceil(report.bitLength / 8);
+
+    const flags = decodeFlags(flagBits, type);
+    const logicalMinimum = globals.logicalMinimum;
+    const logicalMaximum = logicalMinimum < 0 ? globals.logicalMaximumSigned : globals.logicalMaximumUnsigned;
+    const physicalMinimum = globals.physicalMinimum;
+    const physicalMaximum =
+      physicalMinimum < 0 ? globals.physicalMaximumSigned : globals.physicalMaximumUnsigned;
+    if (!flags.constant && logicalMaximum < logicalMinimum && reportCount > 0)
+      warn(`Logical Maximum ${logicalMaximum} is below Logical Minimum ${logicalMinimum}`, offset);
+
+    const usageSpans = boundSpans();
+    const usages: Usage[] = [];
+    if (flags.variable && usageSpans.length > 0) {
+      outer: for (const span of usageSpans) {
+        for (let id = span.min; id <= span.max; id++) {
+          if (usages.length >= reportCount) break outer;
+          usages.push({ page: span.page, id });
+        }
+      }
+      const last = usages[usages.length - 1];
+      while (last && usages.length < reportCount) usages.push({ ...last });
+    }
+    const field: HidField = {
+      reportType: type,
+      reportId,
+      bitOffset,
+      bitSize: reportSize,
+      count: reportCount,
+      logicalMinimum,
+      logicalMaximum,
+      physicalMinimum,
+      physicalMaximum,
+      unitExponent: globals.unitExponent,
+      unit: globals.unit,
+      flags,
+      flagBits,
+      usageSpans,
+      usages,
+      topLevel: open.length > 0 ? collections.length - 1 : -1,
+      descriptorOffset: offset,
+    };
+    if (open.length === 0) warn(`${type} item outside any collection`, offset);
+    fields.push(field);
+    for (const collection of open) collection.fields.push(field);
+  };
+
+  let pos = 0;
+  let items = 0;
+  while (pos < bytes.length) {
+    const offset = pos;
+    if (++items > LIMITS.items)
+      throw new ReportDescriptorError(`more than ${LIMITS.items} items in the descriptor`, offset);
+    const prefix = bytes[pos]!;
+    if (prefix === 0xfe)
+      throw new ReportDescriptorError(
+        'long item (0xFE): no long item is defined by the HID specification, so the descriptor cannot be read',
+        offset,
+      );
+    const size = [0, 1, 2, 4][prefix & 0x03]!;
+    const type = (prefix >> 2) & 0x03;
+    const tag = prefix >> 4;
+    if (pos + 1 + size > bytes.length)
+      throw new ReportDescriptorError(
+        `truncated item ${hex(prefix)}: it needs ${size} data byte${size === 1 ? '' : 's'}, ${bytes.length - pos - 1} left`,
+        offset,
+      );
+    let udata = 0;
+    for (let i = size - 1; i >= 0; i--) udata = udata * 256 + bytes[pos + 1 + i]!;
+    const sdata = signed(udata, size);
+    pos += 1 + size;
+
+    if (type === TYPE.main) {
+      switch (tag) {
+        case MAIN.input:
+          addField('input', udata, offset);
+          break;
+        case MAIN.output:
+          addField('output', udata, offset);
+          break;
+        case MAIN.feature:
+          addField('feature', udata, offset);
+          break;
+        case MAIN.collection: {
+          if (open.length >= LIMITS.collectionDepth)
+            throw new ReportDescriptorError(
+              `collections nested more than ${LIMITS.collectionDepth} deep`,
+              offset,
+            );
+          const span = boundSpans()[0];
+          const kind = udata & 0xff;
+          const collection: HidCollection = {
+            type: kind,
+            typeName: COLLECTION_TYPES[kind] ?? (kind >= 0x80 ? 'vendor-defined' : 'reserved'),
+            usagePage: span?.page ?? 0,
+            usage: span?.min ?? 0,
+            children: [],
+            fields: [],
+            descriptorOffset: offset,
+          };
+          const parent = open[open.length - 1];
+          if (parent) parent.children.push(collection);
+          else collections.push(collection);
+          open.push(collection);
+          break;
+        }
+        case MAIN.endCollection:
+          if (open.length === 0)
+            throw new ReportDescriptorError('End Collection without a Collection', offset);
+          open.pop();
+          break;
+        default:
+          warn(`reserved Main item tag ${hex(tag, 1)} ignored`, offset);
+      }
+      if (delimiterOpen) throw new ReportDescriptorError('a Main item inside an open Delimiter set', offset);
+      resetLocals();
+      continue;
+    }
+
+    if (type === TYPE.global) {
+      switch (tag) {
+        case 0x0:
+          if (udata > 0xffff)
+            throw new ReportDescriptorError(`Usage Page ${hex(udata, 8)} is wider than 16 bits`, offset);
+          globals.usagePage = udata;
+          break;
+        case 0x1:
+          globals.logicalMinimum = sdata;
+          break;
+        case 0x2:
+          globals.logicalMaximumSigned = sdata;
+          globals.logicalMaximumUnsigned = udata;
+          break;
+        case 0x3:
+          globals.physicalMinimum = sdata;
+          break;
+        case 0x4:
+          globals.physicalMaximumSigned = sdata;
+          globals.physicalMaximumUnsigned = udata;
+          break;
+        case 0x5:
+          // A 4-bit two's-complement nibble in practice (0x0F is -1), as Linux reads it.
+          globals.unitExponent = udata <= 0x0f ? signed(udata << 4, 1) >> 4 : sdata;
+          break;
+        case 0x6:
+          globals.unit = udata;
+          break;
+        case 0x7:
+          if (udata > LIMITS.reportSizeBits)
+            throw new ReportDescriptorError(
+              `Report Size ${udata} is absurd (at most ${LIMITS.reportSizeBits} bits)`,
+              offset,
+            );
+          globals.reportSize = udata;
+          break;
+        case 0x8:
+          if (udata === 0 || udata > 0xff)
+            throw new ReportDescriptorError(`Report ID ${udata} is invalid (1 to 255)`, offset);
+          globals.reportId = udata;
+          numbered = true;
+          break;
+        case 0x9:
+          if (udata > LIMITS.reportBytes * 8)
+            throw new ReportDescriptorError(
+              `Report Count ${udata} is absurd (a report holds at most ${LIMITS.reportBytes * 8} bits)`,
+              offset,
+            );
+          globals.reportCount = udata;
+          break;
+        case 0xa:
+          if (globalStack.length >= LIMITS.pushDepth)
+            throw new ReportDescriptorError(`more than ${LIMITS.pushDepth} nested Push items`, offset);
+          globalStack.push({ ...globals });
+          break;
+        case 0xb: {
+          const popped = globalStack.pop();
+          if (!popped) throw new ReportDescriptorError('Pop without a Push', offset);
+          globals = popped;
+          break;
+        }
+        default:
+          warn(`reserved Global item tag ${hex(tag, 1)} ignored`, offset);
+      }
+      continue;
+    }
+
+    if (type === TYPE.local) {
+      switch (tag) {
+        case 0x0:
+          addLocal(
+            size === 4
+              ? { page: udata >>> 16, min: udata & 0xffff, max: udata & 0xffff }
+              : { page: undefined, min: udata, max: udata },
+            offset,
+          );
+          break;
+        case 0x1:
+          if (usageMinimum) warn('Usage Minimum without a Usage Maximum ignored', offset);
+          usageMinimum = { value: udata, size };
+          completeRange(offset);
+          break;
+        case 0x2:
+          if (usageMaximum) warn('Usage Maximum without a Usage Minimum ignored', offset);
+          usageMaximum = { value: udata, size };
+          completeRange(offset);
+          break;
+        case 0xa:
+          if (udata === 1) {
+            if (delimiterOpen) throw new ReportDescriptorError('nested Delimiter sets', offset);
+            delimiterOpen = true;
+            delimiterUsages = 0;
+          } else if (udata === 0) {
+            if (!delimiterOpen) throw new ReportDescriptorError('Delimiter close without an open', offset);
+            delimiterOpen = false;
+          } else
+            throw new ReportDescriptorError(`Delimiter ${udata} is neither 0 (close) nor 1 (open)`, offset);
+          break;
+        default:
+          // Designator and String indexes: nothing a host needs to lay out reports.
+          break;
+      }
+      continue;
+    }
+
+    warn(`reserved item type (prefix ${hex(prefix)}) ignored`, offset);
+  }
+
+  if (open.length > 0)
+    throw new ReportDescriptorError(
+      `${open.length} collection${open.length === 1 ? ' is' : 's are'} not closed at the end of the descriptor`,
+      bytes.length,
+    );
+  if (delimiterOpen) throw new ReportDescriptorError('a Delimiter set is not closed', bytes.length);
+  if (globalStack.length > 0) warn(`${globalStack.length} Push without Pop`, bytes.length);
+  if (numbered && unnumberedFieldSeen)
+    warn('some fields come before any Report ID although the reports are numbered', 0);
+  if (usageMinimum || usageMaximum) warn('a Usage Minimum or Maximum without a Main item', bytes.length);
+
+  return { collections, fields, reports: [...reportBits.values()], numbered, warnings };
+}
+
+/** Number of usages an array field can report. */
+export function arrayUsageCount(field: HidField): number {
+  return field.usageSpans.reduce((n, span) => n + (span.max - span.min + 1), 0);
+}
+
+/** The usage an array field's value selects, or undefined for a null (out of range) value. */
+export function arrayUsageAt(field: HidField, value: number): Usage | undefined {
+  if (value < field.logicalMinimum || value > field.logicalMaximum) return undefined;
+  let index = value - field.logicalMinimum;
+  for (const span of field.usageSpans) {
+    const n = span.max - span.min + 1;
+    if (index < n) return { page: span.page, id: span.min + index };
+    index -= n;
+  }
+  return undefined;
+}
+
+/** The report a field belongs to. */
+export function reportOf(
+  descriptor: ReportDescriptor,
+  type: ReportType,
+  id: number,
+): HidReportInfo | undefined {
+  return descriptor.reports.find((r) => r.type === type && r.id === id);
+}
+
+/**
+ * Reads value number `index` of a field from a report's payload (the bytes after the report-id byte).
+ * Signed when the logical minimum is negative. Undefined when the payload is too short. Values wider than
+ * 32 bits are not numbers a host interprets; they read as their low 32 bits.
+ */
+export function readFieldValue(payload: Uint8Array, field: HidField, index = 0): number | undefined {
+  const start = field.bitOffset + index * field.bitSize;
+  const size = Math.min(field.bitSize, 32);
+  if (size === 0 || start + field.bitSize > payload.length * 8) return undefined;
+  let value = 0;
+  for (let i = 0; i < size; i++) {
+    const bit = start + i;
+    if ((payload[bit >> 3]! >> (bit & 7)) & 1) value += 2 ** i;
+  }
+  if (field.logicalMinimum < 0 && value >= 2 ** (size - 1)) value -= 2 ** size;
+  return value;
+}
+
+/** Writes value number `index` of a field into a report's payload (two's complement, low bits). */
+export function writeFieldValue(payload: Uint8Array, field: HidField, value: number, index = 0): void {
+  const start = field.bitOffset + index * field.bitSize;
+  const size = Math.min(field.bitSize, 32);
+  const bits = value < 0 ? 2 ** size + value : value;
+  for (let i = 0; i < field.bitSize; i++) {
+    const bit = start + i;
+    const byte = bit >> 3;
+    if (byte >= payload.length) return;
+    const on = i < size && Math.floor(bits / 2 ** i) % 2 === 1;
+    const old = payload[byte] ?? 0;
+    payload[byte] = on ? old | (1 << (bit & 7)) : old & ~(1 << (bit & 7));
+  }
+}
