@@ -7,8 +7,11 @@ export const CONNECT_TIMEOUT_MS = 3_000;
 
 /** Opens the byte stream to a phone; TLS and everything above it is the same on every transport. */
 export function openTransport(address: PhoneAddress, timeoutMs = CONNECT_TIMEOUT_MS): Promise<Duplex> {
-  if (address.transport !== 'tcp') {
-    return Promise.reject(new LinkError('unreachable', `${address.transport} links are not supported yet`));
+  if (address.transport === 'serial') {
+    // USB tethering (native-bridge/usb): loaded only here, so TCP never loads serialport's native binding.
+    return import('../usb/serial-transport.js').then((serial) =>
+      serial.openSerialLink(address.path, timeoutMs),
+    );
   }
   const host = address.zone === undefined ? address.host : `${address.host}%${address.zone}`;
   return new Promise((resolve, reject) => {
