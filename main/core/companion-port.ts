@@ -1,19 +1,35 @@
+import { join } from 'node:path';
 import type { CompanionView, PairResult, PhoneView } from '../../preload/contract.js';
+import { IpcServer, ipcEndpoint } from '../host/ipc.js';
+import type { SessionLockSource } from '../host/session-lock.js';
 import { Companion, defaultStoreDir } from './companion.js';
+import { CompanionService } from './daemon.js';
+import { EventLog } from './event-log.js';
 import { loadPolicy } from './policy.js';
+import { loadSettings } from './settings.js';
 
 /**
- * The desktop app's view of the core: what the window and the tray show, and the pairing they can start.
- * The app hosts the same Companion the `btoe` command drives.
+ * The desktop app's view of the core: what the window and the tray show, and the pairing they can start. The
+ * app hosts the same CompanionService as `btoe daemon` and takes the same per-user IPC endpoint, so there is one
+ * companion per user: starting the app while a daemon runs fails with AlreadyRunningError (and vice versa).
  */
-export async function createCompanionPort(storeDir = defaultStoreDir()) {
+export async function createCompanionPort(lockSources: SessionLockSource[], storeDir = defaultStoreDir()) {
   const companion = await Companion.open({ storeDir, policy: await loadPolicy() });
+  const { settings } = await loadSettings(storeDir);
+  const service = new CompanionService(companion, settings, new EventLog(join(storeDir, 'logs')));
+  await IpcServer.listen(
+    ipcEndpoint(storeDir),
+    (body) => service.handleIpc(body),
+    () => service.hello(),
+  );
+  for (const source of lockSources) await service.follow(source);
+  service.start();
   const listeners = new Set<(view: CompanionView) => void>();
 
   const status = async (): Promise<CompanionView> => {
     const { policy } = companion.policy;
-    const devices = await companion.devices([]);
-    const phones: PhoneView[] = devices.map((d) => ({
+    const live = new Map(service.links.states().map((s) => [s.id, s]));
+    const phones: PhoneView[] = (await companion.devices([])).map((d) => ({
       id: d.id,
       name: d.name,
       vendor: d.vendor,
@@ -21,10 +37,10 @@ export async function createCompanionPort(storeDir = defaultStoreDir()) {
       firmware: d.firmware,
       address: d.address,
       paired: d.paired,
-      connected: d.reachable,
+      connected: live.get(d.id)?.connected ?? false,
       onThisPcPort: d.onThisPcPort,
       mode: companion.pairings.get(d.id)?.mode ?? null,
-      locked: null,
+      locked: live.get(d.id)?.locked ?? null,
     }));
     return {
       pairingMode: !policy.EnableBetterTogetherOverEthernet
@@ -36,21 +52,17 @@ export async function createCompanionPort(storeDir = defaultStoreDir()) {
       phones,
     };
   };
+  const notify = () =>
+    void status().then((view) => {
+      for (const listener of listeners) listener(view);
+    });
+  service.links.on('changed', notify);
 
   return {
     status,
     async pair(device: string, code?: string): Promise<PairResult> {
-      try {
-        const { phone } = await companion.pair(device, code);
-        const view = await status();
-        for (const listener of listeners) listener(view);
-        return {
-          ok: true,
-          message: `Paired with ${phone.name} in ${phone.mode === 'auto' ? 'Auto' : 'Manual'} mode.`,
-        };
-      } catch (error) {
-        return { ok: false, message: (error as Error).message };
-      }
+      const result = await service.run({ command: 'pair', args: [device], code });
+      return { ok: result.code === 0, message: result.human };
     },
     onStatusChanged(listener: (view: CompanionView) => void): () => void {
       listeners.add(listener);

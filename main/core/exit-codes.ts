@@ -1,4 +1,4 @@
-import type { CompanionError } from '../core/companion.js';
+import type { CompanionError } from './companion.js';
 
 /** `btoe` exit codes (README, "Exit codes"): one per kind of failure, so scripts and support can tell them apart. */
 export const EXIT = {
@@ -14,4 +14,5 @@ export const EXIT = {
   refused: 9,
   policy: 10,
   store: 11,
-} as const satisfies Record<CompanionError['kind'] | 'ok' | 'internal' | 'store', number>;
+  'already-running': 12,
+} as const satisfies Record<CompanionError['kind'] | 'ok' | 'internal' | 'store' | 'already-running', number>;

@@ -5,8 +5,11 @@ import type { CallEvent, Request, RequestBody } from '../../native-bridge/link/m
 import type { PhoneConnection } from '../../native-bridge/link/phone-connection.js';
 import type { PairedPhone } from './pairing-store.js';
 
+export type SignInRequest = Extract<Request, { type: 'sign-in-request' }>;
+
 export interface PhoneSessionEvents {
   call: [CallEvent];
+  signInRequest: [SignInRequest];
   lock: [boolean];
   signIn: [string | null];
   close: [LinkError | undefined];
@@ -17,6 +20,7 @@ export class PhoneSession extends EventEmitter<PhoneSessionEvents> {
   locked: boolean | undefined;
   user: string | null | undefined;
   call: CallEvent | undefined;
+  private signInRequest: { request: SignInRequest; expiresAt: number } | undefined;
 
   constructor(
     readonly phone: PairedPhone,
@@ -41,7 +45,17 @@ export class PhoneSession extends EventEmitter<PhoneSessionEvents> {
   resume = () => this.command({ type: 'resume' });
   mute = (muted: boolean) => this.command({ type: 'mute', muted });
   ping = () => this.command({ type: 'ping' });
+  /** Credential hand-off: the password goes to the phone once and is kept nowhere. */
+  signIn = (user: string, password: string) =>
+    this.command({ type: 'sign-in-response', method: 'credentials', user, password });
+  declineSignIn = () => this.command({ type: 'sign-in-response', method: 'declined' });
   unpair = () => this.command({ type: 'unpair' });
+
+  /** The phone's latest request to sign in via the PC; an expired web code is never offered. */
+  pendingSignIn(now = Date.now()): { request: SignInRequest; expiresAt: number } | undefined {
+    if (this.user) return undefined;
+    return this.signInRequest && this.signInRequest.expiresAt > now ? this.signInRequest : undefined;
+  }
 
   close(): void {
     this.connection.link.close();
@@ -69,11 +83,17 @@ export class PhoneSession extends EventEmitter<PhoneSessionEvents> {
         link.ack(request.id);
         this.emit('signIn', request.user);
         return;
+      case 'sign-in-request':
+        this.signInRequest = {
+          request,
+          expiresAt:
+            request.method === 'web' ? Date.now() + request.expiresIn * 1000 : Number.POSITIVE_INFINITY,
+        };
+        link.ack(request.id);
+        this.emit('signInRequest', request);
+        return;
       default:
-        link.fail(
-          request.id,
-          new ProtocolError('unsupported', `the companion does not handle "${request.type}" yet`),
-        );
+        link.fail(request.id, new ProtocolError('bad-message', `a phone does not send "${request.type}"`));
     }
   }
 }

@@ -9,11 +9,14 @@ import { join } from 'node:path';
 export interface CompanionPolicy {
   readonly EnableBetterTogetherOverEthernet: boolean;
   readonly BetterTogetherOverEthernetPairingMode: 'Auto' | 'Manual';
+  /** Ours, not Microsoft's: may a PC unlock unlock the phone too (locking always follows the PC)? */
+  readonly UnlockPhoneWithPc: boolean;
 }
 
 export const DEFAULT_POLICY: CompanionPolicy = {
   EnableBetterTogetherOverEthernet: true,
   BetterTogetherOverEthernetPairingMode: 'Auto',
+  UnlockPhoneWithPc: true,
 };
 
 export interface LoadedPolicy {
@@ -55,18 +58,21 @@ export async function loadPolicy(env: NodeJS.ProcessEnv = process.env): Promise<
 
 export function parsePolicy(raw: Record<string, unknown>, origin: string): Omit<LoadedPolicy, 'source'> {
   const warnings: string[] = [];
-  let enabled = DEFAULT_POLICY.EnableBetterTogetherOverEthernet;
+  const bool = (
+    key: 'EnableBetterTogetherOverEthernet' | 'UnlockPhoneWithPc',
+    consequence: string,
+  ): boolean => {
+    const value = raw[key];
+    if (value === undefined) return DEFAULT_POLICY[key];
+    if (typeof value === 'boolean') return value;
+    warnings.push(
+      `${origin}: ${key} must be true or false, not ${JSON.stringify(value)}; ${consequence} until it is fixed`,
+    );
+    return false;
+  };
+  const enabled = bool('EnableBetterTogetherOverEthernet', 'pairing is off');
+  const unlock = bool('UnlockPhoneWithPc', 'the phone stays locked when the PC unlocks');
   let mode = DEFAULT_POLICY.BetterTogetherOverEthernetPairingMode;
-  const enable = raw.EnableBetterTogetherOverEthernet;
-  if (enable !== undefined) {
-    if (typeof enable === 'boolean') enabled = enable;
-    else {
-      enabled = false;
-      warnings.push(
-        `${origin}: EnableBetterTogetherOverEthernet must be true or false, not ${JSON.stringify(enable)}; pairing is off until it is fixed`,
-      );
-    }
-  }
   const pairingMode = raw.BetterTogetherOverEthernetPairingMode;
   if (pairingMode !== undefined) {
     const normalised = typeof pairingMode === 'string' ? pairingMode.trim().toLowerCase() : '';
@@ -83,14 +89,22 @@ export function parsePolicy(raw: Record<string, unknown>, origin: string): Omit<
       warnings.push(`${origin}: unknown policy setting "${key.slice(0, 64)}" is ignored`);
   }
   return {
-    policy: { EnableBetterTogetherOverEthernet: enabled, BetterTogetherOverEthernetPairingMode: mode },
+    policy: {
+      EnableBetterTogetherOverEthernet: enabled,
+      BetterTogetherOverEthernetPairingMode: mode,
+      UnlockPhoneWithPc: unlock,
+    },
     warnings,
   };
 }
 
 function failClosed(path: string, warnings: string[]): LoadedPolicy {
   return {
-    policy: { EnableBetterTogetherOverEthernet: false, BetterTogetherOverEthernetPairingMode: 'Manual' },
+    policy: {
+      EnableBetterTogetherOverEthernet: false,
+      BetterTogetherOverEthernetPairingMode: 'Manual',
+      UnlockPhoneWithPc: false,
+    },
     source: path,
     warnings,
   };

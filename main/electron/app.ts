@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { app, dialog, type BrowserWindow } from 'electron';
 import { createCompanionPort } from '../core/companion-port.js';
 import { registerIpcHandlers, type CompanionPort } from './ipc.js';
+import { PowerMonitorLockSource } from './power-monitor-lock-source.js';
 import { createCompanionTray } from './tray.js';
 import { APP_INDEX_URL, createMainWindow, isSameOrigin, registerAppScheme, serveRenderer } from './window.js';
 
@@ -37,7 +38,7 @@ function showWindow(): void {
 async function start(): Promise<void> {
   app.setAppUserModelId(APP_USER_MODEL_ID);
   if (devServerUrl === undefined) serveRenderer(rendererDir);
-  const port: CompanionPort = await createCompanionPort();
+  const port: CompanionPort = await createCompanionPort([new PowerMonitorLockSource()]);
   const tray = createCompanionTray({ pairWithPhone: showWindow, quit: () => app.quit() });
   const disposeIpc = registerIpcHandlers({ port, isTrustedUrl });
   const stopTray = port.onStatusChanged((view) => tray.update(view));

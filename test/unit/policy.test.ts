@@ -7,6 +7,7 @@ import { DEFAULT_POLICY, loadPolicy, parsePolicy, type CompanionPolicy } from '.
 const CLOSED: CompanionPolicy = {
   EnableBetterTogetherOverEthernet: false,
   BetterTogetherOverEthernetPairingMode: 'Manual',
+  UnlockPhoneWithPc: false,
 };
 
 describe('DEFAULT_POLICY', () => {
@@ -14,6 +15,7 @@ describe('DEFAULT_POLICY', () => {
     expect(DEFAULT_POLICY).toEqual({
       EnableBetterTogetherOverEthernet: true,
       BetterTogetherOverEthernetPairingMode: 'Auto',
+      UnlockPhoneWithPc: true,
     });
   });
 });
@@ -34,7 +36,10 @@ describe('parsePolicy', () => {
       { ...DEFAULT_POLICY, BetterTogetherOverEthernetPairingMode: 'Manual' },
     ],
     [{ BetterTogetherOverEthernetPairingMode: 'Auto' }, DEFAULT_POLICY],
-    [{ EnableBetterTogetherOverEthernet: false, BetterTogetherOverEthernetPairingMode: 'Manual' }, CLOSED],
+    [
+      { EnableBetterTogetherOverEthernet: false, BetterTogetherOverEthernetPairingMode: 'Manual' },
+      { ...CLOSED, UnlockPhoneWithPc: true },
+    ],
   ])('reads %j', (raw, policy) => {
     expect(parsePolicy(raw, 'test')).toEqual({ policy, warnings: [] });
   });
@@ -63,6 +68,7 @@ describe('parsePolicy', () => {
       expect(policy).toEqual({
         EnableBetterTogetherOverEthernet: false,
         BetterTogetherOverEthernetPairingMode: 'Auto',
+        UnlockPhoneWithPc: true,
       });
       expect(warnings).toHaveLength(1);
       expect(warnings[0]).toContain(
@@ -83,6 +89,7 @@ describe('parsePolicy', () => {
       expect(policy).toEqual({
         EnableBetterTogetherOverEthernet: true,
         BetterTogetherOverEthernetPairingMode: 'Manual',
+        UnlockPhoneWithPc: true,
       });
       expect(warnings).toHaveLength(1);
       expect(warnings[0]).toContain(
@@ -97,7 +104,7 @@ describe('parsePolicy', () => {
       { EnableBetterTogetherOverEthernet: 'on', BetterTogetherOverEthernetPairingMode: 'Sometimes' },
       'test',
     );
-    expect(policy).toEqual(CLOSED);
+    expect(policy).toEqual({ ...CLOSED, UnlockPhoneWithPc: true });
     expect(warnings).toHaveLength(2);
     expect(warnings.join('\n')).toMatch(
       /EnableBetterTogetherOverEthernet[\s\S]*BetterTogetherOverEthernetPairingMode/,
@@ -117,6 +124,7 @@ describe('parsePolicy', () => {
     expect(policy).toEqual({
       EnableBetterTogetherOverEthernet: true,
       BetterTogetherOverEthernetPairingMode: 'Manual',
+      UnlockPhoneWithPc: true,
     });
     expect(warnings).toEqual([
       'test: unknown policy setting "EnableBetterTogetherOverEthernetPairing" is ignored',
@@ -133,6 +141,21 @@ describe('parsePolicy', () => {
     const raw = JSON.parse('{"constructor": 1, "toString": 2, "__proto__": 3}') as Record<string, unknown>;
     const { warnings } = parsePolicy(raw, 'test');
     expect(warnings).toHaveLength(3);
+  });
+});
+
+describe('UnlockPhoneWithPc', () => {
+  it('is on by default and can be turned off', () => {
+    expect(parsePolicy({}, 'test').policy.UnlockPhoneWithPc).toBe(true);
+    expect(parsePolicy({ UnlockPhoneWithPc: false }, 'test').policy.UnlockPhoneWithPc).toBe(false);
+  });
+
+  it('fails closed on an invalid value and says so', () => {
+    const { policy, warnings } = parsePolicy({ UnlockPhoneWithPc: 'yes' }, 'test');
+    expect(policy.UnlockPhoneWithPc).toBe(false);
+    expect(warnings).toEqual([
+      'test: UnlockPhoneWithPc must be true or false, not "yes"; the phone stays locked when the PC unlocks until it is fixed',
+    ]);
   });
 });
 
@@ -161,7 +184,7 @@ describe('loadPolicy', () => {
         BetterTogetherOverEthernetPairingMode: 'manual',
       }),
     );
-    expect(loaded).toEqual({ policy: CLOSED, source: file, warnings: [] });
+    expect(loaded).toEqual({ policy: { ...CLOSED, UnlockPhoneWithPc: true }, source: file, warnings: [] });
   });
 
   it('reads a partial file over the defaults', async () => {
@@ -169,6 +192,7 @@ describe('loadPolicy', () => {
     expect(loaded.policy).toEqual({
       EnableBetterTogetherOverEthernet: true,
       BetterTogetherOverEthernetPairingMode: 'Manual',
+      UnlockPhoneWithPc: true,
     });
     expect(loaded.warnings).toEqual([]);
   });
@@ -187,6 +211,7 @@ describe('loadPolicy', () => {
     expect(mode.loaded.policy).toEqual({
       EnableBetterTogetherOverEthernet: true,
       BetterTogetherOverEthernetPairingMode: 'Manual',
+      UnlockPhoneWithPc: true,
     });
     expect(mode.loaded.warnings[0]).toContain('BetterTogetherOverEthernetPairingMode');
   });

@@ -1,0 +1,324 @@
+import { AddressError } from '../../native-bridge/link/address.js';
+import { LinkError, ProtocolError } from '../../native-bridge/link/errors.js';
+import { PairingCodeError } from '../../native-bridge/link/pairing-code.js';
+import { StoreFileError } from '../../native-bridge/persist/atomic-file.js';
+import { type Companion, CompanionError, type DeviceView } from './companion.js';
+import { DialTargetError, defaultRegionFromEnvironment, parseDialTarget } from './dial-target.js';
+import { EXIT } from './exit-codes.js';
+import type { PhoneSession } from './phone-session.js';
+import { openBrowser, validateUpn, verificationAddress } from './sign-in.js';
+
+/**
+ * The `btoe` commands as one function of a request, run either by a one-shot `btoe` process or by the running
+ * companion (daemon or app) on behalf of one; both print the same result.
+ */
+export interface CommandRequest {
+  command: string;
+  args: string[];
+  device?: string | undefined;
+  code?: string | undefined;
+  /** sign-in: the UPN and password for the credential hand-off; never logged. */
+  user?: string | undefined;
+  password?: string | undefined;
+  /** sign-in: open the browser at the phone's verification address. */
+  open?: boolean | undefined;
+}
+
+export interface CommandResult {
+  code: number;
+  /** What a person reads (stdout on success, stderr on failure). */
+  human: string;
+  /** What --json prints. */
+  data: unknown;
+}
+
+export interface CommandContext {
+  readonly companion: Companion;
+  /** A session with the phone: the running companion lends its live one; a one-shot process opens its own. */
+  withSession<T>(device: string | undefined, use: (session: PhoneSession) => Promise<T>): Promise<T>;
+  /** Region for numbers dialled without a country code (settings); else the OS locale's. */
+  defaultRegion?: string | undefined;
+  /** Refuses a dial where click-to-call is off (paired but not activated). */
+  mayDial?(session: PhoneSession): void;
+  /** Called after pairings change, so a running companion connects to new phones and drops forgotten ones. */
+  pairingsChanged?(): void;
+  /** Extra lines and fields for `status` (the running companion's own state). */
+  status?(): { lines: string[]; data: Record<string, unknown> };
+}
+
+export const COMMANDS = [
+  'devices',
+  'pair',
+  'unpair',
+  'status',
+  'lock',
+  'unlock',
+  'dial',
+  'answer',
+  'hangup',
+  'hold',
+  'resume',
+  'mute',
+  'unmute',
+  'sign-in',
+] as const;
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+const ok = (human: string, data: Record<string, unknown> | unknown[]): CommandResult => ({
+  code: EXIT.ok,
+  human,
+  data,
+});
+
+export async function executeCommand(ctx: CommandContext, request: CommandRequest): Promise<CommandResult> {
+  try {
+    return await execute(ctx, request);
+  } catch (error) {
+    return failure(error);
+  }
+}
+
+async function execute(ctx: CommandContext, request: CommandRequest): Promise<CommandResult> {
+  const { command, args, device, code } = request;
+  const { companion } = ctx;
+  const target = device ?? (command === 'dial' ? undefined : args[0]);
+  switch (command) {
+    case 'status':
+      return status(ctx);
+    case 'devices':
+      return devices(companion, args);
+    case 'pair': {
+      const address = args[0] ?? device;
+      if (!address)
+        throw new UsageError('pair needs a DEVICE: an address like tcp://192.168.1.20:24801, or a device id');
+      const { phone, replaced } = await companion.pair(address, code);
+      ctx.pairingsChanged?.();
+      const note = replaced ? ' (it replaces the pairing from before the phone was reset)' : '';
+      return ok(
+        `Paired with ${phone.name} (${phone.id}) at ${phone.address} in ${phone.mode === 'auto' ? 'Auto' : 'Manual'} mode${note}.`,
+        {
+          ok: true,
+          phone: { id: phone.id, name: phone.name, address: phone.address, mode: phone.mode },
+          replaced: replaced?.id ?? null,
+        },
+      );
+    }
+    case 'unpair': {
+      const result = await companion.unpair(target);
+      ctx.pairingsChanged?.();
+      return ok(
+        result.phoneInformed
+          ? `Unpaired ${result.phone.name} (${result.phone.id}): both this PC and the phone forgot the pairing.`
+          : `Forgot ${result.phone.name} (${result.phone.id}) on this PC. The phone could not be told (${result.why}); it forgets this PC when it is unpaired or reset there.`,
+        { ok: true, id: result.phone.id, phoneInformed: result.phoneInformed },
+      );
+    }
+    case 'dial': {
+      if (args.length !== 1) {
+        throw new UsageError(
+          'dial needs one phone number or tel:, callto: or sip: address (quote it if it has spaces)',
+        );
+      }
+      const dialTarget = parseDialTarget(args[0]!, {
+        defaultRegion: ctx.defaultRegion ?? defaultRegionFromEnvironment(),
+      });
+      const number = dialTarget.dialString;
+      return sessionCommand(
+        ctx,
+        device,
+        'dial',
+        (s) => {
+          ctx.mayDial?.(s);
+          return s.dial(number);
+        },
+        `The phone is dialling ${dialTarget.display}.`,
+        {
+          number,
+        },
+      );
+    }
+    case 'sign-in':
+      return signIn(ctx, target, request);
+    default: {
+      const action = CALL_ACTIONS[command];
+      if (!action) throw new UsageError(`unknown command "${command.slice(0, 40)}" (see "btoe --help")`);
+      return sessionCommand(ctx, target, command, action[0], action[1]);
+    }
+  }
+}
+
+const CALL_ACTIONS: Record<string, [(s: PhoneSession) => Promise<void>, string]> = {
+  lock: [(s) => s.lock(), 'The phone is locked.'],
+  unlock: [(s) => s.unlock(), 'The phone is unlocked.'],
+  answer: [(s) => s.answer(), 'Answered the call.'],
+  hangup: [(s) => s.hangup(), 'Hung up.'],
+  hold: [(s) => s.hold(), 'The call is on hold.'],
+  resume: [(s) => s.resume(), 'The call is resumed.'],
+  mute: [(s) => s.mute(true), 'The call is muted.'],
+  unmute: [(s) => s.mute(false), 'The call is unmuted.'],
+};
+
+async function sessionCommand(
+  ctx: CommandContext,
+  device: string | undefined,
+  name: string,
+  run: (s: PhoneSession) => Promise<void>,
+  done: string,
+  extra: Record<string, unknown> = {},
+): Promise<CommandResult> {
+  const id = await ctx.withSession(device, async (session) => {
+    await run(session);
+    return session.phone.id;
+  });
+  return ok(done, { ok: true, command: name, device: id, ...extra });
+}
+
+async function signIn(
+  ctx: CommandContext,
+  device: string | undefined,
+  request: CommandRequest,
+): Promise<CommandResult> {
+  if (request.user !== undefined) {
+    const user = validateUpn(request.user);
+    if (!request.password)
+      throw new UsageError('sign-in --user needs the password (typed when asked, or on stdin)');
+    const password = request.password;
+    const id = await ctx.withSession(device, async (session) => {
+      await session.signIn(user, password);
+      return session.phone.id;
+    });
+    return ok(`Sent the sign-in for ${user} to the phone.`, {
+      ok: true,
+      command: 'sign-in',
+      device: id,
+      user,
+    });
+  }
+  return ctx.withSession(device, async (session) => {
+    // The phone sends its state, a pending sign-in request included, before it answers this.
+    await session.ping();
+    const pending = session.pendingSignIn();
+    const name = session.phone.name;
+    if (!pending) {
+      const who = session.user ? `is signed in as ${session.user}` : 'has not asked to sign in';
+      return ok(`${name} ${who}.`, { ok: true, pending: null, user: session.user ?? null });
+    }
+    if (pending.request.method === 'credentials') {
+      return ok(
+        `${name} asks for your account: run "btoe sign-in --user you@example.com" and type your password.`,
+        {
+          ok: true,
+          pending: { method: 'credentials' },
+        },
+      );
+    }
+    const web = pending.request;
+    const address = verificationAddress(web.verificationUriComplete ?? web.verificationUri);
+    const minutes = Math.max(1, Math.floor((pending.expiresAt - Date.now()) / 60_000));
+    if (request.open) await openBrowser(address);
+    return ok(
+      `${request.open ? 'Opened' : 'Open'} ${address} and enter the code ${web.userCode} (it expires in ${minutes} min).`,
+      {
+        ok: true,
+        pending: {
+          method: 'web',
+          address,
+          userCode: web.userCode,
+          expiresAt: new Date(pending.expiresAt).toISOString(),
+        },
+      },
+    );
+  });
+}
+
+function status(ctx: CommandContext): CommandResult {
+  const { companion } = ctx;
+  const { policy, source, warnings } = companion.policy;
+  const phones = companion.pairings.list();
+  const running = ctx.status?.();
+  const data = {
+    ok: true,
+    id: companion.identity.id,
+    store: companion.storeDir,
+    secretStore: { kind: companion.secrets.kind, description: companion.secrets.description },
+    policy: { ...policy, source, warnings },
+    phones: phones.map(({ id, name, address, mode, pairedAt, firmware, lockType }) => ({
+      id,
+      name,
+      address,
+      mode,
+      pairedAt,
+      firmware,
+      lockType,
+    })),
+    ...running?.data,
+  };
+  const lines = [
+    `This PC: ${companion.identity.id}`,
+    `Store: ${companion.storeDir}`,
+    `Private key: ${companion.secrets.description}`,
+    `Policy (${source}): BToE ${policy.EnableBetterTogetherOverEthernet ? 'on' : 'off'}, pairing mode ${policy.BetterTogetherOverEthernetPairingMode}`,
+    ...warnings.map((w) => `Policy warning: ${w}`),
+    phones.length === 0 ? 'No phone is paired.' : 'Paired phones:',
+    ...phones.map(
+      (p) =>
+        `  ${p.id}  ${p.name}  ${p.address}  (${p.mode === 'auto' ? 'Auto' : 'Manual'}, since ${p.pairedAt})`,
+    ),
+    ...(running?.lines ?? []),
+  ];
+  return ok(lines.join('\n'), data);
+}
+
+async function devices(companion: Companion, addresses: string[]): Promise<CommandResult> {
+  const list = await companion.devices(addresses);
+  const line = (d: DeviceView) =>
+    `${d.id}  ${d.name} ${d.firmware}  ${d.address}  ${d.paired ? 'paired' : 'not paired'}, ${d.reachable ? 'reachable' : 'unreachable'}${d.onThisPcPort ? ", on this PC's port" : ''}`;
+  return ok(
+    list.length === 0
+      ? 'No phones: pair one with "btoe pair ADDRESS", or list one with "btoe devices ADDRESS".'
+      : list.map(line).join('\n'),
+    list,
+  );
+}
+
+/** Every failure as a result the user can act on: a distinct exit code per kind, and what to do next. */
+export function failure(error: unknown): CommandResult {
+  const fail = (code: number, kind: string, message: string): CommandResult => ({
+    code,
+    human: message,
+    data: { ok: false, error: { kind, message } },
+  });
+  if (
+    error instanceof UsageError ||
+    error instanceof AddressError ||
+    error instanceof PairingCodeError ||
+    error instanceof DialTargetError
+  ) {
+    return fail(EXIT.usage, 'usage', error.message);
+  }
+  if (error instanceof CompanionError) return fail(EXIT[error.kind], error.kind, error.message);
+  if (error instanceof StoreFileError) return fail(EXIT.store, 'store', error.message);
+  if (error instanceof ProtocolError) {
+    const kind = error.code === 'policy' ? 'policy' : 'refused';
+    return fail(EXIT[kind], kind, `the phone refused: ${error.message}`);
+  }
+  if (error instanceof LinkError) {
+    if (error.reason === 'timeout') {
+      return fail(
+        EXIT['no-answer'],
+        'no-answer',
+        `${error.message}; check that the phone is on and connected`,
+      );
+    }
+    if (error.reason === 'not-paired') return fail(EXIT['not-paired'], 'not-paired', error.message);
+    return fail(
+      EXIT.unreachable,
+      'unreachable',
+      `${error.message}; check the phone's address and that it is on`,
+    );
+  }
+  return fail(EXIT.internal, 'internal', `unexpected error: ${(error as Error)?.stack ?? String(error)}`);
+}

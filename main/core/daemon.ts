@@ -1,0 +1,151 @@
+import { z } from 'zod';
+import type { SessionLockSource } from '../host/session-lock.js';
+import { type CommandContext, type CommandRequest, type CommandResult, executeCommand } from './commands.js';
+import { type Companion, CompanionError } from './companion.js';
+import type { EventLog } from './event-log.js';
+import { LockSync } from './lock-sync.js';
+import { PhoneLinks } from './phone-links.js';
+import type { PhoneSession } from './phone-session.js';
+import type { Settings } from './settings.js';
+
+const ipcRequest = z.object({
+  kind: z.literal('command'),
+  request: z.object({
+    command: z.string().max(64),
+    args: z.array(z.string().max(4096)).max(16),
+    device: z.string().max(1024).optional(),
+    code: z.string().max(64).optional(),
+    user: z.string().max(256).optional(),
+    password: z.string().max(256).optional(),
+    open: z.boolean().optional(),
+  }),
+});
+
+/**
+ * The long-running companion: keeps the paired phones connected, follows the PC's session lock, and serves
+ * `btoe` commands and URL launches. The daemon process and the desktop app each host one.
+ */
+export class CompanionService {
+  readonly links: PhoneLinks;
+  readonly lockSync: LockSync;
+  readonly startedAt = new Date();
+  readonly lockSources: SessionLockSource[] = [];
+
+  constructor(
+    readonly companion: Companion,
+    private readonly settings: Settings,
+    private readonly log: EventLog,
+  ) {
+    this.links = new PhoneLinks(companion);
+    this.lockSync = new LockSync(this.links, {
+      unlockAllowed: () => companion.policy.policy.UnlockPhoneWithPc,
+      activated: (session) => this.activated(session),
+    });
+    this.lockSync.on('log', (event, fields) => log.write(event, fields));
+    this.context = this.commandContext();
+    this.links.on('connected', (s) => log.write('phone-connected', { phone: s.phone.id }));
+    this.links.on('disconnected', (id) => log.write('phone-disconnected', { phone: id }));
+    this.links.on('call', (id, call) =>
+      log.write('call', { phone: id, state: call.state, direction: call.direction, callId: call.callId }),
+    );
+  }
+
+  /** Follows a session lock source: PC locks → phones lock; PC unlocks → phones unlock (where allowed). */
+  async follow(source: SessionLockSource): Promise<void> {
+    source.on('lock', () => void this.lockSync.pcLock());
+    source.on('unlock', () => void this.lockSync.pcUnlock());
+    source.on('error', (error) =>
+      this.log.write('lock-source-error', { source: source.name, error: error.message }),
+    );
+    await source.start();
+    this.lockSources.push(source);
+    // Locked already when we start: the phones follow at once (the source reports only later changes).
+    if (source.locked) void this.lockSync.pcLock();
+  }
+
+  /** A request from `btoe` (or a URL launch) over the local IPC channel; the payload is untrusted. */
+  async handleIpc(body: unknown): Promise<CommandResult> {
+    const parsed = ipcRequest.safeParse(body);
+    if (!parsed.success) throw new Error('not a companion command');
+    return this.run(parsed.data.request);
+  }
+
+  start(): void {
+    this.log.write('started', { pid: process.pid, store: this.companion.storeDir });
+    this.links.refresh();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.lockSources.map((s) => s.stop().catch(() => undefined)));
+    this.links.stop();
+    this.log.write('stopped', {});
+  }
+
+  /** Paired but not activated when the phone is signed in as someone other than the PC's user. */
+  activated(session: PhoneSession): boolean {
+    const pcUser = this.settings.user?.toLowerCase();
+    const phoneUser = session.user?.toLowerCase();
+    return !pcUser || !phoneUser || pcUser === phoneUser;
+  }
+
+  hello() {
+    return {
+      running: true,
+      pid: process.pid,
+      startedAt: this.startedAt.toISOString(),
+      store: this.companion.storeDir,
+    };
+  }
+
+  run(request: CommandRequest): Promise<CommandResult> {
+    this.log.write('command', { command: request.command, device: request.device ?? null });
+    return executeCommand(this.context, request);
+  }
+
+  private readonly context: CommandContext;
+
+  private commandContext(): CommandContext {
+    return {
+      companion: this.companion,
+      defaultRegion: this.settings.defaultRegion,
+      withSession: async (device, use) => {
+        const phone = this.companion.resolvePaired(device);
+        const live = this.links.session(phone.id);
+        if (live) return use(live);
+        // Not connected right now: one attempt of our own, and the background link retries at once too.
+        this.links.retryNow();
+        const session = await this.companion.connect(phone.id);
+        try {
+          return await use(session);
+        } finally {
+          session.close();
+        }
+      },
+      mayDial: (session) => {
+        if (!this.activated(session)) {
+          throw new CompanionError(
+            'refused',
+            `click-to-call is off: ${session.phone.name} is signed in as ${session.user}, not as this PC's user (paired but not activated)`,
+          );
+        }
+      },
+      pairingsChanged: () => this.links.refresh(),
+      status: () => {
+        const states = this.links.states().map((state) => {
+          const session = this.links.session(state.id);
+          return { ...state, lockSync: session ? this.lockSync.stateOf(session) : undefined };
+        });
+        return {
+          data: { companion: { ...this.hello(), pcLocked: this.lockSync.isPcLocked }, links: states },
+          lines: [
+            `Companion running (pid ${process.pid}, since ${this.startedAt.toISOString()}); the PC is ${this.lockSync.isPcLocked ? 'locked' : 'unlocked'}`,
+            ...states.map(
+              (s) =>
+                `  ${s.name}: ${s.connected ? `connected${s.locked === undefined ? '' : s.locked ? ', locked' : ', unlocked'}${s.call ? `, call ${s.call.state}` : ''}${s.lockSync && !s.lockSync.syncing ? `; lock sync off: ${s.lockSync.reason}` : ''}` : `not connected${s.problem ? ` (${s.problem})` : ''}`}`,
+            ),
+          ],
+        };
+      },
+    };
+  }
+}

@@ -1,0 +1,168 @@
+import { EventEmitter } from 'node:events';
+import type { CallEvent } from '../../native-bridge/link/messages.js';
+import { type Companion, CompanionError } from './companion.js';
+import type { PhoneSession } from './phone-session.js';
+
+/** What the running companion knows of one paired phone right now. */
+export interface PhoneLinkState {
+  id: string;
+  name: string;
+  connected: boolean;
+  locked: boolean | undefined;
+  user: string | null | undefined;
+  call: CallEvent | undefined;
+  /** Why the phone is not connected, in words for the user. */
+  problem: string | undefined;
+}
+
+export interface PhoneLinksEvents {
+  connected: [PhoneSession];
+  disconnected: [string];
+  call: [string, CallEvent];
+  lock: [string, boolean];
+  signIn: [string, string | null];
+  changed: [];
+}
+
+interface Link {
+  session: PhoneSession | undefined;
+  attempt: number;
+  timer: NodeJS.Timeout | undefined;
+  problem: string | undefined;
+  /** A phone that was reset needs pairing again: retrying would never succeed. */
+  givenUp: boolean;
+}
+
+export const RECONNECT_INITIAL_MS = 500;
+export const RECONNECT_MAX_MS = 30_000;
+
+/**
+ * Keeps every paired phone connected: one authenticated session each, re-established with backoff when it
+ * drops, and its events passed on. Sessions always check the pinned certificate (Companion.connect).
+ */
+export class PhoneLinks extends EventEmitter<PhoneLinksEvents> {
+  private readonly links = new Map<string, Link>();
+  private stopped = false;
+
+  constructor(private readonly companion: Companion) {
+    super();
+  }
+
+  /** Connects to new pairings and drops forgotten ones. */
+  refresh(): void {
+    const paired = new Set(this.companion.pairings.list().map((p) => p.id));
+    for (const [id, link] of this.links) {
+      if (!paired.has(id)) {
+        clearTimeout(link.timer);
+        this.links.delete(id);
+        link.session?.close();
+      }
+    }
+    for (const id of paired) {
+      if (!this.links.has(id)) {
+        this.links.set(id, {
+          session: undefined,
+          attempt: 0,
+          timer: undefined,
+          problem: undefined,
+          givenUp: false,
+        });
+        void this.connect(id);
+      }
+    }
+    this.emit('changed');
+  }
+
+  /** Tries at once (e.g. a network came up) instead of waiting for the backoff. */
+  retryNow(): void {
+    for (const [id, link] of this.links) {
+      if (!link.session && !link.givenUp) {
+        clearTimeout(link.timer);
+        link.attempt = 0;
+        void this.connect(id);
+      }
+    }
+  }
+
+  session(id: string): PhoneSession | undefined {
+    return this.links.get(id)?.session;
+  }
+
+  sessions(): PhoneSession[] {
+    return [...this.links.values()].flatMap((l) => (l.session ? [l.session] : []));
+  }
+
+  states(): PhoneLinkState[] {
+    return this.companion.pairings.list().map((phone) => {
+      const link = this.links.get(phone.id);
+      const s = link?.session;
+      return {
+        id: phone.id,
+        name: phone.name,
+        connected: s !== undefined,
+        locked: s?.locked,
+        user: s?.user,
+        call: s?.call,
+        problem: link?.problem,
+      };
+    });
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const link of this.links.values()) {
+      clearTimeout(link.timer);
+      link.session?.close();
+    }
+    this.links.clear();
+  }
+
+  private async connect(id: string): Promise<void> {
+    const link = this.links.get(id);
+    if (!link || link.session || this.stopped) return;
+    link.timer = undefined;
+    let session: PhoneSession;
+    try {
+      session = await this.companion.connect(id);
+    } catch (error) {
+      if (this.links.get(id) !== link || this.stopped) return;
+      link.problem = (error as Error).message;
+      link.givenUp =
+        error instanceof CompanionError && (error.kind === 'identity-changed' || error.kind === 'not-paired');
+      if (!link.givenUp) this.schedule(id, link);
+      this.emit('changed');
+      return;
+    }
+    if (this.links.get(id) !== link || this.stopped) {
+      session.close();
+      return;
+    }
+    link.session = session;
+    link.attempt = 0;
+    link.problem = undefined;
+    session.on('call', (call) => this.emit('call', id, call));
+    session.on('lock', (locked) => {
+      this.emit('lock', id, locked);
+      this.emit('changed');
+    });
+    session.on('signIn', (user) => this.emit('signIn', id, user));
+    session.on('close', (reason) => {
+      if (link.session !== session) return;
+      link.session = undefined;
+      link.problem = reason?.message ?? 'the connection was closed';
+      this.emit('disconnected', id);
+      this.emit('changed');
+      if (!this.stopped && this.links.get(id) === link) this.schedule(id, link);
+    });
+    this.emit('connected', session);
+    this.emit('changed');
+  }
+
+  private schedule(id: string, link: Link): void {
+    const delay =
+      Math.min(RECONNECT_MAX_MS, RECONNECT_INITIAL_MS * 2 ** link.attempt) * (0.75 + Math.random() / 2);
+    link.attempt++;
+    link.timer = setTimeout(() => void this.connect(id), delay);
+    link.timer.unref();
+  }
+}

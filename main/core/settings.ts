@@ -1,0 +1,32 @@
+import { join } from 'node:path';
+import { z } from 'zod';
+import { StoreFileError, readJsonFile } from '../../native-bridge/persist/atomic-file.js';
+import { isSupportedRegion } from './dial-target.js';
+
+/** The user's own settings (`<store>/settings.json`), as opposed to the admin's policy. */
+export const SettingsSchema = z.object({
+  version: z.literal(1),
+  /** The PC user's UPN: a phone signed in as someone else is "paired but not activated". */
+  user: z.string().max(256).optional(),
+  /** ISO 3166 region for numbers dialled without a country code, e.g. "US". */
+  defaultRegion: z
+    .string()
+    .refine(isSupportedRegion, 'a region code that has phone numbers, like "US" or "GB"')
+    .transform((region) => region.toUpperCase())
+    .optional(),
+});
+export type Settings = z.infer<typeof SettingsSchema>;
+
+export const DEFAULT_SETTINGS: Settings = { version: 1 };
+
+/** A damaged settings file is reported and left untouched; the defaults apply until it is fixed. */
+export async function loadSettings(storeDir: string): Promise<{ settings: Settings; warning?: string }> {
+  try {
+    return {
+      settings: (await readJsonFile(join(storeDir, 'settings.json'), SettingsSchema)) ?? DEFAULT_SETTINGS,
+    };
+  } catch (error) {
+    if (error instanceof StoreFileError) return { settings: DEFAULT_SETTINGS, warning: error.message };
+    throw error;
+  }
+}

@@ -1,0 +1,63 @@
+import { execFile } from 'node:child_process';
+import { CompanionError } from './companion.js';
+
+/**
+ * Sign-in via the PC: the web sign-in relay (the phone's verification address and code, RFC 8628) and the
+ * credential hand-off (UPN and password typed on the PC, sent to the phone once, kept and logged nowhere).
+ */
+const UPN = /^[A-Za-z0-9._%+'-]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})+$/;
+
+export function validateUpn(text: string): string {
+  const upn = text.trim();
+  if (!UPN.test(upn) || upn.length > 256) {
+    throw new CompanionError('usage', `"${printable(upn)}" is not a user name like amosm@contoso.com`);
+  }
+  return upn;
+}
+
+/** The address to open for web sign-in: https only, no credentials in it, nothing but printable ASCII. */
+export function verificationAddress(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new CompanionError(
+      'refused',
+      `the phone sent a sign-in address that is not a URL: "${printable(text)}"`,
+    );
+  }
+  if (url.protocol !== 'https:' || url.username || url.password || !/^[\x21-\x7e]+$/.test(url.href)) {
+    throw new CompanionError(
+      'refused',
+      `the phone sent a sign-in address that is not a plain https address: "${printable(text)}"`,
+    );
+  }
+  return url.href;
+}
+
+/** Opens the default browser without a shell: the address is one argument, never parsed as a command. */
+export function openBrowser(address: string): Promise<void> {
+  const [command, args] =
+    process.platform === 'win32'
+      ? ['rundll32', ['url.dll,FileProtocolHandler', address]]
+      : process.platform === 'darwin'
+        ? ['open', [address]]
+        : ['xdg-open', [address]];
+  return new Promise((resolve, reject) => {
+    execFile(command, args, { windowsHide: true }, (error) =>
+      error
+        ? reject(
+            new CompanionError(
+              'refused',
+              `could not open a browser (${error.message}): open ${address} yourself`,
+            ),
+          )
+        : resolve(),
+    );
+  });
+}
+
+export function printable(text: string): string {
+  const clean = text.replace(/[^\x20-\x7e]/g, '?');
+  return clean.length > 80 ? `${clean.slice(0, 77)}...` : clean;
+}
