@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Companion } from '../main/core/companion.js';
-import { dialableNumber } from '../main/core/dial-target.js';
+import { parseDialTarget } from '../main/core/dial-target.js';
 import { loadPolicy } from '../main/core/policy.js';
+import { phoneCommand, runInLab, wantsLab, whereNote } from './lab.js';
 
 const json = process.argv.includes('--json');
 const simulatorPath = fileURLToPath(new URL('../simulator/cli.js', import.meta.url));
@@ -22,10 +23,22 @@ function say(step: string, message: string, extra: Record<string, unknown> = {})
 }
 
 async function main(): Promise<void> {
+  // As root on Linux the demo runs in the PC-port lab (demo/lab.ts); elsewhere, or with --loopback, on loopback.
+  if (wantsLab(process.argv)) {
+    process.exitCode = await runInLab(process.argv[1]!, process.argv.slice(2));
+    return;
+  }
   const store = await mkdtemp(join(tmpdir(), 'btoe-demo-'));
   const phone = spawn(
-    process.execPath,
-    [simulatorPath, '--listen', 'tcp://127.0.0.1:0', '--pairing-mode', 'manual', '--answer-delay', '800'],
+    ...phoneCommand(process.execPath, [
+      simulatorPath,
+      '--listen',
+      'tcp://127.0.0.1:0',
+      '--pairing-mode',
+      'manual',
+      '--answer-delay',
+      '800',
+    ]),
     { stdio: ['pipe', 'pipe', 'pipe'] },
   );
   stopPhone = () => phone.kill();
@@ -64,9 +77,11 @@ async function main(): Promise<void> {
   try {
     const ready = await phoneSays((e) => e.event === 'ready');
     const address = String(ready.address);
-    say('phone', `A simulated phone (Polycom VVX 450) is up at ${address}. Its id is ${String(ready.id)}.`, {
-      address,
-    });
+    say(
+      'phone',
+      `A simulated phone (Polycom VVX 450) is up at ${address}. Its id is ${String(ready.id)}.${whereNote()}`,
+      { address, lab: whereNote() !== '' },
+    );
 
     const companion = await Companion.open({ storeDir: store, policy: await loadPolicy({}) });
     say(
@@ -112,8 +127,8 @@ async function main(): Promise<void> {
       ms: unlockMs,
     });
 
-    const uri = 'tel:+1-555-0100';
-    const number = dialableNumber(uri);
+    const uri = 'tel:+1-201-555-0123';
+    const { dialString: number } = parseDialTarget(uri);
     const [, dialMs] = await timed(() => session.dial(number));
     await phoneSays((e) => e.event === 'call' && e.state === 'dialing');
     say(

@@ -5,6 +5,8 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { AddressError, formatAddress, parseAddress } from '../native-bridge/link/address.js';
 import { macAddress, type LockType, type PairingMode } from '../native-bridge/link/messages.js';
+import { SerialListener } from '../native-bridge/usb/serial-transport.js';
+import { advertise, pcPortMacs as livePcPortMacs, withdrawAdvertisement } from './ethernet.js';
 import { PhoneIdentityStore } from './phone-identity.js';
 import { type PhoneConfig, type PhoneEvent, PhoneSimulator } from './phone.js';
 
@@ -14,18 +16,22 @@ Usage: npm run -s phone-sim -- [options]
 
 Options:
   --listen ADDRESS        where to listen, tcp://HOST:PORT (port 0 picks one)  [tcp://127.0.0.1:24801]
+                          or serial:PATH (USB tethering: one PC at a time; reopened when PATH comes back)
   --vendor NAME           [Polycom]        --family NAME      [VVX]
   --model NAME            [VVX 450]        --firmware VERSION [6.4.3]
   --serial SERIAL         hardware serial  [random]
   --mac MAC               the phone's own MAC [random]
   --identity DIR          keep keys and paired PCs in DIR (a fresh DIR is a factory reset)
   --pcport-mac MAC        a MAC learned on the phone's PC port (repeatable)
+  --pc-port IFACE         the bridge port that is the phone's PC port: report the MACs learned there, live
+  --mdns                  advertise the phone as _btoe._tcp (DNS-SD) once it listens
   --pairing-mode MODE     auto|manual, as provisioned by Set-CsIPPhonePolicy [auto]
   --pairing-window S      how long an opened pairing window stays open [120]
   --pin DIGITS            the Phone-Lock PIN [246810]
   --min-pin-length N      MinPhonePinLength, 4-15 [6]
   --user UPN              the signed-in user [none]
   --answer-delay MS       how long the far end takes to answer outgoing calls [1000]
+  --web-sign-in-seconds S how long a web sign-in code lasts [900]
   --help
 
 Commands on stdin, one per line:
@@ -33,6 +39,12 @@ Commands on stdin, one per line:
   incoming-call NUMBER    a call rings on the phone
   answer | hangup         pick up or end the call on the phone
   lock | unlock PIN       lock the phone, unlock it with the PIN
+  sign-in-request web|credentials   ask the PC to sign the phone in
+  web-sign-in-complete UPN   the user finished web sign-in in the browser
+  sign-out                sign the user out of the phone
+  drop-links              drop every session at once (a pulled cable)
+  refuse-connections on|off   refuse new connections (the network is down)
+  silent on|off           stop answering requests on sessions (a hung phone)
   quit
 
 stdout carries only JSON events, one per line, each with an "event" member; logs go to stderr.
@@ -64,7 +76,12 @@ function randomMac(): string {
   return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join(':');
 }
 
-function parseConfig(): { config: PhoneConfig; listen: string; identityDir: string | undefined } {
+function parseConfig(): {
+  config: PhoneConfig;
+  listen: string;
+  identityDir: string | undefined;
+  mdns: boolean;
+} {
   let values;
   try {
     ({ values } = parseArgs({
@@ -78,12 +95,15 @@ function parseConfig(): { config: PhoneConfig; listen: string; identityDir: stri
         mac: { type: 'string' },
         identity: { type: 'string' },
         'pcport-mac': { type: 'string', multiple: true, default: [] },
+        'pc-port': { type: 'string' },
+        mdns: { type: 'boolean', default: false },
         'pairing-mode': { type: 'string', default: 'auto' },
         'pairing-window': { type: 'string', default: '120' },
         pin: { type: 'string', default: '246810' },
         'min-pin-length': { type: 'string', default: '6' },
         user: { type: 'string' },
         'answer-delay': { type: 'string', default: '1000' },
+        'web-sign-in-seconds': { type: 'string', default: '900' },
         help: { type: 'boolean', default: false },
       },
       strict: true,
@@ -106,6 +126,9 @@ function parseConfig(): { config: PhoneConfig; listen: string; identityDir: stri
   if (!/^\d+$/.test(values.pin) || values.pin.length < minPin || values.pin.length > 15) {
     usageError(`--pin must be ${minPin} to 15 digits (MinPhonePinLength is ${minPin})`);
   }
+  const webSignIn = Number(values['web-sign-in-seconds']);
+  if (!Number.isInteger(webSignIn) || webSignIn < 1 || webSignIn > 3600)
+    usageError('--web-sign-in-seconds must be 1-3600');
   const answerDelay = Number(values['answer-delay']);
   if (!Number.isInteger(answerDelay) || answerDelay < 0) usageError('--answer-delay must be milliseconds');
   const macs = values['pcport-mac'].map((m) => m.toLowerCase().replace(/-/g, ':'));
@@ -119,6 +142,7 @@ function parseConfig(): { config: PhoneConfig; listen: string; identityDir: stri
   return {
     listen: values.listen,
     identityDir: values.identity,
+    mdns: values.mdns,
     config: {
       vendor: text('vendor', values.vendor),
       family: text('family', values.family),
@@ -129,23 +153,23 @@ function parseConfig(): { config: PhoneConfig; listen: string; identityDir: stri
       lockType: lockTypeFor(values.vendor, values.firmware),
       pairingMode: mode as PairingMode,
       pairingWindowSeconds: window,
-      pcPortMacs: macs,
+      pcPortMacs: livePcPortMacs(macs, values['pc-port']),
       pin: values.pin,
       user: values.user ?? null,
       answerDelayMs: answerDelay,
+      webSignInSeconds: webSignIn,
     },
   };
 }
 
 async function main(): Promise<void> {
-  const { config, listen, identityDir } = parseConfig();
+  const { config, listen, identityDir, mdns } = parseConfig();
   let address;
   try {
     address = parseAddress(listen, { forListening: true });
   } catch (error) {
     usageError(error instanceof AddressError ? `--listen: ${error.message}` : String(error));
   }
-  if (address.transport !== 'tcp') usageError('--listen supports tcp:// addresses for now');
   const store = await PhoneIdentityStore.open(identityDir);
   const phone = new PhoneSimulator(config, store);
   phone.on('event', emit);
@@ -155,23 +179,31 @@ async function main(): Promise<void> {
     socket.on('error', () => socket.destroy());
     void phone.accept(socket);
   });
-  const host = address.zone === undefined ? address.host : `${address.host}%${address.zone}`;
+  const host =
+    address.transport !== 'tcp'
+      ? ''
+      : address.zone === undefined
+        ? address.host
+        : `${address.host}%${address.zone}`;
   server.once('error', (error) => {
     log(`cannot listen on ${listen}: ${error.message}`);
     process.exit(1);
   });
-  server.listen(address.port, host, () => {
-    const bound = server.address() as net.AddressInfo;
-    emit({ event: 'ready', address: formatAddress({ ...address, port: bound.port }), id: phone.id });
-    log(
-      `${config.vendor} ${config.model} (firmware ${config.firmware}, ${config.lockType}) listening, id ${phone.id}`,
-    );
-  });
+  if (address.transport === 'serial') serveSerial(address.path, phone, config);
+  else
+    server.listen(address.port, host, () => {
+      const bound = server.address() as net.AddressInfo;
+      emit({ event: 'ready', address: formatAddress({ ...address, port: bound.port }), id: phone.id });
+      if (mdns) advertise(phone, bound.port, log).catch((error: Error) => log(`mDNS: ${error.message}`));
+      log(
+        `${config.vendor} ${config.model} (firmware ${config.firmware}, ${config.lockType}) listening, id ${phone.id}`,
+      );
+    });
 
   const stop = () => {
     phone.stop();
     server.close();
-    process.exit(0);
+    void withdrawAdvertisement().finally(() => process.exit(0));
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
@@ -195,6 +227,23 @@ async function main(): Promise<void> {
           return phone.lockByUser();
         case 'unlock':
           return phone.unlockWithPin(args[0] ?? '');
+        case 'sign-in-request':
+          if (args[0] !== 'web' && args[0] !== 'credentials')
+            throw new Error('usage: sign-in-request web|credentials');
+          return phone.requestSignIn(args[0]);
+        case 'web-sign-in-complete':
+          if (!/^[^@\s]+@[^@\s]+$/.test(args[0] ?? '')) throw new Error('usage: web-sign-in-complete UPN');
+          return phone.completeWebSignIn(args[0]!);
+        case 'sign-out':
+          return phone.signOut();
+        case 'drop-links':
+          return phone.dropLinks();
+        case 'refuse-connections':
+        case 'silent': {
+          if (args[0] !== 'on' && args[0] !== 'off') throw new Error(`usage: ${command} on|off`);
+          phone.faults[command === 'silent' ? 'silent' : 'refuseConnections'] = args[0] === 'on';
+          return;
+        }
         case 'quit':
           return stop();
         default:
@@ -207,6 +256,23 @@ async function main(): Promise<void> {
   input.on('close', () => {
     // stdin closing (e.g. started with </dev/null) is not a reason to stop serving.
   });
+}
+
+/** --listen serial:PATH: the phone end of USB tethering, one link at a time; reopened when the port comes back. */
+function serveSerial(path: string, phone: PhoneSimulator, config: PhoneConfig): void {
+  const listener = new SerialListener(path);
+  listener.on('log', log);
+  listener.on('link', (link) => {
+    link.on('error', () => undefined); // reported by the link's TLS socket and phone.accept
+    void phone.accept(link);
+  });
+  listener.once('open', () => {
+    emit({ event: 'ready', address: formatAddress({ transport: 'serial', path }), id: phone.id });
+    log(
+      `${config.vendor} ${config.model} (firmware ${config.firmware}, ${config.lockType}) on serial:${path}, id ${phone.id}`,
+    );
+  });
+  listener.start();
 }
 
 process.on('uncaughtException', (error) => {

@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { CpaceError } from '../native-bridge/link/cpace.js';
@@ -29,11 +30,14 @@ export interface PhoneConfig {
   lockType: LockType;
   pairingMode: PairingMode;
   pairingWindowSeconds: number;
-  pcPortMacs: string[];
+  /** The MACs learned on the phone's PC port, asked at every hello and Auto pairing (live with --pc-port). */
+  pcPortMacs: () => readonly string[];
   pin: string;
   user: string | null;
   /** How long the far end takes to answer an outgoing call. */
   answerDelayMs: number;
+  /** How long a web sign-in code lasts (15 minutes on real phones). */
+  webSignInSeconds: number;
 }
 
 /** The phone's JSON events on stdout (docs/phone-simulator.md). */
@@ -97,6 +101,8 @@ export class PhoneSimulator extends EventEmitter<{ event: [PhoneEvent]; log: [st
   private nextCallId = 1;
   private user: string | null;
   private outbox: Array<() => void> | undefined;
+  private signInRequest: Extract<RequestBody, { type: 'sign-in-request' }> | undefined;
+  private signInRequestedAt = 0;
 
   constructor(
     readonly config: PhoneConfig,
@@ -124,6 +130,10 @@ export class PhoneSimulator extends EventEmitter<{ event: [PhoneEvent]; log: [st
 
   /** One transport connection (TCP today; serial and HID later). Never throws: bad peers only lose their link. */
   async accept(transport: Duplex): Promise<void> {
+    if (this.faults.refuseConnections) {
+      transport.destroy();
+      return;
+    }
     if (this.unauthenticated >= MAX_UNAUTHENTICATED_CONNECTIONS) {
       this.emit('log', 'refused a connection: too many unauthenticated connections');
       transport.destroy();
@@ -192,6 +202,14 @@ export class PhoneSimulator extends EventEmitter<{ event: [PhoneEvent]; log: [st
     this.setLocked(false);
   }
 
+  /** Faults for support and tests: a network that drops, a phone that stops answering. */
+  readonly faults = { refuseConnections: false, silent: false };
+
+  /** Every session drops at once, as when the cable is pulled. */
+  dropLinks(): void {
+    for (const session of this.sessions) session.link.close();
+  }
+
   stop(): void {
     if (this.window) clearTimeout(this.window.timer);
     if (this.call?.timer) clearTimeout(this.call.timer);
@@ -217,7 +235,7 @@ export class PhoneSimulator extends EventEmitter<{ event: [PhoneEvent]; log: [st
       pairing: {
         mode: c.pairingMode,
         window: this.window ? 'open' : 'closed',
-        pcPortMacs: c.pcPortMacs.slice(0, 8),
+        pcPortMacs: c.pcPortMacs().slice(0, 8),
       },
     };
   }
@@ -234,6 +252,7 @@ export class PhoneSimulator extends EventEmitter<{ event: [PhoneEvent]; log: [st
   }
 
   private onRequest(c: Connection, request: Request): void {
+    if (this.faults.silent && c.channel.purpose === 'session') return;
     // Events caused by a request (lock-state after lock) go out after its response, so the ack is not delayed.
     this.outbox = [];
     try {
@@ -277,7 +296,8 @@ export class PhoneSimulator extends EventEmitter<{ event: [PhoneEvent]; log: [st
           'this phone is set to Manual pairing: open pairing on the phone and enter its code',
         );
       }
-      const onPort = request.macs.some((mac) => this.config.pcPortMacs.includes(mac));
+      const learned = this.config.pcPortMacs();
+      const onPort = request.macs.some((mac) => learned.includes(mac));
       if (!onPort) {
         this.emit('event', { event: 'pairing-failed', reason: 'not-on-pc-port' });
         throw new ProtocolError(
@@ -458,7 +478,18 @@ export class PhoneSimulator extends EventEmitter<{ event: [PhoneEvent]; log: [st
         this.publishCall();
         break;
       case 'sign-in-response':
-        if (request.method === 'credentials') this.setUser(request.user);
+        if (this.user)
+          throw new ProtocolError('invalid-state', `the phone is already signed in as ${this.user}`);
+        this.signInRequest = undefined;
+        if (request.method === 'credentials') {
+          if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(request.user) || request.password.length === 0) {
+            throw new ProtocolError(
+              'bad-message',
+              'the sign-in needs a user name like amosm@contoso.com and a password',
+            );
+          }
+          this.setUser(request.user);
+        }
         break;
       case 'unpair':
         c.link.ack(request.id);
@@ -511,6 +542,36 @@ export class PhoneSimulator extends EventEmitter<{ event: [PhoneEvent]; log: [st
     this.broadcast({ type: 'lock-state', locked });
   }
 
+  /** The phone asks to be signed in via the PC: web sign-in (address and code, 15 minutes) or credentials. */
+  requestSignIn(method: 'web' | 'credentials'): void {
+    if (this.user) throw new Error(`already signed in as ${this.user}`);
+    const code = Array.from({ length: 9 }, () => 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789'[randomInt(32)]).join('');
+    this.signInRequest =
+      method === 'web'
+        ? {
+            type: 'sign-in-request',
+            method,
+            verificationUri: 'https://microsoft.com/devicelogin',
+            userCode: code,
+            expiresIn: this.config.webSignInSeconds,
+            verificationUriComplete: `https://microsoft.com/devicelogin?otc=${code}`,
+          }
+        : { type: 'sign-in-request', method };
+    this.signInRequestedAt = Date.now();
+    this.broadcast(this.signInRequest);
+  }
+
+  /** The user finished web sign-in in the browser (the identity provider tells the phone). */
+  completeWebSignIn(user: string): void {
+    if (this.signInRequest?.method !== 'web') throw new Error('no web sign-in is pending');
+    this.signInRequest = undefined;
+    this.setUser(user);
+  }
+
+  signOut(): void {
+    this.setUser(null);
+  }
+
   private setUser(user: string | null): void {
     this.user = user;
     this.emit('event', { event: 'sign-in', user });
@@ -521,10 +582,21 @@ export class PhoneSimulator extends EventEmitter<{ event: [PhoneEvent]; log: [st
   private sendState(c: Connection): void {
     this.notify(c, { type: 'lock-state', locked: this.locked });
     this.notify(c, { type: 'sign-in-state', user: this.user });
+    const pending = this.pendingSignIn();
+    if (pending) this.notify(c, pending);
     if (this.call) {
       const { id, state, direction, number, muted } = this.call;
       this.notify(c, { type: 'call', callId: id, state, direction, number, muted });
     }
+  }
+
+  /** A web code is offered with the time it has left, and not at all once it has expired. */
+  private pendingSignIn(): RequestBody | undefined {
+    const request = this.signInRequest;
+    if (!request || this.user) return undefined;
+    if (request.method !== 'web') return request;
+    const left = request.expiresIn - Math.floor((Date.now() - this.signInRequestedAt) / 1000);
+    return left > 0 ? { ...request, expiresIn: left } : undefined;
   }
 
   private broadcast(body: RequestBody): void {

@@ -62,6 +62,8 @@ export interface DeviceView {
   onThisPcPort: boolean;
   paired: boolean;
   reachable: boolean;
+  /** Discovered phones: whether its TLS identity matched the id it announced (unverified claims otherwise). */
+  verified?: boolean;
   pairingMode?: PairingMode;
   lockType?: PhoneHello['lockType'];
 }
@@ -147,7 +149,7 @@ export class Companion {
   }
 
   /** Is the phone that sent this hello the one whose PC port this PC is plugged into? */
-  onThisPcPort(hello: PhoneHello): boolean {
+  onThisPcPort(hello: { pairing: { pcPortMacs: readonly string[] } }): boolean {
     const mine = new Set(this.macs());
     return hello.pairing.pcPortMacs.some((mac) => mine.has(mac));
   }
@@ -207,9 +209,10 @@ export class Companion {
   }
 
   /** A session with a paired phone: the pinned certificate is checked, and a reset phone is named as such. */
-  async connect(selector: string | undefined): Promise<PhoneSession> {
+  async connect(selector: string | undefined, at?: string): Promise<PhoneSession> {
     const phone = this.resolvePaired(selector);
-    const address = parseAddress(phone.address);
+    // `at`: where discovery last heard the phone, when that is not (or no longer) its stored address.
+    const address = parseAddress(at ?? phone.address);
     const pinned = new X509Certificate(phone.certificate).raw;
     let connection: PhoneConnection;
     try {

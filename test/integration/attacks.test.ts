@@ -6,7 +6,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import fc from 'fast-check';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { EXIT } from '../../main/cli/exit-codes.js';
+import { EXIT } from '../../main/core/exit-codes.js';
 import type { Identity } from '../../native-bridge/link/identity.js';
 import {
   type Phone,

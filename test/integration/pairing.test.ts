@@ -2,7 +2,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { EXIT } from '../../main/cli/exit-codes.js';
+import { EXIT } from '../../main/core/exit-codes.js';
+import { DEFAULT_POLICY } from '../../main/core/policy.js';
 import type { Companion } from '../../main/core/companion.js';
 import {
   type BtoeResult,
@@ -38,7 +39,7 @@ async function openCompanion(storeDir: string): Promise<Companion> {
   return Companion.open({
     storeDir,
     policy: {
-      policy: { EnableBetterTogetherOverEthernet: true, BetterTogetherOverEthernetPairingMode: 'Auto' },
+      policy: { ...DEFAULT_POLICY },
       source: 'test',
       warnings: [],
     },
@@ -284,17 +285,17 @@ describe('sessions', () => {
     await phone.waitFor('unlocked', 10_000, from);
 
     from = phone.mark();
-    const dial = await btoe(['dial', 'tel:+1-555-0100', '--json']);
+    const dial = await btoe(['dial', 'tel:+1-201-555-0123', '--json']);
     expect(dial.code, show(dial)).toBe(EXIT.ok);
-    expect(dial.json).toMatchObject({ ok: true, command: 'dial', number: '+15550100' });
+    expect(dial.json).toMatchObject({ ok: true, command: 'dial', number: '+12015550123' });
     const dialing = await phone.waitFor((e) => e.event === 'call' && e.state === 'dialing', 10_000, from);
-    expect(dialing).toMatchObject({ direction: 'out', number: '+15550100', muted: false });
+    expect(dialing).toMatchObject({ direction: 'out', number: '+12015550123', muted: false });
 
     from = phone.mark();
     const hangup = await btoe(['hangup']);
     expect(hangup.code, show(hangup)).toBe(EXIT.ok);
     const ended = await phone.waitFor((e) => e.event === 'call' && e.state === 'ended', 10_000, from);
-    expect(ended).toMatchObject({ number: '+15550100' });
+    expect(ended).toMatchObject({ number: '+12015550123' });
 
     from = phone.mark();
     const unpair = await btoe(['unpair', '--json']);

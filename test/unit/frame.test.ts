@@ -113,7 +113,9 @@ describe('FrameDecoder', () => {
 
   it('rejects a zero length after valid messages in the same chunk', () => {
     const decoder = new FrameDecoder(MAX_UNAUTHENTICATED_MESSAGE);
-    expect(decoder.push(Buffer.concat([encodeFrame(Buffer.from('ok')), prefix(0)]))).toEqual([Buffer.from('ok')]);
+    expect(decoder.push(Buffer.concat([encodeFrame(Buffer.from('ok')), prefix(0)]))).toEqual([
+      Buffer.from('ok'),
+    ]);
     badFrame(() => decoder.check());
     badFrame(() => decoder.push(encodeFrame(Buffer.from('late'))));
   });

@@ -297,6 +297,29 @@ export async function startPhone(args: readonly string[] = [], options: PhoneOpt
   return phone;
 }
 
+/**
+ * Starts `btoe daemon --json` on a store and waits for `ready`. Its stdout is JSON lines with an `event`
+ * member like the simulator's, so the same class reads it.
+ */
+export async function startDaemon(store: string, env: Record<string, string> = {}): Promise<Phone> {
+  requireDist();
+  const argv = ['daemon', '--json', '--store', store];
+  const child = spawn(process.execPath, [BTOE, ...argv], {
+    cwd: REPO,
+    env: {
+      ...process.env,
+      BTOE_POLICY_FILE: join(store, 'no-policy-here.json'),
+      ...env,
+      BTOE_SECRET_STORE: 'file',
+    },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  track(child);
+  const daemon = new Phone(child, argv, DEFAULT_PIN);
+  await daemon.waitFor('ready', 15_000);
+  return daemon;
+}
+
 export interface BtoeResult {
   code: number | null;
   stdout: string;
@@ -311,6 +334,8 @@ export interface BtoeOptions {
   /** Extra environment. BTOE_SECRET_STORE=file is always set; BTOE_POLICY_FILE defaults to a missing file. */
   env?: Record<string, string>;
   timeoutMs?: number;
+  /** Text for btoe's stdin (e.g. a password); otherwise stdin is closed. */
+  stdin?: string;
 }
 
 /** Runs `node dist/main/cli/btoe.js ...args --store DIR` to completion. */
@@ -324,12 +349,17 @@ export function runBtoe(args: readonly string[], options: BtoeOptions): Promise<
     BTOE_SECRET_STORE: 'file',
   };
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, argv, { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, argv, {
+      cwd: REPO,
+      env,
+      stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
     track(child);
+    if (options.stdin !== undefined) child.stdin!.end(options.stdin);
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     const timeoutMs = options.timeoutMs ?? 30_000;
     const timer = setTimeout(() => {
       child.kill('SIGKILL');

@@ -1,0 +1,947 @@
+// The headless companion daemon's figures (issue 4, "Measure"): `runDaemonBench()` for `npm run bench`, or alone
+// with `node dist/bench/daemon.js` (stdout: ONE JSON document; progress on stderr).
+//
+// Everything is a separate process on this machine: a private dbus-daemon (the PC's session bus, in a temp dir),
+// `btoe daemon --json` following org.freedesktop.ScreenSaver.ActiveChanged on it, the phone simulator and the TLS
+// echo server on 127.0.0.1. This process plays the desktop (it emits ActiveChanged from one persistent D-Bus
+// connection, so no dbus-send process start is timed) and the URL handler (it sends the daemon `dial` over the
+// companion's IPC socket, as `btoe dial tel:…` does), and reads the simulator's JSON events. Nothing else is
+// contacted: no mDNS (BTOE_DISCOVERY=off), no system bus (DBUS_SYSTEM_BUS_ADDRESS empty).
+//
+// Timings never fail the run; only broken machinery does. Every process and temp dir is removed on every way out.
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import type { EventEmitter } from 'node:events';
+import { mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import net from 'node:net';
+import os from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Duplex } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { callIpc, ipcEndpoint } from '../main/host/ipc.js';
+import { createIdentity } from '../native-bridge/link/identity.js';
+import { connectSecure } from '../native-bridge/link/tls.js';
+
+const HOST = '127.0.0.1';
+const NODE = process.execPath;
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+const SIMULATOR = here('../simulator/cli.js');
+const BTOE = here('../main/cli/btoe.js');
+const ECHO = here('./tls-echo.js');
+
+const PIN = '246810';
+const DIAL_URL = 'tel:+1-201-555-0123';
+const DIALLED = '+12015550123';
+const SCREENSAVER = { path: '/org/freedesktop/ScreenSaver', iface: 'org.freedesktop.ScreenSaver' } as const;
+const PROBE = { path: '/org/btoe/Bench', iface: 'org.btoe.Bench', member: 'Probe' } as const;
+
+/** Run sizes: above the brief's minimums (≥200 lock, ≥100 dial samples), the whole run near 80 s. */
+const N = {
+  tlsWarmup: 300,
+  lockWarmup: 20,
+  dialWarmup: 10,
+  rounds: 5,
+  perRound: { tls: 400, dbusHop: 60, ipcHello: 30, lockPairs: 50, dials: 25 },
+  cliDialWarmup: 1,
+  cliDials: 8,
+  idleSettleMs: 1_000,
+  idleMs: 20_000,
+  longRunBlocks: 10,
+  perBlock: { lockCycles: 200, dials: 30, drops: 5 },
+  finalIdleMs: 10_000,
+} as const;
+
+/** The issue's goals (KDE Connect idles at 47 MB with no CPU). */
+const GOALS = {
+  rssMB: 80,
+  /** "Flat": what the daemon holds after the long run and 10 s idle, over what it held early in the run. */
+  rssFlatMiB: 5,
+  /** "No polling faster than once a second": the daemon's main thread wakes at most once a second when idle. */
+  idleWakeupsPerSecond: 1,
+  /** The issue sets no number for the two latencies; this is bench.ts's bar for the lock round trip. */
+  latencyP99RatioToTls: 2,
+} as const;
+const KDE_CONNECT_IDLE_MB = 47;
+
+const progress = (message: string) => process.stderr.write(`bench daemon: ${message}\n`);
+const now = () => process.hrtime.bigint();
+const sinceUs = (t0: bigint, t1 = now()) => Number(t1 - t0) / 1e3;
+const sinceMs = (t0: bigint, t1 = now()) => Number(t1 - t0) / 1e6;
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
+// ---------------------------------------------------------------------------------------------------------
+// Statistics (as in bench.ts)
+
+interface Stats {
+  unit: string;
+  n: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  min: number;
+  max: number;
+}
+
+/** Nearest-rank percentiles; rounded so the JSON stays readable. */
+function stats(samples: readonly number[], unit: string): Stats {
+  if (samples.length === 0) throw new Error('no samples');
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number) =>
+    sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+  return {
+    unit,
+    n: sorted.length,
+    p50: round2(at(0.5)),
+    p90: round2(at(0.9)),
+    p99: round2(at(0.99)),
+    min: round2(sorted[0]!),
+    max: round2(sorted[sorted.length - 1]!),
+  };
+}
+
+const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
+const ratios = (a: Stats, b: Stats) => ({ p50: ratio(a.p50, b.p50), p99: ratio(a.p99, b.p99) });
+
+// ---------------------------------------------------------------------------------------------------------
+// Processes, temp dirs and bus connections: all registered, all cleaned up on every way out.
+
+const processes = new Set<ChildProcess>();
+const tempDirs = new Set<string>();
+const closers = new Set<() => void>();
+
+function track(proc: ChildProcess): ChildProcess {
+  processes.add(proc);
+  proc.once('exit', () => processes.delete(proc));
+  return proc;
+}
+
+function makeTempDir(prefix: string): string {
+  const dir = mkdtempSync(join(os.tmpdir(), prefix));
+  tempDirs.add(dir);
+  return dir;
+}
+
+function cleanupSync(): void {
+  for (const close of closers) close();
+  closers.clear();
+  for (const proc of processes) {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+  }
+  processes.clear();
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  tempDirs.clear();
+}
+
+/** SIGTERM (the daemon and the simulator stop cleanly on it), SIGKILL after 3 s. */
+async function stopProcess(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  proc.kill('SIGTERM');
+  const timer = setTimeout(() => proc.kill('SIGKILL'), 3000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function cleanup(): Promise<void> {
+  for (const close of closers) close();
+  closers.clear();
+  await Promise.all([...processes].map(stopProcess));
+  cleanupSync();
+}
+
+process.on('exit', cleanupSync);
+
+type ChildEvent = { event: string; at: bigint } & Record<string, unknown>;
+type EventMatch = string | ((event: ChildEvent) => boolean);
+
+/** A node child that prints one JSON event per stdout line (simulator, daemon, echo server). */
+class Child {
+  readonly proc: ChildProcess;
+  readonly exited: Promise<number | null>;
+  private readonly waiters: {
+    test: (e: ChildEvent) => boolean;
+    resolve: (e: ChildEvent) => void;
+    reject: (error: Error) => void;
+  }[] = [];
+  private stderrTail = '';
+
+  constructor(
+    readonly name: string,
+    args: string[],
+    env: NodeJS.ProcessEnv,
+  ) {
+    this.proc = track(spawn(NODE, args, { env, stdio: ['pipe', 'pipe', 'pipe'] }));
+    this.exited = new Promise((resolve) => this.proc.once('exit', (code) => resolve(code)));
+    void this.exited.then((code) => {
+      for (const waiter of this.waiters.splice(0))
+        waiter.reject(new Error(`${this.name} exited (${code}). Its stderr: ${this.stderrTail}`));
+    });
+    this.proc.stdin!.on('error', () => undefined);
+    this.proc.stderr!.on('data', (chunk: Buffer) => {
+      this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-2000);
+    });
+    createInterface({ input: this.proc.stdout! }).on('line', (line) => {
+      const at = now();
+      let parsed: ChildEvent;
+      try {
+        parsed = { ...(JSON.parse(line) as Record<string, unknown>), at } as ChildEvent;
+      } catch {
+        return;
+      }
+      const i = this.waiters.findIndex((w) => w.test(parsed));
+      if (i >= 0) this.waiters.splice(i, 1)[0]!.resolve(parsed);
+    });
+  }
+
+  get pid(): number {
+    return this.proc.pid!;
+  }
+
+  /** The next matching event (register before causing it); `at` is when this process read its line. */
+  next(match: EventMatch, timeoutMs = 15_000): Promise<ChildEvent> {
+    const test = typeof match === 'string' ? (e: ChildEvent) => e.event === match : match;
+    const what = typeof match === 'string' ? `"${match}"` : 'the awaited event';
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        reject(new Error(`${this.name}: no ${what} within ${timeoutMs} ms. Its stderr: ${this.stderrTail}`));
+      }, timeoutMs);
+      const waiter = {
+        test,
+        resolve: (e: ChildEvent) => {
+          clearTimeout(timer);
+          resolve(e);
+        },
+        reject: (error: Error) => {
+          clearTimeout(timer);
+          reject(new Error(`before ${what}: ${error.message}`));
+        },
+      };
+      if (this.proc.exitCode !== null || this.proc.signalCode !== null) {
+        clearTimeout(timer);
+        reject(new Error(`${this.name} has exited; no ${what} will come. Its stderr: ${this.stderrTail}`));
+        return;
+      }
+      this.waiters.push(waiter);
+    });
+  }
+
+  send(line: string): void {
+    this.proc.stdin!.write(`${line}\n`);
+  }
+
+  stop(): Promise<void> {
+    return stopProcess(this.proc);
+  }
+}
+
+function runOk(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const proc = track(spawn(NODE, args, { env, stdio: ['ignore', 'pipe', 'pipe'] }));
+    let stdout = '';
+    let stderr = '';
+    proc.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    proc.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-2000)));
+    proc.once('error', reject);
+    proc.once('exit', (code) => {
+      if (code === 0) resolve(stdout);
+      else reject(new Error(`"node ${args.join(' ')}" exited with ${code}: ${stdout} ${stderr}`));
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// /proc: CPU, memory, wakeups of a process (Linux)
+
+let clockTicks: number | undefined;
+
+/** USER_HZ, the unit of utime/stime in /proc/PID/stat (100 almost everywhere). */
+function clkTck(): number {
+  if (clockTicks === undefined) {
+    const out = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' });
+    const value = Number(out.stdout?.trim());
+    clockTicks = out.status === 0 && Number.isInteger(value) && value > 0 ? value : 100;
+  }
+  return clockTicks;
+}
+
+/** utime + stime of every thread of the process, in clock ticks. */
+function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields[0] is field 3 (state)
+  return Number(fields[11]) + Number(fields[12]); // utime (14), stime (15)
+}
+
+function statusField(text: string, name: string): number {
+  const match = new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(text);
+  if (!match) throw new Error(`no ${name} in /proc status`);
+  return Number(match[1]);
+}
+
+interface Memory {
+  rssMiB: number;
+  peakMiB: number;
+}
+
+function memory(pid: number): Memory {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return {
+    rssMiB: round2(statusField(status, 'VmRSS') / 1024),
+    peakMiB: round2(statusField(status, 'VmHWM') / 1024),
+  };
+}
+
+/** Context switches: a thread that sleeps and is woken counts one voluntary switch. */
+function contextSwitches(pid: number): { main: number; all: number; threads: number } {
+  let main = 0;
+  let all = 0;
+  let threads = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    let status: string;
+    try {
+      status = readFileSync(`/proc/${pid}/task/${task}/status`, 'utf8');
+    } catch {
+      continue; // the thread ended meanwhile
+    }
+    const n =
+      statusField(status, 'voluntary_ctxt_switches') + statusField(status, 'nonvoluntary_ctxt_switches');
+    all += n;
+    threads++;
+    if (task === String(pid)) main = n;
+  }
+  return { main, all, threads };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// A private session bus, and this process's connections to it
+
+const BUS_CONFIG = (
+  socket: string,
+) => `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:path=${socket}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+`;
+
+/** Starts `dbus-daemon` on a Unix socket in a temp dir (needs the apt package "dbus"); resolves its address. */
+async function startBus(): Promise<{ address: string; version: string; proc: ChildProcess }> {
+  const dir = makeTempDir('btoe-bench-dbus-');
+  const config = join(dir, 'bus.conf');
+  const socket = join(dir, 'bus');
+  writeFileSync(config, BUS_CONFIG(socket));
+  const version = spawnSync('dbus-daemon', ['--version'], { encoding: 'utf8' });
+  if (version.error || version.status !== 0) {
+    throw new Error(
+      'dbus-daemon is not installed (apt package "dbus"): the daemon bench needs a private bus',
+    );
+  }
+  const proc = track(
+    spawn('dbus-daemon', [`--config-file=${config}`, '--nofork', '--print-address=1'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    proc.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+      if (out.includes('\n')) resolve();
+    });
+    proc.once('exit', (code) => reject(new Error(`dbus-daemon exited with ${code}`)));
+    proc.once('error', reject);
+  });
+  return { address: `unix:path=${socket}`, version: version.stdout.split('\n')[0]!.trim(), proc };
+}
+
+interface DBusMessage {
+  type: number;
+  interface?: string;
+  member?: string;
+}
+
+/** The part of a @homebridge/dbus-native MessageBus used here (its typings lack createClient and sendSignal). */
+interface NativeBus {
+  readonly connection: EventEmitter & { end(): unknown; stream?: { destroy?(): unknown } };
+  invoke(message: object, callback: (error: unknown, ...values: unknown[]) => void): void;
+  sendSignal(path: string, iface: string, member: string, signature: string, body: unknown[]): void;
+}
+
+const SIGNAL = 4;
+
+/** One persistent connection of this process to the bus: emits signals, and can wait for ones it matched. */
+class BusClient {
+  private readonly waiters: { test: (m: DBusMessage) => boolean; resolve: (at: bigint) => void }[] = [];
+  private closed = false;
+
+  private constructor(private readonly bus: NativeBus) {
+    bus.connection.on('error', () => this.close());
+    bus.connection.on('message', (message: DBusMessage) => {
+      if (message.type !== SIGNAL) return;
+      const at = now();
+      const i = this.waiters.findIndex((w) => w.test(message));
+      if (i >= 0) this.waiters.splice(i, 1)[0]!.resolve(at);
+    });
+    closers.add(() => this.close());
+  }
+
+  static async open(address: string): Promise<BusClient> {
+    const dbus = createRequire(import.meta.url)('@homebridge/dbus-native') as {
+      createClient(options: { busAddress: string }): NativeBus;
+    };
+    const client = new BusClient(dbus.createClient({ busAddress: address }));
+    // Answered after Hello (calls are in order): from here on, the bus routes what we send.
+    await client.call('GetId', '', []);
+    return client;
+  }
+
+  call(member: string, signature: string, body: unknown[]): Promise<unknown[]> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`D-Bus: no answer to ${member}`)), 5000);
+      this.bus.invoke(
+        {
+          destination: 'org.freedesktop.DBus',
+          path: '/org/freedesktop/DBus',
+          interface: 'org.freedesktop.DBus',
+          member,
+          ...(signature ? { signature, body } : {}),
+        },
+        (error, ...values) => {
+          clearTimeout(timer);
+          if (error) reject(new Error(`D-Bus ${member}: ${JSON.stringify(error)}`));
+          else resolve(values);
+        },
+      );
+    });
+  }
+
+  signal(path: string, iface: string, member: string, signature: string, body: unknown[]): void {
+    this.bus.sendSignal(path, iface, member, signature, body);
+  }
+
+  /** When the next signal of this interface and member arrived here (AddMatch it first). */
+  nextSignal(iface: string, member: string, timeoutMs = 5000): Promise<bigint> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        reject(new Error(`D-Bus: no ${iface}.${member} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const waiter = {
+        test: (m: DBusMessage) => m.interface === iface && m.member === member,
+        resolve: (at: bigint) => {
+          clearTimeout(timer);
+          resolve(at);
+        },
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.bus.connection.end();
+      this.bus.connection.stream?.destroy?.();
+    } catch {
+      // already gone
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Small pieces
+
+/** One byte out, wait for the one byte echoed back (as in bench.ts). */
+function pinger(stream: Duplex): () => Promise<void> {
+  let waiting: (() => void) | undefined;
+  stream.on('data', () => {
+    const resolve = waiting;
+    waiting = undefined;
+    resolve?.();
+  });
+  const byte = Buffer.from([0x2a]);
+  return () =>
+    new Promise<void>((resolve) => {
+      waiting = resolve;
+      stream.write(byte);
+    });
+}
+
+function tcpConnect(port: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: HOST, port, noDelay: true });
+    socket.once('connect', () => {
+      socket.removeListener('error', reject);
+      resolve(socket);
+    });
+    socket.once('error', reject);
+  });
+}
+
+interface CommandAnswer {
+  code?: number;
+  human?: string;
+  data?: unknown;
+  error?: string;
+}
+
+/** A `btoe` command run by the daemon over its IPC socket, as `btoe COMMAND` does while a companion runs. */
+async function daemonCommand(endpoint: string, command: string, args: string[] = []): Promise<unknown> {
+  const answer = (await callIpc(endpoint, { kind: 'command', request: { command, args } }, 15_000)) as
+    CommandAnswer | undefined;
+  if (answer === undefined) throw new Error(`the daemon is not listening at ${endpoint}`);
+  if (answer.code !== 0) {
+    throw new Error(`daemon: "${command}" failed (${answer.code}): ${answer.human ?? answer.error}`);
+  }
+  return answer.data;
+}
+
+async function waitConnected(endpoint: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const data = (await daemonCommand(endpoint, 'status')) as {
+      links?: { connected: boolean; problem?: string }[];
+    };
+    if (data.links?.[0]?.connected) return;
+    if (Date.now() > deadline)
+      throw new Error(`the daemon did not connect to the phone: ${data.links?.[0]?.problem}`);
+    await delay(20);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The run
+
+export async function runDaemonBench(): Promise<Record<string, unknown>> {
+  try {
+    return await measure();
+  } finally {
+    await cleanup();
+  }
+}
+
+async function measure(): Promise<Record<string, unknown>> {
+  const startedAt = now();
+  const when = new Date().toISOString();
+  const loadAverageAtStart = os.loadavg().map(round2);
+  if (process.platform !== 'linux')
+    throw new Error('the daemon bench reads /proc and needs dbus-daemon: Linux');
+
+  progress('starting a private dbus-daemon, the echo server and the phone simulator');
+  const bus = await startBus();
+  const dir = makeTempDir('btoe-bench-daemon-');
+  const store = join(dir, 'companion');
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    BTOE_SECRET_STORE: 'file',
+    BTOE_POLICY_FILE: join(dir, 'no-policy-here.json'), // defaults: UnlockPhoneWithPc true
+    BTOE_DISCOVERY: 'off',
+    DBUS_SESSION_BUS_ADDRESS: bus.address,
+    DBUS_SYSTEM_BUS_ADDRESS: '',
+  };
+  const echo = new Child('echo server', [ECHO], env);
+  const echoReady = echo.next('ready');
+  const sim = new Child(
+    'phone simulator',
+    [
+      SIMULATOR,
+      ...['--listen', `tcp://${HOST}:0`, '--identity', join(dir, 'phone'), '--pin', PIN],
+      ...['--answer-delay', '600000'], // dialled calls stay in ringback until hung up
+    ],
+    env,
+  );
+  const simReady = await sim.next('ready');
+
+  progress('pairing (btoe pair --code) and starting btoe daemon');
+  const codeShown = sim.next('pairing-code');
+  sim.send('open-pairing');
+  const code = String((await codeShown).code);
+  const paired = sim.next('paired');
+  await runOk([BTOE, 'pair', String(simReady.address), '--code', code, '--store', store, '--json'], env);
+  await paired;
+
+  const endpoint = ipcEndpoint(store);
+  const daemonSpawnedAt = now();
+  const daemon = new Child('btoe daemon', [BTOE, 'daemon', '--json', '--store', store], env);
+  const ready = await daemon.next('ready');
+  const atReady = memory(daemon.pid);
+  const lockSources = ready.lockSources as string[];
+  if (!lockSources.includes('screensaver'))
+    throw new Error(`the daemon does not follow the ScreenSaver: ${JSON.stringify(lockSources)}`);
+  await waitConnected(endpoint);
+  const connectedAt = now();
+  const atConnected = memory(daemon.pid);
+
+  // This process's two bus connections: the "desktop" that emits signals, and a listener for the D-Bus hop.
+  const desktop = await BusClient.open(bus.address);
+  const listener = await BusClient.open(bus.address);
+  await listener.call('AddMatch', 's', [`type='signal',interface='${PROBE.iface}',member='${PROBE.member}'`]);
+
+  const tlsChannel = await connectSecure(
+    await tcpConnect(Number((await echoReady).tls)),
+    createIdentity('BToE bench client'),
+    'session',
+  );
+  closers.add(() => tlsChannel.socket.destroy());
+  const tlsPing = pinger(tlsChannel.socket);
+
+  /** ActiveChanged(active) from the desktop's connection → the simulator's locked/unlocked line, in µs. */
+  const screen = async (active: boolean): Promise<number> => {
+    const seen = sim.next(active ? 'locked' : 'unlocked', 10_000);
+    const t0 = now();
+    desktop.signal(SCREENSAVER.path, SCREENSAVER.iface, 'ActiveChanged', 'b', [active]);
+    return sinceUs(t0, (await seen).at);
+  };
+  /** dial over IPC → the simulator's `call` dialing line; then hang up (untimed) and wait for `ended`. */
+  const dial = async (): Promise<{ dialingUs: number; answerUs: number }> => {
+    const dialing = sim.next((e) => e.event === 'call' && e.state === 'dialing');
+    const t0 = now();
+    const answered = daemonCommand(endpoint, 'dial', [DIAL_URL]).then(() => now());
+    answered.catch(() => undefined); // awaited below; not unhandled if the phone never says "dialing"
+    const event = await dialing;
+    if (event.number !== DIALLED)
+      throw new Error(`the phone dialled ${String(event.number)}, not ${DIALLED}`);
+    const answeredAt = await answered;
+    const ended = sim.next((e) => e.event === 'call' && e.state === 'ended');
+    await daemonCommand(endpoint, 'hangup');
+    await ended;
+    return { dialingUs: sinceUs(t0, event.at), answerUs: sinceUs(t0, answeredAt) };
+  };
+  const dbusHop = async (): Promise<number> => {
+    const arrived = listener.nextSignal(PROBE.iface, PROBE.member);
+    const t0 = now();
+    desktop.signal(PROBE.path, PROBE.iface, PROBE.member, '', []);
+    return sinceUs(t0, await arrived);
+  };
+  const ipcHello = async (): Promise<number> => {
+    const t0 = now();
+    if ((await callIpc(endpoint, { kind: 'hello' }, 15_000)) === undefined) throw new Error('no daemon');
+    return sinceUs(t0);
+  };
+
+  // 1 + 2. Latencies, interleaved with the baselines in rounds (order rotating) so drifting load hits all alike.
+  progress(`warm-up: ${N.tlsWarmup} TLS pings, ${N.lockWarmup} lock/unlock, ${N.dialWarmup} dials`);
+  for (let i = 0; i < N.tlsWarmup; i++) await tlsPing();
+  for (let i = 0; i < N.lockWarmup; i++) {
+    await screen(true);
+    await screen(false);
+  }
+  for (let i = 0; i < N.dialWarmup; i++) await dial();
+  const samples = {
+    tls: [] as number[],
+    dbusHop: [] as number[],
+    ipcHello: [] as number[],
+    lock: [] as number[],
+    unlock: [] as number[],
+    dialing: [] as number[],
+    dialAnswer: [] as number[],
+  };
+  const kinds: { name: string; run: () => Promise<void> }[] = [
+    {
+      name: 'tls',
+      run: async () => {
+        for (let i = 0; i < N.perRound.tls; i++) {
+          const t0 = now();
+          await tlsPing();
+          samples.tls.push(sinceUs(t0));
+        }
+      },
+    },
+    {
+      name: 'lock',
+      run: async () => {
+        for (let i = 0; i < N.perRound.lockPairs; i++) {
+          samples.lock.push(await screen(true));
+          samples.unlock.push(await screen(false));
+        }
+      },
+    },
+    {
+      name: 'dial',
+      run: async () => {
+        for (let i = 0; i < N.perRound.dials; i++) {
+          const { dialingUs, answerUs } = await dial();
+          samples.dialing.push(dialingUs);
+          samples.dialAnswer.push(answerUs);
+        }
+      },
+    },
+    {
+      name: 'dbus-hop',
+      run: async () => {
+        for (let i = 0; i < N.perRound.dbusHop; i++) samples.dbusHop.push(await dbusHop());
+      },
+    },
+    {
+      name: 'ipc-hello',
+      run: async () => {
+        for (let i = 0; i < N.perRound.ipcHello; i++) samples.ipcHello.push(await ipcHello());
+      },
+    },
+  ];
+  for (let r = 0; r < N.rounds; r++) {
+    progress(`latencies: round ${r + 1}/${N.rounds}`);
+    for (let k = 0; k < kinds.length; k++) await kinds[(k + r) % kinds.length]!.run();
+  }
+
+  // The whole URL-handler path once in a while: `btoe dial tel:…` as a process, which hands off over IPC.
+  progress(`btoe dial ${DIAL_URL} as a process ×${N.cliDials}`);
+  const cliDialMs: number[] = [];
+  for (let i = 0; i < N.cliDialWarmup + N.cliDials; i++) {
+    const dialing = sim.next((e) => e.event === 'call' && e.state === 'dialing');
+    const t0 = now();
+    const run = runOk([BTOE, 'dial', DIAL_URL, '--store', store], env);
+    run.catch(() => undefined); // awaited below
+    const event = await dialing;
+    await run;
+    if (i >= N.cliDialWarmup) cliDialMs.push(sinceMs(t0, event.at));
+    const ended = sim.next((e) => e.event === 'call' && e.state === 'ended');
+    await daemonCommand(endpoint, 'hangup');
+    await ended;
+  }
+  const afterLatencies = memory(daemon.pid);
+
+  // 3. Idle: one paired phone connected, nobody doing anything.
+  progress(`idle CPU: ${N.idleSettleMs / 1000} s settle, then ${N.idleMs / 1000} s`);
+  await delay(N.idleSettleMs);
+  const idle = await idleWindow(daemon.pid, N.idleMs);
+  const afterIdle = memory(daemon.pid);
+
+  // 4. A long run of events, RSS after each block; then 10 s idle.
+  const { lockCycles, dials, drops } = N.perBlock;
+  progress(
+    `long run: ${N.longRunBlocks} blocks of ${lockCycles} lock/unlock cycles, ${dials} dial/hangup, ${drops} drop-links`,
+  );
+  const longLock: number[] = [];
+  const reconnectMs: number[] = [];
+  const series: { events: number; rssMiB: number }[] = [];
+  let events = 0;
+  for (let block = 0; block < N.longRunBlocks; block++) {
+    for (let i = 0; i < lockCycles; i++) {
+      longLock.push(await screen(true));
+      await screen(false);
+    }
+    for (let i = 0; i < dials; i++) await dial();
+    // Drops while the PC is locked: the phone is unlocked by hand, the cable pulled; the daemon reconnects and
+    // locks it again, which tells this process the link is back (no polling).
+    await screen(true);
+    for (let i = 0; i < drops; i++) {
+      const unlocked = sim.next('unlocked');
+      sim.send(`unlock ${PIN}`);
+      await unlocked;
+      const relocked = sim.next('locked', 15_000);
+      const t0 = now();
+      sim.send('drop-links');
+      reconnectMs.push(sinceMs(t0, (await relocked).at));
+    }
+    await screen(false);
+    events += 2 * lockCycles + 2 * dials + drops + 2;
+    series.push({ events, rssMiB: memory(daemon.pid).rssMiB });
+    progress(`long run: block ${block + 1}/${N.longRunBlocks}, RSS ${series.at(-1)!.rssMiB} MiB`);
+  }
+  await waitConnected(endpoint);
+  const afterLongRun = memory(daemon.pid);
+  progress(`${N.finalIdleMs / 1000} s idle`);
+  const finalIdle = await idleWindow(daemon.pid, N.finalIdleMs);
+  const afterFinalIdle = memory(daemon.pid);
+
+  // The daemon stops cleanly on SIGTERM and says so.
+  const stopped = daemon.next('stopped', 5000);
+  await daemon.stop();
+  const stoppedCleanly = await stopped.then(
+    () => true,
+    () => false,
+  );
+
+  const tls = stats(samples.tls, 'us');
+  const lock = stats(samples.lock, 'us');
+  const dialing = stats(samples.dialing, 'us');
+  const lockRatio = ratios(lock, tls);
+  const dialRatio = ratios(dialing, tls);
+  const early = series[1] ?? series[0]!;
+  const flatGrowth = round2(afterFinalIdle.rssMiB - early.rssMiB);
+  const peakMB = round2((afterFinalIdle.peakMiB * 2 ** 20) / 1e6);
+  const rssMB = round2((afterFinalIdle.rssMiB * 2 ** 20) / 1e6);
+
+  return {
+    when,
+    machine: {
+      cpus: os.cpus().length,
+      node: process.version,
+      platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+      loadAverageAtStart,
+      dbus: bus.version,
+      network: 'loopback 127.0.0.1; a private dbus-daemon on a Unix socket',
+    },
+    setup: {
+      daemonSpawnToReadyMs: round2(sinceMs(daemonSpawnedAt, ready.at)),
+      daemonReadyToPhoneConnectedMs: round2(sinceMs(ready.at, connectedAt)),
+      lockSources,
+      stoppedCleanlyOnSigterm: stoppedCleanly,
+    },
+    baseline: {
+      tlsPingPong: {
+        ...tls,
+        what: '1 byte each way over TLS 1.3 (connectSecure/acceptSecure) to the echo process, this run',
+      },
+      dbusSignalHop: {
+        ...stats(samples.dbusHop, 'us'),
+        what: 'a signal from one of this process’s bus connections to another, through the private dbus-daemon',
+      },
+      ipcHello: {
+        ...stats(samples.ipcHello, 'us'),
+        what: 'callIpc({kind: hello}) to the daemon: Unix socket connect + one JSON line each way',
+      },
+    },
+    lockEventToPhoneLocked: {
+      ...lock,
+      what: 'ActiveChanged(true) emitted on the private session bus (persistent connection) → the simulator’s "locked" line read here; alternating with unlock',
+      ratioToTls: lockRatio,
+      unlock: {
+        ...stats(samples.unlock, 'us'),
+        what: 'ActiveChanged(false) → "unlocked" (policy default UnlockPhoneWithPc)',
+        ratioToTls: ratios(stats(samples.unlock, 'us'), tls),
+      },
+      duringLongRun: { ...stats(longLock, 'us'), what: 'the same, the long run’s 2,000 locks' },
+    },
+    urlToPhoneDialing: {
+      ...dialing,
+      what: `callIpc dial ${DIAL_URL} (what \`btoe dial\` sends a running companion) → the simulator’s call "dialing" line; hangup after each, untimed`,
+      ratioToTls: dialRatio,
+      ipcAnswer: {
+        ...stats(samples.dialAnswer, 'us'),
+        what: 'the same dial, until its IPC answer (the phone acked) arrived',
+      },
+      viaBtoeProcess: {
+        ...stats(cliDialMs, 'ms'),
+        what: `node dist/main/cli/btoe.js dial ${DIAL_URL} spawned → "dialing" (the URL handler path, node start included)`,
+      },
+    },
+    daemonIdle: {
+      ...idle,
+      what: `daemon connected to one paired phone, no events, ${N.idleMs / 1000} s after a ${N.idleSettleMs / 1000} s settle; /proc/PID/stat utime+stime and per-thread context switches`,
+      afterLongRun: finalIdle,
+    },
+    daemonRss: {
+      unit: 'MiB',
+      atReady: atReady.rssMiB,
+      atConnected: atConnected.rssMiB,
+      afterLatencyRuns: afterLatencies.rssMiB,
+      afterIdle: afterIdle.rssMiB,
+      longRun: {
+        events: `${N.longRunBlocks * lockCycles} lock/unlock cycles via D-Bus, ${N.longRunBlocks * dials} dial/hangup via IPC, ${N.longRunBlocks * drops} drop-links reconnects`,
+        series,
+      },
+      afterLongRun: afterLongRun.rssMiB,
+      afterFinalIdle: afterFinalIdle.rssMiB,
+      peakVmHWM: afterFinalIdle.peakMiB,
+      growth: {
+        fromConnected: round2(afterFinalIdle.rssMiB - atConnected.rssMiB),
+        fromEarlyLongRun: flatGrowth,
+        earlyLongRunPoint: early,
+      },
+      kdeConnectIdleMB: KDE_CONNECT_IDLE_MB,
+    },
+    reconnectAfterDrop: {
+      ...stats(reconnectMs, 'ms'),
+      what: 'simulator drop-links while the PC is locked → the daemon reconnected and the phone is locked again (includes the first retry backoff, 500 ms ±25%)',
+    },
+    goals: {
+      lockEventToPhoneLocked: {
+        goal: `p99 ≤ ${GOALS.latencyP99RatioToTls} × tlsPingPong p99 (bench.ts’s lock bar; the issue sets no number)`,
+        value: lockRatio.p99,
+        met: lockRatio.p99 <= GOALS.latencyP99RatioToTls,
+      },
+      urlToPhoneDialing: {
+        goal: `p99 ≤ ${GOALS.latencyP99RatioToTls} × tlsPingPong p99 (bench.ts’s lock bar; the issue sets no number)`,
+        value: dialRatio.p99,
+        met: dialRatio.p99 <= GOALS.latencyP99RatioToTls,
+      },
+      daemonIdle: {
+        goal: `no polling faster than once a second: main-thread wakeups ≤ ${GOALS.idleWakeupsPerSecond}/s over ${N.idleMs / 1000} s idle`,
+        value: idle.wakeupsPerSecond.mainThread,
+        met: idle.wakeupsPerSecond.mainThread <= GOALS.idleWakeupsPerSecond,
+      },
+      daemonRss: {
+        goal: `RSS ≤ ${GOALS.rssMB} MB after the long run and 10 s idle (KDE Connect: ${KDE_CONNECT_IDLE_MB} MB idle)`,
+        value: rssMB,
+        unit: 'MB',
+        peakMB,
+        met: rssMB <= GOALS.rssMB,
+      },
+      daemonRssFlat: {
+        goal: `flat: RSS after the long run and 10 s idle ≤ RSS at ${early.events} events + ${GOALS.rssFlatMiB} MiB`,
+        value: flatGrowth,
+        unit: 'MiB',
+        met: flatGrowth <= GOALS.rssFlatMiB,
+      },
+    },
+    durationS: Math.round(sinceMs(startedAt) / 100) / 10,
+  };
+}
+
+interface IdleFigures {
+  seconds: number;
+  cpuSeconds: number;
+  ticks: number;
+  ticksPerMinute: number;
+  clkTck: number;
+  wakeups: { mainThread: number; allThreads: number };
+  wakeupsPerSecond: { mainThread: number; allThreads: number };
+  threads: number;
+}
+
+/** CPU ticks and context switches of `pid` over `ms` in which this process does nothing to it. */
+async function idleWindow(pid: number, ms: number): Promise<IdleFigures> {
+  const ticks0 = cpuTicks(pid);
+  const switches0 = contextSwitches(pid);
+  const t0 = now();
+  await delay(ms);
+  const ticks = cpuTicks(pid) - ticks0;
+  const switches1 = contextSwitches(pid);
+  const seconds = sinceMs(t0) / 1000;
+  const hz = clkTck();
+  const main = switches1.main - switches0.main;
+  const all = switches1.all - switches0.all;
+  return {
+    seconds: round2(seconds),
+    cpuSeconds: round2(ticks / hz),
+    ticks,
+    ticksPerMinute: round2((ticks * 60) / seconds),
+    clkTck: hz,
+    wakeups: { mainThread: main, allThreads: all },
+    wakeupsPerSecond: { mainThread: round2(main / seconds), allThreads: round2(all / seconds) },
+    threads: switches1.threads,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Alone: `node dist/bench/daemon.js`
+
+const invokedAs = process.argv[1];
+if (invokedAs !== undefined && realpathSync(invokedAs) === fileURLToPath(import.meta.url)) {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      progress(`${signal}: cleaning up`);
+      cleanupSync();
+      process.exit(130);
+    });
+  }
+  let exitCode = 0;
+  try {
+    process.stdout.write(`${JSON.stringify(await runDaemonBench(), null, 2)}\n`);
+  } catch (error) {
+    exitCode = 1;
+    progress(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  }
+  process.exit(exitCode);
+}

@@ -1,0 +1,434 @@
+// The Ethernet figures of issue 3, measured inside the PC-port lab (test/netlab/lab.ts): every process runs in
+// the lab's network namespaces, nothing is sent from the machine's own. `node dist/bench/ethernet.js` prints one
+// JSON document on stdout (progress on stderr); bench/bench.ts can import ethernetBench() instead. Timestamps
+// are the processes' own (`t`, ms since the epoch, sub-millisecond) where they print them; where a figure
+// starts at another process's plain event (the simulator's `ready`), it starts when this process read the line,
+// which makes that figure a little smaller than the truth (said in its `what`).
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Lab, type LabNamespace, labUnavailable } from '../test/netlab/lab.js';
+
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+const NODE = process.execPath;
+const SIMULATOR = here('../simulator/cli.js');
+const AGENT = here('./lab/companion-agent.js');
+const ECHO = here('./lab/echo.js');
+const FLOOD = here('./lab/mdns-flood.js');
+
+const N = {
+  linkUp: 8,
+  boot: 6,
+  rttRounds: 5,
+  rttPerRound: 1000,
+  reconnectQuickReplug: 8,
+  reconnectReplug: 4,
+  reconnectReboot: 8,
+  flood: 1000,
+  floodSeconds: 12,
+} as const;
+const GOALS = {
+  linkUpToListedMs: 50,
+  companionPartMs: 150,
+  bootToReadyMs: 1000,
+  lockP99RatioToTls: 2,
+  reconnectMs: 75,
+  floodFoundMs: 2000,
+  floodCpuS: 1,
+  floodExtraMiB: 50,
+} as const;
+
+const progress = (message: string) => process.stderr.write(`bench/ethernet: ${message}\n`);
+const now = () => performance.timeOrigin + performance.now();
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const r2 = (x: number) => Math.round(x * 100) / 100;
+
+interface Stats {
+  unit: string;
+  n: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  min: number;
+  max: number;
+}
+function stats(samples: readonly number[], unit: string): Stats {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number) =>
+    sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+  return {
+    unit,
+    n: sorted.length,
+    p50: r2(at(0.5)),
+    p90: r2(at(0.9)),
+    p99: r2(at(0.99)),
+    min: r2(sorted[0] ?? NaN),
+    max: r2(sorted.at(-1) ?? NaN),
+  };
+}
+
+type Event = { event: string; t?: number; at: number } & Record<string, unknown>;
+
+/** A lab process printing JSON lines; `at` is when this process read each line. */
+class Proc {
+  readonly events: Event[] = [];
+  private stderr = '';
+  private readonly waiters = new Set<() => void>();
+  readonly exited: Promise<void>;
+
+  constructor(
+    readonly name: string,
+    readonly child: ChildProcess,
+  ) {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      try {
+        this.events.push({ ...(JSON.parse(line) as Record<string, unknown>), at: now() } as Event);
+      } catch {
+        return;
+      }
+      for (const wake of [...this.waiters]) wake();
+    });
+    child.stderr!.on(
+      'data',
+      (chunk: Buffer) => (this.stderr = (this.stderr + chunk.toString()).slice(-3000)),
+    );
+    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    void this.exited.then(() => {
+      for (const wake of [...this.waiters]) wake();
+    });
+  }
+
+  mark(): number {
+    return this.events.length;
+  }
+
+  waitFor(match: (e: Event) => boolean, from = 0, timeoutMs = 20_000): Promise<Event> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const found = this.events.slice(from).find(match);
+        if (found) {
+          done();
+          resolve(found);
+        } else if (this.child.exitCode !== null || this.child.signalCode !== null) {
+          done();
+          reject(new Error(`${this.name} exited: ${this.stderr}`));
+        }
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`${this.name}: no matching event within ${timeoutMs} ms. stderr: ${this.stderr}`));
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+      };
+      this.waiters.add(check);
+      check();
+    });
+  }
+
+  next(event: string, from: number, timeoutMs?: number): Promise<Event> {
+    return this.waitFor((e) => e.event === event, from, timeoutMs);
+  }
+
+  send(line: string): void {
+    this.child.stdin!.write(`${line}\n`);
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    try {
+      this.child.stdin!.write('quit\n');
+    } catch {
+      // gone
+    }
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 3_000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+
+export async function ethernetBench(): Promise<Record<string, unknown>> {
+  const why = labUnavailable();
+  if (why) return { skipped: why };
+  const startedAt = now();
+  const dir = mkdtempSync(join(os.tmpdir(), 'btoe-bench-eth-'));
+  const lab = Lab.create();
+  const procs: Proc[] = [];
+  const start = (name: string, ns: LabNamespace, argv: string[], env: NodeJS.ProcessEnv = process.env) => {
+    const proc = new Proc(name, lab.exec(ns, [NODE, ...argv], { env }));
+    procs.push(proc);
+    return proc;
+  };
+  let storeCount = 0;
+  const agentEnv = () => {
+    const store = join(dir, `store-${storeCount++}`);
+    return {
+      store,
+      env: {
+        ...process.env,
+        BTOE_SECRET_STORE: 'file',
+        BTOE_POLICY_FILE: join(dir, 'no-policy.json'),
+        BTOE_DISCOVERY: lab.ifaces.pc,
+      },
+    };
+  };
+  const startAgent = async () => {
+    const { store, env } = agentEnv();
+    const agent = start('agent', 'pc', [AGENT, '--store', store], env);
+    await agent.next('started', 0);
+    return agent;
+  };
+  const phoneArgs = (identity: string, port = 24801) => [
+    SIMULATOR,
+    '--listen',
+    `tcp://[::]:${port}`,
+    '--mdns',
+    '--pc-port',
+    lab.ifaces.phonePcPort,
+    '--identity',
+    join(dir, identity),
+  ];
+  try {
+    // 1. The PC's link comes up with the phone already running → listed → paired and ready (Auto).
+    progress(`link up → listed → paired → ready, ×${N.linkUp} (fresh companion each time)`);
+    const linkUp = { listed: [] as number[], paired: [] as number[], ready: [] as number[] };
+    let phone = start('phone', 'phone', phoneArgs('phone'));
+    await phone.next('advertised', 0);
+    for (let i = 0; i < N.linkUp; i++) {
+      lab.down();
+      await delay(300);
+      const agent = await startAgent();
+      const from = agent.mark();
+      const t0 = now();
+      lab.up();
+      const listed = await agent.next('listed', from);
+      const ready = await agent.next('ready', from);
+      const paired = await agent.next('paired', from);
+      linkUp.listed.push(listed.t! - t0);
+      linkUp.paired.push(paired.t! - t0);
+      linkUp.ready.push(ready.t! - t0);
+      await agent.stop();
+    }
+
+    // 2. A phone boots (new identity) with the PC plugged in and the companion waiting.
+    progress(`phone boot → paired → ready, ×${N.boot}`);
+    await phone.stop();
+    const boot = { probing: [] as number[], companion: [] as number[], total: [] as number[] };
+    for (let i = 0; i < N.boot; i++) {
+      const agent = await startAgent();
+      const from = agent.mark();
+      const t0 = now();
+      const booting = start('phone', 'phone', phoneArgs(`boot-${i}`));
+      const advertised = await booting.next('advertised', 0);
+      const ready = await agent.next('ready', from);
+      boot.probing.push(advertised.t! - t0);
+      boot.companion.push(ready.t! - advertised.t!);
+      boot.total.push(ready.t! - t0);
+      await agent.stop();
+      await booting.stop();
+    }
+
+    // 3. Lock round trips through the stack vs raw TCP and TLS ping-pong across the same veth pair.
+    progress(`round trips: ${N.rttRounds} rounds × ${N.rttPerRound} of tcp, tls and lock, interleaved`);
+    phone = start('phone', 'phone', phoneArgs('phone'));
+    await phone.next('advertised', 0);
+    const echo = start('echo', 'phone', [ECHO, '0.0.0.0']);
+    const echoReady = await echo.next('ready', 0);
+    let agent = await startAgent();
+    await agent.next('ready', 0);
+    const rttFrom = agent.mark();
+    const ph = lab.addresses.phone;
+    agent.send(
+      `rtt ${N.rttRounds} ${N.rttPerRound} tcp://${ph}:${echoReady.tcp} tcp://${ph}:${echoReady.tls}`,
+    );
+    const rtt = (await agent.next('rtt', rttFrom, 120_000)) as unknown as Record<
+      'tcp' | 'tls' | 'lock',
+      Stats
+    >;
+
+    // 4a. Reconnect after the cable is pulled and plugged back: at once (200 ms), and as a person would (3.5 s).
+    progress(
+      `reconnect after link down/up ×${N.reconnectQuickReplug} (200 ms) and ×${N.reconnectReplug} (3.5 s)`,
+    );
+    const afterLink = { quick: [] as number[], replug: [] as number[], noticedDown: [] as number[] };
+    for (let i = 0; i < N.reconnectQuickReplug + N.reconnectReplug; i++) {
+      const quick = i < N.reconnectQuickReplug;
+      await delay(300);
+      const from = agent.mark();
+      const down = now();
+      lab.down();
+      const lost = await agent.next('disconnected', from);
+      afterLink.noticedDown.push(lost.t! - down);
+      await delay(quick ? 200 : 3_500);
+      const up = now();
+      lab.up();
+      const ready = await agent.next('ready', from);
+      (quick ? afterLink.quick : afterLink.replug).push(ready.t! - up);
+    }
+
+    // 4b. Reconnect after the phone reboots (same identity and port).
+    progress(`reconnect after phone reboot ×${N.reconnectReboot}`);
+    const afterReboot = { fromListening: [] as number[], fromSpawn: [] as number[] };
+    for (let i = 0; i < N.reconnectReboot; i++) {
+      const from = agent.mark();
+      await phone.stop();
+      await agent.next('disconnected', from);
+      const spawned = now();
+      phone = start('phone', 'phone', phoneArgs('phone'));
+      const listening = await phone.next('ready', 0);
+      const ready = await agent.next('ready', from);
+      afterReboot.fromListening.push(ready.t! - listening.at);
+      afterReboot.fromSpawn.push(ready.t! - spawned);
+    }
+    await agent.stop();
+    await phone.stop();
+
+    // 5. A crowded LAN: 1,000 phones announcing once a second each, from 1,000 addresses.
+    progress(`flood: ${N.flood} announcing phones for ${N.floodSeconds} s`);
+    const sources = lab.addLanAddresses(N.flood);
+    agent = await startAgent();
+    await delay(500);
+    const before = agent.mark();
+    agent.send('stats');
+    const base = await agent.next('stats', before);
+    const flood = start('flood', 'lan', [FLOOD, String(N.flood), '1000', String(N.floodSeconds), ...sources]);
+    const flooding = await flood.next('flooding', 0);
+    await delay(2_000); // the table fills with strangers
+    const fromBoot = agent.mark();
+    const bootAt = now();
+    phone = start('phone', 'phone', phoneArgs('crowd'));
+    const crowdPhone = await phone.next('ready', 0);
+    const advertised = await phone.next('advertised', 0);
+    const found = await agent.waitFor((e) => e.event === 'listed' && e.id === crowdPhone.id, fromBoot);
+    const ready = await agent.next('ready', fromBoot);
+    await flood.next('done', 0, (N.floodSeconds + 10) * 1000);
+    const after = agent.mark();
+    agent.send('stats');
+    const end = await agent.next('stats', after);
+    await agent.stop();
+    await phone.stop();
+    const cpuS = ((end.cpuUs as number) - (base.cpuUs as number)) / 1e6;
+    const extraMiB = ((end.maxRssKiB as number) * 1024 - (base.rssBytes as number)) / 2 ** 20;
+
+    const linkListed = stats(linkUp.listed, 'ms');
+    const bootCompanion = stats(boot.companion, 'ms');
+    const bootTotal = stats(boot.total, 'ms');
+    const lockRatio = { p50: r2(rtt.lock.p50 / rtt.tls.p50), p99: r2(rtt.lock.p99 / rtt.tls.p99) };
+    const reconnectLink = stats(afterLink.replug, 'ms');
+    const reconnectReboot = stats(afterReboot.fromListening, 'ms');
+    const foundMs = found.t! - advertised.t!;
+    return {
+      when: new Date().toISOString(),
+      machine: {
+        cpus: os.cpus().length,
+        node: process.version,
+        platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+        network:
+          'the PC-port lab: namespaces pc, phone (bridge) and lan, joined by veth pairs (test/netlab/lab.ts)',
+      },
+      linkUp: {
+        what: "the PC's link comes up (ip link set up, timed from just before the command) with the phone already running; a fresh companion each time",
+        listed: linkListed,
+        paired: stats(linkUp.paired, 'ms'),
+        ready: stats(linkUp.ready, 'ms'),
+      },
+      phoneBoot: {
+        what: "the phone simulator is started with the PC plugged in and the companion waiting: its own probing (spawn → first announcement, bonjour-service's RFC 6762 probes), then the companion's part (first announcement → Auto-paired session ready)",
+        publisherProbing: stats(boot.probing, 'ms'),
+        companionPart: bootCompanion,
+        total: bootTotal,
+      },
+      roundTrips: {
+        what: 'from the PC namespace to the phone namespace across the same veth pair and bridge, interleaved rounds: 1-byte raw TCP and TLS 1.3 ping-pong against an echo process, and lock/unlock through PhoneSession against the simulator',
+        tcpPingPong: rtt.tcp,
+        tlsPingPong: rtt.tls,
+        lock: { ...rtt.lock, ratioToTls: lockRatio },
+      },
+      reconnectAfterLinkDownUp: {
+        what: "cable pulled (the phone-side veth down) and plugged back: ip link set up → session ready again. 'replug': after 3.5 s, as a person would; 'quickReplug': after 200 ms, when the kernel may still be retrying ARP for the data that was in flight at the pull (its 1 s retry then delays the first SYN)",
+        replug: reconnectLink,
+        quickReplug: stats(afterLink.quick, 'ms'),
+        noticedDown: stats(afterLink.noticedDown, 'ms'),
+      },
+      reconnectAfterReboot: {
+        what: "the phone simulator quits and is started again with the same identity and port: its 'ready' line read here → session ready (a little under the truth: the line is read after it is written)",
+        fromListening: reconnectReboot,
+        fromSpawn: stats(afterReboot.fromSpawn, 'ms'),
+      },
+      flood: {
+        what: `${flooding.count as number} fake phones, each announcing from its own address once a second for ${N.floodSeconds} s; the phone on this PC's port boots 2 s into the flood`,
+        foundAfterAnnouncementMs: r2(foundMs),
+        foundAfterBootMs: r2(found.t! - bootAt),
+        readyAfterBootMs: r2(ready.t! - bootAt),
+        companionCpuSeconds: r2(cpuS),
+        companionPeakRssMiB: r2((end.maxRssKiB as number) / 1024),
+        companionExtraMiB: r2(extraMiB),
+        table: end.table,
+        discovery: end.discovery,
+      },
+      goals: {
+        linkUpToListed: {
+          goal: `p50 ≤ ${GOALS.linkUpToListedMs} ms`,
+          value: linkListed.p50,
+          met: linkListed.p50 <= GOALS.linkUpToListedMs,
+        },
+        companionPart: {
+          goal: `p50 ≤ ${GOALS.companionPartMs} ms`,
+          value: bootCompanion.p50,
+          met: bootCompanion.p50 <= GOALS.companionPartMs,
+        },
+        bootToReady: {
+          goal: `p50 ≤ ${GOALS.bootToReadyMs} ms`,
+          value: bootTotal.p50,
+          met: bootTotal.p50 <= GOALS.bootToReadyMs,
+        },
+        lockRoundTrip: {
+          goal: `p99 ≤ ${GOALS.lockP99RatioToTls} × TLS ping-pong p99`,
+          value: lockRatio.p99,
+          met: lockRatio.p99 <= GOALS.lockP99RatioToTls,
+        },
+        reconnectAfterLink: {
+          goal: `p50 ≤ ${GOALS.reconnectMs} ms`,
+          value: reconnectLink.p50,
+          met: reconnectLink.p50 <= GOALS.reconnectMs,
+        },
+        reconnectAfterReboot: {
+          goal: `p50 ≤ ${GOALS.reconnectMs} ms`,
+          value: reconnectReboot.p50,
+          met: reconnectReboot.p50 <= GOALS.reconnectMs,
+        },
+        floodFound: {
+          goal: `≤ ${GOALS.floodFoundMs} ms`,
+          value: r2(foundMs),
+          met: foundMs <= GOALS.floodFoundMs,
+        },
+        floodCpu: { goal: `≤ ${GOALS.floodCpuS} CPU-second`, value: r2(cpuS), met: cpuS <= GOALS.floodCpuS },
+        floodMemory: {
+          goal: `≤ ${GOALS.floodExtraMiB} MiB more`,
+          value: r2(extraMiB),
+          met: extraMiB <= GOALS.floodExtraMiB,
+        },
+      },
+      durationS: Math.round((now() - startedAt) / 100) / 10,
+    };
+  } finally {
+    await Promise.all(procs.map((p) => p.stop()));
+    await lab.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  let code = 0;
+  try {
+    process.stdout.write(`${JSON.stringify(await ethernetBench(), null, 2)}\n`);
+  } catch (error) {
+    code = 1;
+    progress(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  }
+  process.exit(code);
+}

@@ -1,0 +1,159 @@
+// The companion, long-lived, for the PC-port lab (run inside the PC's namespace by the netlab tests and
+// bench/ethernet.ts): discovery, Auto pairing and reconnects as main/core/phone-keeper.ts does them, with every
+// event printed as one JSON line on stdout, timestamped (`t`, ms since the epoch, sub-millisecond).
+// Usage: node companion-agent.js --store DIR [--no-auto]   (BTOE_POLICY_FILE, BTOE_SECRET_STORE, BTOE_DISCOVERY
+// as for btoe). stdin commands: devices | lock | unlock | rtt ROUNDS PER_ROUND TCP_ADDRESS TLS_ADDRESS | stats |
+// quit.
+import net from 'node:net';
+import { parseArgs } from 'node:util';
+import type { Duplex } from 'node:stream';
+import { createInterface } from 'node:readline';
+import { Companion } from '../../main/core/companion.js';
+import { Nearby, discoverySetting } from '../../main/core/nearby.js';
+import { PhoneKeeper } from '../../main/core/phone-keeper.js';
+import { loadPolicy } from '../../main/core/policy.js';
+import { parseAddress } from '../../native-bridge/link/address.js';
+import { createIdentity } from '../../native-bridge/link/identity.js';
+import { connectSecure } from '../../native-bridge/link/tls.js';
+
+const t = () => performance.timeOrigin + performance.now();
+const say = (body: Record<string, unknown>) =>
+  process.stdout.write(`${JSON.stringify({ ...body, t: t() })}\n`);
+
+const { values } = parseArgs({
+  options: { store: { type: 'string' }, 'no-auto': { type: 'boolean', default: false } },
+});
+if (!values.store) throw new Error('--store DIR is required');
+
+const companion = await Companion.open({ storeDir: values.store, policy: await loadPolicy() });
+const setting = discoverySetting();
+if (!setting.enabled) throw new Error('BTOE_DISCOVERY is off: the agent needs discovery');
+const nearby = await Nearby.open(companion, setting);
+const keeper = new PhoneKeeper(nearby, { autoPair: !values['no-auto'] });
+keeper.on('event', (event) => say(event));
+nearby.discovery.on('warning', (error) => process.stderr.write(`agent: mDNS: ${error.message}\n`));
+say({ event: 'started', id: companion.identity.id, links: nearby.discovery.links().map((l) => l.name) });
+keeper.start();
+
+function stats(samples: number[]) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number) =>
+    sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+  const r = (x: number) => Math.round(x * 100) / 100;
+  return {
+    unit: 'us',
+    n: sorted.length,
+    p50: r(at(0.5)),
+    p90: r(at(0.9)),
+    p99: r(at(0.99)),
+    min: r(sorted[0]!),
+    max: r(sorted.at(-1)!),
+  };
+}
+
+function pinger(stream: Duplex): () => Promise<void> {
+  let waiting: (() => void) | undefined;
+  stream.on('data', () => {
+    const resolve = waiting;
+    waiting = undefined;
+    resolve?.();
+  });
+  const byte = Buffer.from([0x2a]);
+  return () =>
+    new Promise<void>((resolve) => {
+      waiting = resolve;
+      stream.write(byte);
+    });
+}
+
+function tcpConnect(address: string): Promise<net.Socket> {
+  const a = parseAddress(address);
+  if (a.transport !== 'tcp') throw new Error('tcp only');
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({
+      host: a.zone ? `${a.host}%${a.zone}` : a.host,
+      port: a.port,
+      noDelay: true,
+    });
+    socket.once('connect', () => resolve(socket));
+    socket.once('error', reject);
+  });
+}
+
+/** Lock round trips through the whole stack, interleaved with raw TCP and TLS ping-pong over the same veth. */
+async function rtt(rounds: number, perRound: number, tcpAddress: string, tlsAddress: string) {
+  const session = keeper.session;
+  if (!session) throw new Error('no session with the phone');
+  const tcp = await tcpConnect(tcpAddress);
+  const tls = await connectSecure(await tcpConnect(tlsAddress), createIdentity('BToE lab rtt'), 'session');
+  let lockNext = true;
+  const kinds = [
+    { name: 'tcp', op: pinger(tcp), samples: [] as number[] },
+    { name: 'tls', op: pinger(tls.socket), samples: [] as number[] },
+    {
+      name: 'lock',
+      op: () => {
+        const op = lockNext ? session.lock() : session.unlock();
+        lockNext = !lockNext;
+        return op;
+      },
+      samples: [] as number[],
+    },
+  ];
+  for (const kind of kinds) for (let i = 0; i < 200; i++) await kind.op();
+  for (let round = 0; round < rounds; round++) {
+    for (let k = 0; k < kinds.length; k++) {
+      const kind = kinds[(k + round) % kinds.length]!;
+      for (let i = 0; i < perRound; i++) {
+        const t0 = performance.now();
+        await kind.op();
+        kind.samples.push((performance.now() - t0) * 1000);
+      }
+    }
+  }
+  tcp.destroy();
+  tls.socket.destroy();
+  return Object.fromEntries(kinds.map((k) => [k.name, stats(k.samples)]));
+}
+
+createInterface({ input: process.stdin }).on('line', (line) => {
+  const [command = '', ...args] = line.trim().split(/\s+/);
+  const run = async () => {
+    switch (command) {
+      case '':
+        return;
+      case 'devices':
+        return say({ event: 'devices', devices: await nearby.devices() });
+      case 'lock':
+      case 'unlock': {
+        const session = keeper.session;
+        if (!session) throw new Error('no session with the phone');
+        const t0 = performance.now();
+        await (command === 'lock' ? session.lock() : session.unlock());
+        return say({ event: command === 'lock' ? 'locked' : 'unlocked', ms: performance.now() - t0 });
+      }
+      case 'rtt':
+        return say({ event: 'rtt', ...(await rtt(Number(args[0]), Number(args[1]), args[2]!, args[3]!)) });
+      case 'stats': {
+        const usage = process.resourceUsage();
+        return say({
+          event: 'stats',
+          cpuUs: usage.userCPUTime + usage.systemCPUTime,
+          rssBytes: process.memoryUsage.rss(),
+          maxRssKiB: usage.maxRSS,
+          table: nearby.discovery.phones().length,
+          discovery: nearby.discovery.stats,
+        });
+      }
+      case 'quit':
+        keeper.stop();
+        nearby.close();
+        setTimeout(() => process.exit(0), 50);
+        return;
+      default:
+        throw new Error(`unknown command "${command.slice(0, 32)}"`);
+    }
+  };
+  run().catch((error: Error) => say({ event: 'error', command, message: error.message }));
+});
+process.stdin.on('end', () => process.exit(0));

@@ -1,0 +1,340 @@
+import { isIPv4 } from 'node:net';
+import type { DiscoveredPhone, PhoneDiscovery } from '../../native-bridge/ethernet/discovery.js';
+import type { PhoneClaims } from '../../native-bridge/ethernet/record.js';
+import { formatAddress, parseAddress } from '../../native-bridge/link/address.js';
+import { DEVICE_ID_PATTERN } from '../../native-bridge/link/identity.js';
+import type { PhoneHello } from '../../native-bridge/link/messages.js';
+import { type Companion, CompanionError, type DeviceView } from './companion.js';
+import type { PairedPhone } from './pairing-store.js';
+
+/**
+ * The phones around this PC, as discovery hears them, and the decisions that depend on them: which phone is on
+ * this PC's port, whether Auto pairing may go ahead (one claimant, and only one), where a paired phone is now.
+ * What a record claims is checked over TLS before anything depends on it.
+ */
+
+export interface DiscoverySetting {
+  enabled: boolean;
+  /** Only these links (BTOE_DISCOVERY=eth0,eth1); all that can face a phone when absent. */
+  interfaces?: string[];
+}
+
+/** BTOE_DISCOVERY: unset or "on" browses every link that can face a phone; "off" never; a list names links. */
+export function discoverySetting(env: NodeJS.ProcessEnv = process.env): DiscoverySetting {
+  const value = (env.BTOE_DISCOVERY ?? '').trim();
+  if (value === '' || /^(on|auto)$/i.test(value)) return { enabled: true };
+  if (/^(off|0|false|no)$/i.test(value)) return { enabled: false };
+  return {
+    enabled: true,
+    interfaces: value
+      .split(',')
+      .map((name) => name.trim())
+      .filter((name) => name !== ''),
+  };
+}
+
+/** A discovered phone after asking it over TLS (a pairing connection that only reads its hello). */
+export interface Probed {
+  entry: DiscoveredPhone;
+  /** Where it answered. */
+  address?: string;
+  /** The device id its certificate hashes to: the truth, where the record only claims. */
+  id?: string;
+  hello?: PhoneHello;
+  /** The certificate's id is the one the record claims. */
+  verified: boolean;
+  error?: string;
+}
+
+export const PROBE_TIMEOUT_MS = 1_500;
+const PROBE_CONCURRENCY = 8;
+const MAX_PROBES = 64;
+
+export class Nearby {
+  constructor(
+    readonly companion: Companion,
+    readonly discovery: PhoneDiscovery,
+  ) {}
+
+  /** Opens discovery for this companion: phones that claim this PC or are paired always get into the table. */
+  static async open(companion: Companion, setting: DiscoverySetting): Promise<Nearby> {
+    const { PhoneDiscovery } = await import('../../native-bridge/ethernet/discovery.js');
+    const made: { nearby?: Nearby } = {};
+    const discovery = await PhoneDiscovery.start({
+      interfaces: setting.interfaces,
+      important: (claims) =>
+        made.nearby?.claimsThisPc(claims) === true || companion.pairings.get(claims.id) !== undefined,
+    });
+    made.nearby = new Nearby(companion, discovery);
+    return made.nearby;
+  }
+
+  close(): void {
+    this.discovery.stop();
+  }
+
+  /** The record says the phone has learned one of this PC's MACs on its PC port (a claim, not yet checked). */
+  claimsThisPc(claims: PhoneClaims): boolean {
+    return this.companion.onThisPcPort({ pairing: { pcPortMacs: claims.pcPortMacs } });
+  }
+
+  /** Reads the phone's hello at each of its addresses in turn, until one answers. */
+  async probe(entry: DiscoveredPhone, timeoutMs = PROBE_TIMEOUT_MS): Promise<Probed> {
+    let error = 'no address';
+    for (const address of entry.addresses) {
+      try {
+        const result = await withTimeout(this.companion.probe(address), timeoutMs);
+        return {
+          entry,
+          address,
+          id: result.id,
+          hello: result.hello,
+          verified: result.id === entry.claims.id,
+        };
+      } catch (e) {
+        error = (e as Error).message;
+      }
+    }
+    return { entry, verified: false, error };
+  }
+
+  /** Probes many, a few at a time; `cache` holds probes already under way (keyed by record and addresses). */
+  async probeAll(
+    entries: readonly DiscoveredPhone[],
+    cache?: Map<string, Promise<Probed>>,
+  ): Promise<Probed[]> {
+    const results: Probed[] = [];
+    const queue = entries.slice(0, MAX_PROBES);
+    const workers = Array.from({ length: Math.min(PROBE_CONCURRENCY, queue.length) }, async () => {
+      for (let entry = queue.shift(); entry; entry = queue.shift()) {
+        const key = probeKey(entry);
+        const pending = cache?.get(key) ?? this.probe(entry);
+        cache?.set(key, pending);
+        results.push(await pending);
+      }
+    });
+    await Promise.all(workers);
+    return results;
+  }
+
+  /**
+   * Every phone heard now (checked over TLS: `verified` says whether it is who it claims to be) and every paired
+   * phone that was not heard, tried at its last address (reachable false when it does not answer there).
+   */
+  async devices(extraAddresses: readonly string[] = []): Promise<DeviceView[]> {
+    const [probed, paired] = await Promise.all([
+      this.probeAll(this.discovery.phones()),
+      this.companion.devices(extraAddresses),
+    ]);
+    const views: DeviceView[] = probed.map((p) => this.view(p));
+    const heard = new Set(views.filter((v) => v.verified).map((v) => v.id));
+    for (const view of paired) {
+      if (heard.has(view.id)) continue;
+      views.push(view);
+    }
+    return views;
+  }
+
+  private view(p: Probed): DeviceView {
+    const c = p.entry.claims;
+    const hello = p.verified ? p.hello : undefined;
+    const id = p.id ?? c.id;
+    return {
+      id,
+      name: `${hello?.vendor ?? c.vendor} ${hello?.model ?? c.model}`,
+      vendor: hello?.vendor ?? c.vendor,
+      model: hello?.model ?? c.model,
+      firmware: hello?.firmware ?? c.firmware,
+      transport: 'tcp',
+      address: p.address ?? p.entry.addresses[0] ?? '',
+      onThisPcPort: hello ? this.companion.onThisPcPort(hello) : this.claimsThisPc(c),
+      paired: p.verified && this.companion.pairings.get(id) !== undefined,
+      reachable: p.hello !== undefined,
+      verified: p.verified,
+      pairingMode: hello?.pairing.mode ?? c.pairingMode,
+      ...(hello ? { lockType: hello.lockType } : {}),
+    };
+  }
+
+  /**
+   * The phones that claim this PC on their PC port, in their record or in their hello: each is probed, and
+   * counted once per TLS identity (or per record, when it cannot be reached: a claim is a claim).
+   */
+  async claimants(cache?: Map<string, Promise<Probed>>): Promise<Probed[]> {
+    const claiming = this.discovery.phones().filter((p) => this.claimsThisPc(p.claims));
+    const probed = await this.probeAll(claiming, cache);
+    const seen = new Set<string>();
+    return probed.filter((p) => {
+      const key = p.verified ? `id:${p.id}` : `record:${p.entry.key}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+  }
+
+  /** The addresses where discovery hears the phone with this (TLS-checked, by the caller) device id. */
+  addressesOf(id: string): string[] {
+    return this.discovery
+      .phones()
+      .filter((p) => p.claims.id === id)
+      .flatMap((p) => p.addresses);
+  }
+
+  /** A DEVICE argument as addresses to try: an address as is, a device id by where discovery hears it. */
+  resolve(target: string): string[] {
+    const paired = DEVICE_ID_PATTERN.test(target) ? this.companion.pairings.get(target) : undefined;
+    if (DEVICE_ID_PATTERN.test(target)) {
+      const heard = this.addressesOf(target);
+      const all = [...heard, ...(paired ? [paired.address] : [])];
+      if (all.length === 0) {
+        throw new CompanionError(
+          'unreachable',
+          `no phone with the id ${target} answers on this PC's links (see "btoe devices"); check that it is on and connected`,
+        );
+      }
+      return [...new Set(all)];
+    }
+    return [formatAddress(parseAddress(target))];
+  }
+
+  /**
+   * Auto pairing (no code), allowed when, and only when, the phone is on this PC's port and no other phone claims
+   * to be: a lying phone next to the real one makes two claimants, and then the user pairs with a code.
+   * `target` is the phone the user named (an address or a device id); without one, the only claimant.
+   */
+  async autoPair(target: string | undefined): Promise<{ phone: PairedPhone; replaced?: PairedPhone }> {
+    const policy = this.companion.policy.policy;
+    if (!policy.EnableBetterTogetherOverEthernet || policy.BetterTogetherOverEthernetPairingMode !== 'Auto') {
+      // The companion's own refusal says why (policy off, or Manual required); it refuses before connecting.
+      const placeholder = target && !DEVICE_ID_PATTERN.test(target) ? target : 'tcp://127.0.0.1:1';
+      return this.companion.pair(placeholder, undefined);
+    }
+    const claimants = await this.claimants();
+    const targetId = target !== undefined && DEVICE_ID_PATTERN.test(target) ? target : undefined;
+    const targetAddress = target !== undefined && targetId === undefined ? canonical(target) : undefined;
+    const matches = (p: Probed) =>
+      target === undefined ||
+      (targetId !== undefined && p.verified && p.id === targetId) ||
+      (targetAddress !== undefined &&
+        (p.address === targetAddress || p.entry.addresses.some((a) => canonical(a) === targetAddress)));
+    let chosen = claimants.find(matches);
+    if (!chosen && target !== undefined) {
+      // Not heard (or not claiming in its record): ask it directly; its hello may still claim this PC.
+      const direct = await this.probeDirect(this.resolve(target));
+      if (direct?.hello && this.companion.onThisPcPort(direct.hello)) {
+        chosen = direct;
+        claimants.push(direct);
+      } else {
+        return this.companion.pair(direct?.address ?? this.resolve(target)[0]!, undefined);
+      }
+    }
+    if (claimants.length > 1) throw twoClaimants(claimants);
+    if (!chosen) {
+      throw new CompanionError(
+        'pairing-failed',
+        'no phone reports this PC on its PC port: plug this PC into the phone\'s PC port, or pair with a code: open pairing on the phone and run "btoe pair DEVICE --code CODE" (see "btoe devices")',
+      );
+    }
+    const address = chosen.address ?? chosen.entry.addresses[0];
+    if (!address)
+      throw new CompanionError('unreachable', `the phone ${chosen.entry.instance} does not answer`);
+    return this.companion.pair(address, undefined);
+  }
+
+  /** Manual pairing by device id: the code, at the address where the phone is heard. */
+  async pairWithCode(target: string, code: string): Promise<{ phone: PairedPhone; replaced?: PairedPhone }> {
+    const addresses = this.resolve(target);
+    let last: unknown;
+    for (const address of addresses) {
+      try {
+        return await this.companion.pair(address, code);
+      } catch (error) {
+        last = error;
+        if (!(error instanceof Error && /unreachable|cannot reach|no answer/.test(error.message)))
+          throw error;
+      }
+    }
+    throw last;
+  }
+
+  private async probeDirect(addresses: string[]): Promise<Probed | undefined> {
+    for (const address of addresses) {
+      try {
+        const result = await withTimeout(this.companion.probe(address), PROBE_TIMEOUT_MS);
+        const entry: DiscoveredPhone = {
+          key: `direct:${address}`,
+          instance: address,
+          claims: {
+            id: result.id,
+            vendor: result.hello.vendor,
+            model: result.hello.model,
+            firmware: result.hello.firmware,
+            protocol: result.hello.protocol,
+            pairingMode: result.hello.pairing.mode,
+            pcPortMacs: result.hello.pairing.pcPortMacs,
+          },
+          addresses: [address],
+          link: '',
+          host: '',
+          port: 0,
+          firstSeen: Date.now(),
+          lastSeen: Date.now(),
+        };
+        return { entry, address, id: result.id, hello: result.hello, verified: true };
+      } catch {
+        // next address
+      }
+    }
+    return undefined;
+  }
+}
+
+export function probeKey(entry: DiscoveredPhone): string {
+  return `${entry.key}|${entry.claims.id}|${entry.addresses.join(',')}`;
+}
+
+function canonical(address: string): string {
+  if (DEVICE_ID_PATTERN.test(address)) return address;
+  try {
+    return formatAddress(parseAddress(address));
+  } catch {
+    return address;
+  }
+}
+
+function twoClaimants(claimants: Probed[]): CompanionError {
+  const names = claimants.map((p) => {
+    const where = p.address ?? p.entry.addresses.find((a) => isIPv4(parseHost(a))) ?? p.entry.addresses[0];
+    return `${p.entry.claims.vendor} ${p.entry.claims.model} (${p.id ?? p.entry.claims.id}) at ${where ?? 'an unknown address'}`;
+  });
+  return new CompanionError(
+    'pairing-failed',
+    `${claimants.length} phones claim that this PC is plugged into their PC port: ${names.join('; ')}. One of them is not telling the truth, so Auto pairing is off. Pair with a code instead (Manual): open pairing on your phone and run "btoe pair DEVICE --code CODE" with the code it shows`,
+  );
+}
+
+function parseHost(address: string): string {
+  try {
+    const parsed = parseAddress(address);
+    return parsed.transport === 'tcp' ? parsed.host : '';
+  } catch {
+    return '';
+  }
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    timer.unref();
+    work.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}
