@@ -87,13 +87,6 @@ async function run(argv: string[]): Promise<number> {
     return command === undefined && !values.help ? EXIT.usage : EXIT.ok;
   }
   const storeDir = values.store ?? defaultStoreDir();
-  if (command === 'devices' || command === 'pair') {
-    // The phones on this PC's links (mDNS): listing them, Auto pairing with the one on this PC's port.
-    const { nearbyCommand } = await import('../core/nearby-command.js');
-    const request = { command, args, device: values.device, code: values.code, timeout: values.timeout };
-    const result = await nearbyCommand(storeDir, request);
-    if (result) return print(json, result);
-  }
   if (command === 'hid') return (await import('./hid-command.js')).runHidDescribe(args, json);
   if (command === 'daemon') {
     const { runDaemon } = await import('./daemon-command.js');
@@ -110,10 +103,17 @@ async function run(argv: string[]): Promise<number> {
     user: values.user,
     open: values.open,
     password: values.user === undefined ? undefined : await readPassword(values.user),
+    timeout: values.timeout,
   };
   try {
     const viaCompanion = await callIpc(ipcEndpoint(storeDir), { kind: 'command', request });
     if (viaCompanion !== undefined) return print(json, viaCompanion as CommandResult);
+    if (command === 'devices' || command === 'pair') {
+      // The phones on this PC's links (mDNS): listing them, Auto pairing with the one on this PC's port.
+      const { nearbyCommand } = await import('../core/nearby-command.js');
+      const result = await nearbyCommand(storeDir, request);
+      if (result) return print(json, result);
+    }
     const companion = await Companion.open({ storeDir, policy: await loadPolicy() });
     const { settings } = await loadSettings(storeDir);
     const result = await executeCommand(

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { discoverySetting } from '../core/nearby.js';
 import { Companion } from '../core/companion.js';
 import { CompanionService } from '../core/daemon.js';
 import { EventLog } from '../core/event-log.js';
@@ -38,7 +39,7 @@ export async function runDaemon(storeDir: string, json: boolean): Promise<number
 
   const sources = await platformLockSources();
   for (const source of sources) await service.follow(source);
-  service.start();
+  await service.start(discoverySetting());
   say(
     'ready',
     `Companion running for ${companion.pairings.list().length} paired phone(s); session lock from ${sources.map((s) => s.name).join(', ') || 'nothing on this system'}; log: ${log.path}`,

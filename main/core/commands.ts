@@ -22,6 +22,8 @@ export interface CommandRequest {
   password?: string | undefined;
   /** sign-in: open the browser at the phone's verification address. */
   open?: boolean | undefined;
+  /** devices, pair: how long to listen for phones on this PC's links (seconds, as typed). */
+  timeout?: string | undefined;
 }
 
 export interface CommandResult {

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { discoverySetting } from './nearby.js';
 import type { CompanionView, PairResult, PhoneView } from '../../preload/contract.js';
 import { IpcServer, ipcEndpoint } from '../host/ipc.js';
 import type { SessionLockSource } from '../host/session-lock.js';
@@ -23,7 +24,7 @@ export async function createCompanionPort(lockSources: SessionLockSource[], stor
     () => service.hello(),
   );
   for (const source of lockSources) await service.follow(source);
-  service.start();
+  await service.start(discoverySetting());
   const listeners = new Set<(view: CompanionView) => void>();
 
   const status = async (): Promise<CompanionView> => {

@@ -1,6 +1,15 @@
 import { z } from 'zod';
 import type { SessionLockSource } from '../host/session-lock.js';
-import { type CommandContext, type CommandRequest, type CommandResult, executeCommand } from './commands.js';
+import {
+  type CommandContext,
+  type CommandRequest,
+  type CommandResult,
+  executeCommand,
+  failure,
+} from './commands.js';
+import { type DiscoverySetting, Nearby } from './nearby.js';
+import { nearbyExecute, wantsDiscovery } from './nearby-command.js';
+import { PhoneKeeper } from './phone-keeper.js';
 import { type Companion, CompanionError } from './companion.js';
 import type { EventLog } from './event-log.js';
 import { LockSync } from './lock-sync.js';
@@ -18,6 +27,7 @@ const ipcRequest = z.object({
     user: z.string().max(256).optional(),
     password: z.string().max(256).optional(),
     open: z.boolean().optional(),
+    timeout: z.string().max(16).optional(),
   }),
 });
 
@@ -30,6 +40,8 @@ export class CompanionService {
   readonly lockSync: LockSync;
   readonly startedAt = new Date();
   readonly lockSources: SessionLockSource[] = [];
+  private nearby: Nearby | undefined;
+  private keeper: PhoneKeeper | undefined;
 
   constructor(
     readonly companion: Companion,
@@ -70,13 +82,35 @@ export class CompanionService {
     return this.run(parsed.data.request);
   }
 
-  start(): void {
+  /**
+   * Connects the paired phones. With discovery on, the phone on this PC's port is kept by the Ethernet keeper
+   * (mDNS: asks when a link comes up, follows address changes, pairs in Auto mode when policy allows).
+   */
+  async start(discovery: DiscoverySetting = { enabled: false }): Promise<void> {
     this.log.write('started', { pid: process.pid, store: this.companion.storeDir });
+    if (discovery.enabled) {
+      const nearby = await Nearby.open(this.companion, discovery);
+      const keeper = new PhoneKeeper(nearby);
+      this.nearby = nearby;
+      this.keeper = keeper;
+      this.links.delegate((id) => keeper.keeps(id));
+      keeper.on('event', (event) => {
+        this.log.write(`ethernet-${event.event}`, { ...event, event: undefined });
+        if (event.event === 'paired') this.links.refresh();
+        if (event.event === 'ready' && keeper.session) this.links.adopt(keeper.session);
+      });
+      nearby.discovery.on('warning', (error: Error) =>
+        this.log.write('discovery-warning', { error: error.message }),
+      );
+      keeper.start();
+    }
     this.links.refresh();
   }
 
   async stop(): Promise<void> {
     await Promise.all(this.lockSources.map((s) => s.stop().catch(() => undefined)));
+    this.keeper?.stop();
+    this.nearby?.close();
     this.links.stop();
     this.log.write('stopped', {});
   }
@@ -97,8 +131,19 @@ export class CompanionService {
     };
   }
 
-  run(request: CommandRequest): Promise<CommandResult> {
+  async run(request: CommandRequest): Promise<CommandResult> {
     this.log.write('command', { command: request.command, device: request.device ?? null });
+    if (this.nearby && wantsDiscovery(request)) {
+      try {
+        const result = await nearbyExecute(this.nearby, request, 0);
+        if (result) {
+          if (request.command === 'pair') this.links.refresh();
+          return result;
+        }
+      } catch (error) {
+        return failure(error);
+      }
+    }
     return executeCommand(this.context, request);
   }
 

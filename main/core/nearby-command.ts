@@ -27,45 +27,61 @@ export async function nearbyCommand(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<CommandResult | undefined> {
   const setting = discoverySetting(env);
-  if (!setting.enabled) return undefined;
-  const target = request.args[0] ?? request.device;
-  if (request.command === 'pair') {
-    if (target === undefined) return undefined; // the plain command says what is missing
-    const pairedId = DEVICE_ID_PATTERN.test(target);
-    if (request.code !== undefined && !pairedId) return undefined; // Manual at an address: nothing to discover
-  } else if (request.command !== 'devices') return undefined;
+  if (!setting.enabled || !wantsDiscovery(request)) return undefined;
   let nearby: Nearby | undefined;
   try {
     const seconds = Number(request.timeout ?? DEFAULT_DISCOVERY_TIMEOUT_S);
     if (!Number.isFinite(seconds) || seconds < 0 || seconds > 60)
       throw new UsageError('--timeout must be 0-60 seconds');
     const companion = await Companion.open({ storeDir, policy: await loadPolicy(env) });
-    if (request.command === 'pair' && request.code !== undefined && companion.pairings.get(target!)) {
-      return undefined; // pairing a paired phone again: its stored address
-    }
     nearby = await Nearby.open(companion, setting);
     // Discovery asked at once; every phone on the links answers within a few ms (RFC 6762 allows 120).
-    await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
-    if (request.command === 'devices') return listed(await nearby.devices(request.args));
-    const { phone, replaced } =
-      request.code === undefined
-        ? await nearby.autoPair(target)
-        : await nearby.pairWithCode(target!, request.code);
-    const note = replaced ? ' (it replaces the pairing from before the phone was reset)' : '';
-    return {
-      code: EXIT.ok,
-      human: `Paired with ${phone.name} (${phone.id}) at ${phone.address} in ${phone.mode === 'auto' ? 'Auto' : 'Manual'} mode${note}.`,
-      data: {
-        ok: true,
-        phone: { id: phone.id, name: phone.name, address: phone.address, mode: phone.mode },
-        replaced: replaced?.id ?? null,
-      },
-    };
+    return await nearbyExecute(nearby, request, seconds);
   } catch (error) {
     return failure(error);
   } finally {
     nearby?.close();
   }
+}
+
+/** Does this request need the phones on this PC's links (devices; Auto pairing; pairing a discovered id)? */
+export function wantsDiscovery(request: NearbyRequest): boolean {
+  if (request.command === 'devices') return true;
+  if (request.command !== 'pair') return false;
+  const target = request.args[0] ?? request.device;
+  // Without a target the plain command says what is missing; Manual at an address has nothing to discover.
+  return target !== undefined && (request.code === undefined || DEVICE_ID_PATTERN.test(target));
+}
+
+/**
+ * devices or pair against an open discovery, after listening `seconds` more (0 for a companion that has been
+ * listening all along). Undefined when the plain command fits better (pairing an already paired phone again).
+ */
+export async function nearbyExecute(
+  nearby: Nearby,
+  request: NearbyRequest,
+  seconds: number,
+): Promise<CommandResult | undefined> {
+  const target = request.args[0] ?? request.device;
+  if (request.command === 'pair' && request.code !== undefined && nearby.companion.pairings.get(target!)) {
+    return undefined; // pairing a paired phone again: its stored address
+  }
+  if (seconds > 0) await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  if (request.command === 'devices') return listed(await nearby.devices(request.args));
+  const { phone, replaced } =
+    request.code === undefined
+      ? await nearby.autoPair(target)
+      : await nearby.pairWithCode(target!, request.code);
+  const note = replaced ? ' (it replaces the pairing from before the phone was reset)' : '';
+  return {
+    code: EXIT.ok,
+    human: `Paired with ${phone.name} (${phone.id}) at ${phone.address} in ${phone.mode === 'auto' ? 'Auto' : 'Manual'} mode${note}.`,
+    data: {
+      ok: true,
+      phone: { id: phone.id, name: phone.name, address: phone.address, mode: phone.mode },
+      replaced: replaced?.id ?? null,
+    },
+  };
 }
 
 function listed(list: DeviceView[]): CommandResult {

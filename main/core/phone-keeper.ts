@@ -120,6 +120,11 @@ export class PhoneKeeper extends EventEmitter<{ event: [KeeperEvent] }> {
     for (const session of this.limbo.splice(0)) session.close();
   }
 
+  /** Is this the phone the keeper keeps connected? */
+  keeps(id: string): boolean {
+    return this.target()?.id === id;
+  }
+
   /** The paired phone to keep connected: the most recently paired one. */
   private target(): PairedPhone | undefined {
     return this.nearby.companion.pairings

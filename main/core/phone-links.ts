@@ -43,6 +43,7 @@ export const RECONNECT_MAX_MS = 30_000;
 export class PhoneLinks extends EventEmitter<PhoneLinksEvents> {
   private readonly links = new Map<string, Link>();
   private stopped = false;
+  private keptElsewhere: (id: string) => boolean = () => false;
 
   constructor(private readonly companion: Companion) {
     super();
@@ -71,6 +72,22 @@ export class PhoneLinks extends EventEmitter<PhoneLinksEvents> {
       }
     }
     this.emit('changed');
+  }
+
+  /**
+   * Phones another keeper connects (the Ethernet keeper, which knows where a phone is heard and when links come
+   * up): their sessions arrive through adopt() and are not redialled from here.
+   */
+  delegate(keptElsewhere: (id: string) => boolean): void {
+    this.keptElsewhere = keptElsewhere;
+  }
+
+  /** A session opened by the keeper a phone is delegated to. */
+  adopt(session: PhoneSession): void {
+    const link = this.links.get(session.phone.id);
+    if (!link || link.session === session || this.stopped) return;
+    link.session?.close();
+    this.attach(session.phone.id, link, session);
   }
 
   /** Tries at once (e.g. a network came up) instead of waiting for the backoff. */
@@ -119,7 +136,7 @@ export class PhoneLinks extends EventEmitter<PhoneLinksEvents> {
 
   private async connect(id: string): Promise<void> {
     const link = this.links.get(id);
-    if (!link || link.session || this.stopped) return;
+    if (!link || link.session || this.stopped || this.keptElsewhere(id)) return;
     link.timer = undefined;
     let session: PhoneSession;
     try {
@@ -133,10 +150,14 @@ export class PhoneLinks extends EventEmitter<PhoneLinksEvents> {
       this.emit('changed');
       return;
     }
-    if (this.links.get(id) !== link || this.stopped) {
+    if (this.links.get(id) !== link || this.stopped || link.session) {
       session.close();
       return;
     }
+    this.attach(id, link, session);
+  }
+
+  private attach(id: string, link: Link, session: PhoneSession): void {
     link.session = session;
     link.attempt = 0;
     link.problem = undefined;
@@ -152,7 +173,7 @@ export class PhoneLinks extends EventEmitter<PhoneLinksEvents> {
       link.problem = reason?.message ?? 'the connection was closed';
       this.emit('disconnected', id);
       this.emit('changed');
-      if (!this.stopped && this.links.get(id) === link) this.schedule(id, link);
+      if (!this.stopped && this.links.get(id) === link && !this.keptElsewhere(id)) this.schedule(id, link);
     });
     this.emit('connected', session);
     this.emit('changed');
