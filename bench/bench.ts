@@ -11,6 +11,10 @@ import { createInterface } from 'node:readline';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Companion } from '../main/core/companion.js';
+import { runDaemonBench } from './daemon.js';
+import { ethernetBench } from './ethernet.js';
+import { runHidBench } from './hid.js';
+import { runSerialBench } from './serial.js';
 import type { PhoneSession } from '../main/core/phone-session.js';
 import { loadPolicy } from '../main/core/policy.js';
 import { createIdentity } from '../native-bridge/link/identity.js';
@@ -548,10 +552,27 @@ async function main(): Promise<Record<string, unknown>> {
   };
 }
 
+/** The other issues' figures, each measured against its own same-run baseline by its own module. */
+const SECTIONS: Record<string, () => Promise<unknown>> = {
+  hid: () => runHidBench(),
+  serial: () => runSerialBench(),
+  ethernet: () => ethernetBench(),
+  daemon: () => runDaemonBench(),
+};
+
 let exitCode = 0;
 try {
   const result = await main();
   await cleanup();
+  for (const [name, run] of Object.entries(SECTIONS)) {
+    progress(`${name}: measuring`);
+    try {
+      result[name] = await run();
+    } catch (error) {
+      // One section that cannot run here (no socat, no namespaces) must not hide the others' figures.
+      result[name] = { failed: error instanceof Error ? error.message : String(error) };
+    }
+  }
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 } catch (error) {
   exitCode = 1;
