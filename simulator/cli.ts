@@ -3,7 +3,12 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { AddressError, formatAddress, parseAddress } from '../native-bridge/link/address.js';
+import {
+  AddressError,
+  type PhoneAddress,
+  formatAddress,
+  parseAddress,
+} from '../native-bridge/link/address.js';
 import { macAddress, type LockType, type PairingMode } from '../native-bridge/link/messages.js';
 import { SerialListener } from '../native-bridge/usb/serial-transport.js';
 import { advertise, pcPortMacs as livePcPortMacs, withdrawAdvertisement } from './ethernet.js';
@@ -15,7 +20,8 @@ const HELP = `btoe-phone-sim: a desk phone that speaks the open BToE protocol (d
 Usage: npm run -s phone-sim -- [options]
 
 Options:
-  --listen ADDRESS        where to listen, tcp://HOST:PORT (port 0 picks one)  [tcp://127.0.0.1:24801]
+  --listen ADDRESS        where to listen: tcp://HOST:PORT (port 0 picks one) or serial:PATH; repeat it for a
+                          phone reachable over both [tcp://127.0.0.1:24801]
                           or serial:PATH (USB tethering: one PC at a time; reopened when PATH comes back)
   --vendor NAME           [Polycom]        --family NAME      [VVX]
   --model NAME            [VVX 450]        --firmware VERSION [6.4.3]
@@ -43,6 +49,7 @@ Commands on stdin, one per line:
   web-sign-in-complete UPN   the user finished web sign-in in the browser
   sign-out                sign the user out of the phone
   drop-links              drop every session at once (a pulled cable)
+  unplug tcp | plug tcp   take the phone's Ethernet away (listener closed, sessions dropped), bring it back
   refuse-connections on|off   refuse new connections (the network is down)
   silent on|off           stop answering requests on sessions (a hung phone)
   quit
@@ -78,7 +85,7 @@ function randomMac(): string {
 
 function parseConfig(): {
   config: PhoneConfig;
-  listen: string;
+  listen: string[];
   identityDir: string | undefined;
   mdns: boolean;
 } {
@@ -86,7 +93,7 @@ function parseConfig(): {
   try {
     ({ values } = parseArgs({
       options: {
-        listen: { type: 'string', default: 'tcp://127.0.0.1:24801' },
+        listen: { type: 'string', multiple: true, default: ['tcp://127.0.0.1:24801'] },
         vendor: { type: 'string', default: 'Polycom' },
         family: { type: 'string', default: 'VVX' },
         model: { type: 'string', default: 'VVX 450' },
@@ -164,45 +171,29 @@ function parseConfig(): {
 
 async function main(): Promise<void> {
   const { config, listen, identityDir, mdns } = parseConfig();
-  let address;
-  try {
-    address = parseAddress(listen, { forListening: true });
-  } catch (error) {
-    usageError(error instanceof AddressError ? `--listen: ${error.message}` : String(error));
-  }
+  const addresses = listen.map((text) => {
+    try {
+      return parseAddress(text, { forListening: true });
+    } catch (error) {
+      usageError(error instanceof AddressError ? `--listen: ${error.message}` : String(error));
+    }
+  });
   const store = await PhoneIdentityStore.open(identityDir);
   const phone = new PhoneSimulator(config, store);
   phone.on('event', emit);
   phone.on('log', log);
 
-  const server = net.createServer({ noDelay: true }, (socket) => {
-    socket.on('error', () => socket.destroy());
-    void phone.accept(socket);
-  });
-  const host =
-    address.transport !== 'tcp'
-      ? ''
-      : address.zone === undefined
-        ? address.host
-        : `${address.host}%${address.zone}`;
-  server.once('error', (error) => {
-    log(`cannot listen on ${listen}: ${error.message}`);
-    process.exit(1);
-  });
-  if (address.transport === 'serial') serveSerial(address.path, phone, config);
-  else
-    server.listen(address.port, host, () => {
-      const bound = server.address() as net.AddressInfo;
-      emit({ event: 'ready', address: formatAddress({ ...address, port: bound.port }), id: phone.id });
-      if (mdns) advertise(phone, bound.port, log).catch((error: Error) => log(`mDNS: ${error.message}`));
-      log(
-        `${config.vendor} ${config.model} (firmware ${config.firmware}, ${config.lockType}) listening, id ${phone.id}`,
-      );
-    });
+  // One phone, one identity, on every transport it was given (Ethernet and USB at once, say).
+  let tcp: TcpPort | undefined;
+  for (const address of addresses) {
+    if (address.transport === 'serial') serveSerial(address.path, phone, config);
+    else if (tcp) usageError('one tcp:// --listen at most');
+    else tcp = new TcpPort(address, phone, config, mdns);
+  }
 
   const stop = () => {
     phone.stop();
-    server.close();
+    tcp?.unplug();
     void withdrawAdvertisement().finally(() => process.exit(0));
   };
   process.on('SIGINT', stop);
@@ -238,6 +229,10 @@ async function main(): Promise<void> {
           return phone.signOut();
         case 'drop-links':
           return phone.dropLinks();
+        case 'unplug':
+        case 'plug':
+          if (args[0] !== 'tcp' || !tcp) throw new Error(`usage: ${command} tcp (the phone's Ethernet)`);
+          return command === 'unplug' ? tcp.unplug() : tcp.plug();
         case 'refuse-connections':
         case 'silent': {
           if (args[0] !== 'on' && args[0] !== 'off') throw new Error(`usage: ${command} on|off`);
@@ -259,12 +254,64 @@ async function main(): Promise<void> {
 }
 
 /** --listen serial:PATH: the phone end of USB tethering, one link at a time; reopened when the port comes back. */
+/** The phone's Ethernet side: a TCP listener that can be unplugged (listener closed, its sessions dropped). */
+class TcpPort {
+  private server: net.Server | undefined;
+  private port: number;
+  private listenedBefore = false;
+
+  constructor(
+    private readonly address: Extract<PhoneAddress, { transport: 'tcp' }>,
+    private readonly phone: PhoneSimulator,
+    private readonly config: PhoneConfig,
+    private readonly mdns: boolean,
+  ) {
+    this.port = address.port;
+    this.plug();
+  }
+
+  plug(): void {
+    if (this.server) return;
+    const server = net.createServer({ noDelay: true }, (socket) => {
+      socket.on('error', () => socket.destroy());
+      void this.phone.accept(socket, 'tcp');
+    });
+    this.server = server;
+    const { host, zone } = this.address;
+    server.once('error', (error) => {
+      log(`cannot listen on ${formatAddress(this.address)}: ${error.message}`);
+      process.exit(1);
+    });
+    const first = !this.listenedBefore;
+    server.listen(this.port, zone === undefined ? host : `${host}%${zone}`, () => {
+      this.port = (server.address() as net.AddressInfo).port;
+      emit({
+        event: 'ready',
+        address: formatAddress({ ...this.address, port: this.port }),
+        id: this.phone.id,
+      });
+      if (first && this.mdns) {
+        advertise(this.phone, this.port, log).catch((error: Error) => log(`mDNS: ${error.message}`));
+      }
+      const c = this.config;
+      log(`${c.vendor} ${c.model} (firmware ${c.firmware}, ${c.lockType}) listening, id ${this.phone.id}`);
+    });
+    this.listenedBefore = true;
+  }
+
+  unplug(): void {
+    this.server?.close();
+    this.server = undefined;
+    this.phone.dropLinks('tcp');
+  }
+}
+
 function serveSerial(path: string, phone: PhoneSimulator, config: PhoneConfig): void {
   const listener = new SerialListener(path);
   listener.on('log', log);
   listener.on('link', (link) => {
     link.on('error', () => undefined); // reported by the link's TLS socket and phone.accept
-    void phone.accept(link);
+    void phone.accept(link, 'serial');
   });
   listener.once('open', () => {
     emit({ event: 'ready', address: formatAddress({ transport: 'serial', path }), id: phone.id });

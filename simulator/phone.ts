@@ -88,6 +88,7 @@ interface Connection {
   peerId: string;
   peerSpkiHash: Uint8Array;
   authenticated: boolean;
+  via: string;
 }
 
 /** A desk phone's side of the open protocol, faithful enough to pair, lock and call against. */
@@ -129,7 +130,8 @@ export class PhoneSimulator extends EventEmitter<{ event: [PhoneEvent]; log: [st
   }
 
   /** One transport connection (TCP today; serial and HID later). Never throws: bad peers only lose their link. */
-  async accept(transport: Duplex): Promise<void> {
+  /** `via` names the transport (tcp, serial...) so one of them can be dropped alone. */
+  async accept(transport: Duplex, via = 'tcp'): Promise<void> {
     if (this.faults.refuseConnections) {
       transport.destroy();
       return;
@@ -150,6 +152,7 @@ export class PhoneSimulator extends EventEmitter<{ event: [PhoneEvent]; log: [st
         peerId: deviceIdFromSpkiHash(peerSpkiHash),
         peerSpkiHash,
         authenticated: false,
+        via,
       };
     } catch (error) {
       this.unauthenticated--;
@@ -205,9 +208,9 @@ export class PhoneSimulator extends EventEmitter<{ event: [PhoneEvent]; log: [st
   /** Faults for support and tests: a network that drops, a phone that stops answering. */
   readonly faults = { refuseConnections: false, silent: false };
 
-  /** Every session drops at once, as when the cable is pulled. */
-  dropLinks(): void {
-    for (const session of this.sessions) session.link.close();
+  /** Every session drops at once (or those over one transport), as when the cable is pulled. */
+  dropLinks(via?: string): void {
+    for (const session of this.sessions) if (via === undefined || session.via === via) session.link.close();
   }
 
   stop(): void {

@@ -39,7 +39,7 @@ export async function runDaemon(storeDir: string, json: boolean): Promise<number
 
   const sources = await platformLockSources();
   for (const source of sources) await service.follow(source);
-  await service.start(discoverySetting());
+  await service.start(discoverySetting(), true);
   say(
     'ready',
     `Companion running for ${companion.pairings.list().length} paired phone(s); session lock from ${sources.map((s) => s.name).join(', ') || 'nothing on this system'}; log: ${log.path}`,

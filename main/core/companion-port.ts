@@ -24,7 +24,7 @@ export async function createCompanionPort(lockSources: SessionLockSource[], stor
     () => service.hello(),
   );
   for (const source of lockSources) await service.follow(source);
-  await service.start(discoverySetting());
+  await service.start(discoverySetting(), true);
   const listeners = new Set<(view: CompanionView) => void>();
 
   const status = async (): Promise<CompanionView> => {

@@ -50,6 +50,19 @@ export class CompanionError extends Error {
   }
 }
 
+/** Ethernet first, then USB tethering, then HID: the order a phone reachable several ways is tried in. */
+const TRANSPORT_PREFERENCE: Record<string, number> = { tcp: 0, serial: 1, hid: 2 };
+
+export function transportRank(address: string): number {
+  return TRANSPORT_PREFERENCE[address.slice(0, address.indexOf(':'))] ?? 9;
+}
+
+/** Every known address of a phone, best transport first; the last used first among equals. */
+export function reachOrder(phone: PairedPhone): string[] {
+  const known = [...new Set([phone.address, ...[...(phone.addresses ?? [])].reverse()])];
+  return known.sort((a, b) => transportRank(a) - transportRank(b));
+}
+
 /** A phone as `btoe devices` shows it. */
 export interface DeviceView {
   id: string;
@@ -66,6 +79,8 @@ export interface DeviceView {
   verified?: boolean;
   pairingMode?: PairingMode;
   lockType?: PhoneHello['lockType'];
+  /** Every address it answered at now (one phone over Ethernet and USB is one device). */
+  addresses?: string[];
 }
 
 export function defaultStoreDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -145,6 +160,12 @@ export class Companion {
     const address = parseAddress(addressText);
     const connection = await this.open(address, 'pairing');
     connection.link.close();
+    // TLS proved the phone holds the key of the certificate it sent: if that is a pinned one, this address is one
+    // more way to reach that paired phone (its USB port, say, beside its Ethernet).
+    const paired = this.pairings.get(connection.phoneId);
+    if (paired && new X509Certificate(paired.certificate).raw.equals(connection.channel.peerCertificate)) {
+      await this.pairings.learnAddress(paired.id, formatAddress(address));
+    }
     return { id: connection.phoneId, hello: connection.hello, address };
   }
 
@@ -211,8 +232,28 @@ export class Companion {
   /** A session with a paired phone: the pinned certificate is checked, and a reset phone is named as such. */
   async connect(selector: string | undefined, at?: string): Promise<PhoneSession> {
     const phone = this.resolvePaired(selector);
-    // `at`: where discovery last heard the phone, when that is not (or no longer) its stored address.
-    const address = parseAddress(at ?? phone.address);
+    // `at`: where discovery last heard the phone. Otherwise every known address, Ethernet first, then USB, then
+    // HID: the first that answers with the pinned identity wins, so a phone whose cable was pulled is still
+    // reached over USB.
+    const candidates = at === undefined ? reachOrder(phone) : [at];
+    let lastError: unknown;
+    for (const address of candidates) {
+      try {
+        const session = await this.connectAt(phone, address);
+        if (address !== phone.address)
+          await this.pairings.updateAddress(phone.id, address).catch(() => undefined);
+        return session;
+      } catch (error) {
+        // A different identity where the phone should be is never passed over for another address.
+        if (error instanceof CompanionError) throw error;
+        lastError = error;
+      }
+    }
+    throw lastError;
+  }
+
+  private async connectAt(phone: PairedPhone, addressText: string): Promise<PhoneSession> {
+    const address = parseAddress(addressText);
     const pinned = new X509Certificate(phone.certificate).raw;
     let connection: PhoneConnection;
     try {
@@ -227,12 +268,12 @@ export class Companion {
         if (reset?.id === phone.id) {
           throw new CompanionError(
             'identity-changed',
-            `the phone ${describe(phone)} at ${phone.address} has a new identity: it was reset. It is not trusted until you pair again: "btoe pair ${phone.address}"`,
+            `the phone ${describe(phone)} at ${addressText} has a new identity: it was reset. It is not trusted until you pair again: "btoe pair ${addressText}"`,
           );
         }
         throw new CompanionError(
           'identity-changed',
-          `the device at ${phone.address} is not the paired phone ${describe(phone)} (it is ${error.phoneId}); if the phone moved, pair again with its new address`,
+          `the device at ${addressText} is not the paired phone ${describe(phone)} (it is ${error.phoneId}); if the phone moved, pair again with its new address`,
         );
       }
       throw error;
@@ -241,10 +282,10 @@ export class Companion {
       connection.link.close();
       throw new CompanionError(
         'identity-changed',
-        `the phone at ${phone.address} presented a certificate that differs from the pinned one: pair again`,
+        `the phone at ${addressText} presented a certificate that differs from the pinned one: pair again`,
       );
     }
-    return new PhoneSession(phone, connection);
+    return new PhoneSession(phone, connection, formatAddress(address));
   }
 
   /** Forgets the phone on both sides; if the phone cannot be told, forgets it here and says so. */
@@ -272,7 +313,8 @@ export class Companion {
   /** Paired phones (reachable or not) and any phones at the given addresses. */
   async devices(addresses: readonly string[]): Promise<DeviceView[]> {
     const targets = new Map<string, PairedPhone | undefined>();
-    for (const phone of this.pairings.list()) targets.set(phone.address, phone);
+    for (const phone of this.pairings.list())
+      for (const address of reachOrder(phone)) targets.set(address, phone);
     for (const text of addresses) {
       const address = formatAddress(parseAddress(text));
       if (!targets.has(address)) targets.set(address, undefined);
@@ -313,10 +355,17 @@ export class Companion {
         }
       }),
     );
-    const list = views.filter((v): v is DeviceView => v !== undefined);
-    // A paired phone found at a new address would otherwise show twice.
-    const seen = new Set(list.filter((v) => v.reachable).map((v) => v.id));
-    return list.filter((v) => v.reachable || !seen.has(v.id));
+    // One phone is one device however many ways it answered: shown at its best reachable address.
+    const byId = new Map<string, DeviceView>();
+    const better = (a: DeviceView, b: DeviceView) =>
+      a.reachable !== b.reachable ? a.reachable : transportRank(a.address) < transportRank(b.address);
+    for (const view of views) {
+      if (!view) continue;
+      const held = byId.get(view.id);
+      const addresses = [...new Set([...(held?.addresses ?? []), view.address])];
+      byId.set(view.id, { ...(held && !better(view, held) ? held : view), addresses });
+    }
+    return [...byId.values()];
   }
 
   private async open(

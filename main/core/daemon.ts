@@ -42,6 +42,7 @@ export class CompanionService {
   readonly lockSources: SessionLockSource[] = [];
   private nearby: Nearby | undefined;
   private keeper: PhoneKeeper | undefined;
+  private usbWatcher: { stop(): void } | undefined;
 
   constructor(
     readonly companion: Companion,
@@ -86,8 +87,9 @@ export class CompanionService {
    * Connects the paired phones. With discovery on, the phone on this PC's port is kept by the Ethernet keeper
    * (mDNS: asks when a link comes up, follows address changes, pairs in Auto mode when policy allows).
    */
-  async start(discovery: DiscoverySetting = { enabled: false }): Promise<void> {
+  async start(discovery: DiscoverySetting = { enabled: false }, usb = false): Promise<void> {
     this.log.write('started', { pid: process.pid, store: this.companion.storeDir });
+    if (usb) await this.watchUsb();
     if (discovery.enabled) {
       const nearby = await Nearby.open(this.companion, discovery);
       const keeper = new PhoneKeeper(nearby);
@@ -107,7 +109,33 @@ export class CompanionService {
     this.links.refresh();
   }
 
+  /**
+   * A phone plugged in over USB: a serial port no paired phone is known at is asked who it is; if it answers
+   * with a pinned identity, it is one more way to reach that phone (Companion.probe learns it), used when the
+   * Ethernet link is down.
+   */
+  private async watchUsb(): Promise<void> {
+    const { PhonePortWatcher } = await import('../../native-bridge/usb/hotplug.js');
+    const watcher = new PhonePortWatcher();
+    this.usbWatcher = watcher;
+    watcher.on('scan-failed', (error) => this.log.write('usb-scan-failed', { error: error.message }));
+    watcher.on('port-added', (port) => {
+      const address = `serial:${port.path}`;
+      const known = this.companion.pairings
+        .list()
+        .some((p) => (p.addresses ?? [p.address]).includes(address));
+      const learn = known ? Promise.resolve() : this.companion.probe(address).then(() => undefined);
+      learn.then(
+        () => this.links.retryNow(),
+        (error: Error) => this.log.write('usb-port-unknown', { address, error: error.message }),
+      );
+    });
+    const status = await watcher.start();
+    this.log.write('usb-watch', { ...status });
+  }
+
   async stop(): Promise<void> {
+    this.usbWatcher?.stop();
     await Promise.all(this.lockSources.map((s) => s.stop().catch(() => undefined)));
     this.keeper?.stop();
     this.nearby?.close();

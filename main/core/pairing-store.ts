@@ -4,6 +4,8 @@ import { DEVICE_ID_PATTERN } from '../../native-bridge/link/identity.js';
 import { LOCK_TYPES, macAddress, PAIRING_MODES } from '../../native-bridge/link/messages.js';
 import { ensurePrivateDir, readJsonFile, writeFileAtomic } from '../../native-bridge/persist/atomic-file.js';
 
+const MAX_ADDRESSES = 8;
+
 const phoneShape = {
   id: z.string().regex(DEVICE_ID_PATTERN, 'a device id: 26 characters of a-z and 2-7'),
   name: z.string(),
@@ -15,7 +17,10 @@ const phoneShape = {
   mac: macAddress,
   lockType: z.enum(LOCK_TYPES),
   transport: z.enum(['tcp', 'serial', 'hid']),
+  /** Where the phone answered last. */
   address: z.string(),
+  /** Every address the phone answered at with its pinned identity (Ethernet, USB...): one device, several ways. */
+  addresses: z.array(z.string()).max(MAX_ADDRESSES).optional(),
   certificate: z
     .string()
     .regex(/^-----BEGIN CERTIFICATE-----\r?\n[\s\S]+-----END CERTIFICATE-----\s*$/, 'a PEM certificate'),
@@ -83,10 +88,22 @@ export class PairingStore {
     );
   }
 
+  /** Stores a pairing; the addresses a phone with that id was already known at are kept. */
   async upsert(phone: PairedPhone): Promise<void> {
     const stored = PhoneInputSchema.parse(phone);
     await this.mutate((phones) => {
-      phones.set(stored.id, stored);
+      const before = phones.get(stored.id);
+      phones.set(stored.id, withAddresses(stored, merge(before, stored.address, stored.addresses)));
+      return true;
+    });
+  }
+
+  /** The phone answered at `address` with its pinned identity: remember it as one more way to reach it. */
+  async learnAddress(id: string, address: string): Promise<void> {
+    await this.mutate((phones) => {
+      const phone = phones.get(id);
+      if (!phone || (phone.addresses ?? [phone.address]).includes(address)) return false;
+      phones.set(id, withAddresses(phone, merge(phone, address)));
       return true;
     });
   }
@@ -101,7 +118,7 @@ export class PairingStore {
       const phone = phones.get(id);
       if (!phone) throw new Error(`no paired phone with id ${id}`);
       if (phone.address === address) return false;
-      phones.set(id, { ...phone, address });
+      phones.set(id, withAddresses({ ...phone, address }, merge(phone, address)));
       return true;
     });
   }
@@ -120,4 +137,19 @@ export class PairingStore {
     this.pending = run.catch(() => undefined);
     return run;
   }
+}
+
+/** A phone known at one address only keeps no list: the file stays as simple as the common case. */
+function withAddresses(phone: PairedPhone, addresses: string[]): PairedPhone {
+  const { addresses: _, ...rest } = phone;
+  return addresses.length === 1 && addresses[0] === phone.address ? rest : { ...rest, addresses };
+}
+
+/** Known addresses, most recently learned last, capped (the oldest go first). */
+function merge(phone: PairedPhone | undefined, ...more: Array<string | string[] | undefined>): string[] {
+  const all = [
+    ...(phone?.addresses ?? (phone ? [phone.address] : [])),
+    ...more.flat().filter((a) => a !== undefined),
+  ];
+  return [...new Set(all.reverse())].reverse().slice(-MAX_ADDRESSES);
 }

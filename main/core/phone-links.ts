@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { CallEvent } from '../../native-bridge/link/messages.js';
-import { type Companion, CompanionError } from './companion.js';
+import { type Companion, CompanionError, reachOrder, transportRank } from './companion.js';
 import type { PhoneSession } from './phone-session.js';
 
 /** What the running companion knows of one paired phone right now. */
@@ -8,6 +8,8 @@ export interface PhoneLinkState {
   id: string;
   name: string;
   connected: boolean;
+  /** Where the session runs (the best transport that answered). */
+  address: string | undefined;
   locked: boolean | undefined;
   user: string | null | undefined;
   call: CallEvent | undefined;
@@ -26,6 +28,8 @@ export interface PhoneLinksEvents {
 
 interface Link {
   session: PhoneSession | undefined;
+  /** While connected over a lesser transport: the timer that tries the better one. */
+  upgrade: NodeJS.Timeout | undefined;
   attempt: number;
   timer: NodeJS.Timeout | undefined;
   problem: string | undefined;
@@ -33,8 +37,9 @@ interface Link {
   givenUp: boolean;
 }
 
-export const RECONNECT_INITIAL_MS = 500;
+export const RECONNECT_INITIAL_MS = 100;
 export const RECONNECT_MAX_MS = 30_000;
+export const UPGRADE_INTERVAL_MS = 3_000;
 
 /**
  * Keeps every paired phone connected: one authenticated session each, re-established with backoff when it
@@ -55,6 +60,7 @@ export class PhoneLinks extends EventEmitter<PhoneLinksEvents> {
     for (const [id, link] of this.links) {
       if (!paired.has(id)) {
         clearTimeout(link.timer);
+        clearInterval(link.upgrade);
         this.links.delete(id);
         link.session?.close();
       }
@@ -63,6 +69,7 @@ export class PhoneLinks extends EventEmitter<PhoneLinksEvents> {
       if (!this.links.has(id)) {
         this.links.set(id, {
           session: undefined,
+          upgrade: undefined,
           attempt: 0,
           timer: undefined,
           problem: undefined,
@@ -86,7 +93,6 @@ export class PhoneLinks extends EventEmitter<PhoneLinksEvents> {
   adopt(session: PhoneSession): void {
     const link = this.links.get(session.phone.id);
     if (!link || link.session === session || this.stopped) return;
-    link.session?.close();
     this.attach(session.phone.id, link, session);
   }
 
@@ -117,6 +123,7 @@ export class PhoneLinks extends EventEmitter<PhoneLinksEvents> {
         id: phone.id,
         name: phone.name,
         connected: s !== undefined,
+        address: s?.address,
         locked: s?.locked,
         user: s?.user,
         call: s?.call,
@@ -129,6 +136,7 @@ export class PhoneLinks extends EventEmitter<PhoneLinksEvents> {
     this.stopped = true;
     for (const link of this.links.values()) {
       clearTimeout(link.timer);
+      clearInterval(link.upgrade);
       link.session?.close();
     }
     this.links.clear();
@@ -158,7 +166,12 @@ export class PhoneLinks extends EventEmitter<PhoneLinksEvents> {
   }
 
   private attach(id: string, link: Link, session: PhoneSession): void {
+    const previous = link.session;
     link.session = session;
+    previous?.close();
+    clearInterval(link.upgrade);
+    link.upgrade = undefined;
+    this.watchForBetter(id, link, session);
     link.attempt = 0;
     link.problem = undefined;
     session.on('call', (call) => this.emit('call', id, call));
@@ -170,6 +183,8 @@ export class PhoneLinks extends EventEmitter<PhoneLinksEvents> {
     session.on('close', (reason) => {
       if (link.session !== session) return;
       link.session = undefined;
+      clearInterval(link.upgrade);
+      link.upgrade = undefined;
       link.problem = reason?.message ?? 'the connection was closed';
       this.emit('disconnected', id);
       this.emit('changed');
@@ -177,6 +192,28 @@ export class PhoneLinks extends EventEmitter<PhoneLinksEvents> {
     });
     this.emit('connected', session);
     this.emit('changed');
+  }
+
+  /**
+   * Connected over USB or HID while the phone also has an Ethernet address: try that now and then, and move the
+   * session over when it answers. Lock state and calls live on the phone and come back with the new session's
+   * state events, and lock sync re-applies a PC lock on every new session, so nothing is lost in the move.
+   */
+  private watchForBetter(id: string, link: Link, session: PhoneSession): void {
+    const phone = this.companion.pairings.get(id);
+    const best = phone ? reachOrder(phone)[0] : undefined;
+    if (!best || transportRank(best) >= transportRank(session.address)) return;
+    link.upgrade = setInterval(() => {
+      if (link.session !== session || this.stopped) return;
+      this.companion.connect(id, best).then(
+        (better) => {
+          if (link.session !== session || this.stopped) better.close();
+          else this.attach(id, link, better);
+        },
+        () => undefined,
+      );
+    }, UPGRADE_INTERVAL_MS);
+    link.upgrade.unref();
   }
 
   private schedule(id: string, link: Link): void {

@@ -25,6 +25,8 @@ export class PhoneSession extends EventEmitter<PhoneSessionEvents> {
   constructor(
     readonly phone: PairedPhone,
     private readonly connection: PhoneConnection,
+    /** Where this session runs (tcp://…, serial:…). */
+    readonly address: string = phone.address,
   ) {
     super();
     connection.link.on('close', (reason) => this.emit('close', reason));
