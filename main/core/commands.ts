@@ -6,7 +6,7 @@ import { type Companion, CompanionError, type DeviceView } from './companion.js'
 import { DialTargetError, defaultRegionFromEnvironment, parseDialTarget } from './dial-target.js';
 import { EXIT } from './exit-codes.js';
 import type { PhoneSession } from './phone-session.js';
-import { openBrowser, validateUpn, verificationAddress } from './sign-in.js';
+import { copyToClipboard, openBrowser, validateUpn, verificationAddress } from './sign-in.js';
 
 /**
  * The `btoe` commands as one function of a request, run either by a one-shot `btoe` process or by the running
@@ -220,9 +220,14 @@ async function signIn(
     const web = pending.request;
     const address = verificationAddress(web.verificationUriComplete ?? web.verificationUri);
     const minutes = Math.max(1, Math.floor((pending.expiresAt - Date.now()) / 60_000));
-    if (request.open) await openBrowser(address);
+    let copied = false;
+    if (request.open) {
+      copied = await copyToClipboard(web.userCode);
+      await openBrowser(address);
+    }
+    const code = copied ? `the code ${web.userCode} (it is on the clipboard)` : `the code ${web.userCode}`;
     return ok(
-      `${request.open ? 'Opened' : 'Open'} ${address} and enter the code ${web.userCode} (it expires in ${minutes} min).`,
+      `${request.open ? 'Opened' : 'Open'} ${address} and enter ${code}; it expires in ${minutes} min.`,
       {
         ok: true,
         pending: {

@@ -57,6 +57,32 @@ export function openBrowser(address: string): Promise<void> {
   });
 }
 
+/** Puts the code on the clipboard (best effort, no shell): true when a clipboard tool took it. */
+export function copyToClipboard(text: string): Promise<boolean> {
+  const tools: Array<[string, string[]]> =
+    process.platform === 'win32'
+      ? [['clip', []]]
+      : process.platform === 'darwin'
+        ? [['pbcopy', []]]
+        : [
+            ['wl-copy', []],
+            ['xclip', ['-selection', 'clipboard']],
+          ];
+  const attempt = async (index: number): Promise<boolean> => {
+    const tool = tools[index];
+    if (!tool) return false;
+    const ok = await new Promise<boolean>((resolve) => {
+      const child = execFile(tool[0], tool[1], { windowsHide: true, timeout: 3_000 }, (error) =>
+        resolve(!error),
+      );
+      child.stdin?.on('error', () => undefined);
+      child.stdin?.end(text);
+    });
+    return ok || attempt(index + 1);
+  };
+  return attempt(0);
+}
+
 export function printable(text: string): string {
   const clean = text.replace(/[^\x20-\x7e]/g, '?');
   return clean.length > 80 ? `${clean.slice(0, 77)}...` : clean;
