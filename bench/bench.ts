@@ -2,30 +2,41 @@
 // stdout: ONE JSON document; progress goes to stderr. Shared machines are noisy, so every figure is a
 // distribution (p50, p90, p99, min, max, n) and the round trips are also given as ratios to baselines measured
 // in the same run, interleaved with them. Timings never fail the run; only broken machinery does.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import type { Duplex } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { Companion } from '../main/core/companion.js';
 import { runDaemonBench } from './daemon.js';
 import { ethernetBench } from './ethernet.js';
 import { runHidBench } from './hid.js';
+import {
+  BTOE,
+  Child,
+  LOOPBACK as HOST,
+  Leftovers,
+  NODE,
+  SIMULATOR,
+  TLS_ECHO as ECHO,
+  type Stats,
+  atMost,
+  delay,
+  now,
+  pinger,
+  ratio,
+  ratios,
+  removeOnSignals,
+  round2,
+  sinceMs,
+  stats,
+  tcpConnect,
+  timeEach,
+} from './measure.js';
 import { runSerialBench } from './serial.js';
 import type { PhoneSession } from '../main/core/phone-session.js';
 import { loadPolicy } from '../main/core/policy.js';
 import { createIdentity } from '../native-bridge/link/identity.js';
 import { connectSecure } from '../native-bridge/link/tls.js';
-
-const HOST = '127.0.0.1';
-const NODE = process.execPath;
-const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
-const SIMULATOR = here('../simulator/cli.js');
-const BTOE = here('../main/cli/btoe.js');
-const ECHO = here('./tls-echo.js');
 
 /** Run sizes: comfortably above the issue's minimums, and the whole run well under two minutes. */
 const N = {
@@ -46,195 +57,13 @@ const N = {
 const GOALS = { lockP99RatioToTls: 2, pairingP50Ms: 40, reconnectP50Ms: 75 } as const;
 
 const progress = (message: string) => process.stderr.write(`bench: ${message}\n`);
-const now = () => process.hrtime.bigint();
-const sinceUs = (t0: bigint, t1 = now()) => Number(t1 - t0) / 1e3;
-const sinceMs = (t0: bigint, t1 = now()) => Number(t1 - t0) / 1e6;
-const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-// ---------------------------------------------------------------------------------------------------------
-// Statistics
-
-interface Stats {
-  unit: string;
-  n: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  min: number;
-  max: number;
-}
-
-/** Nearest-rank percentiles; rounded so the JSON stays readable. */
-function stats(samples: readonly number[], unit: string): Stats {
-  if (samples.length === 0) throw new Error('no samples');
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) =>
-    sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
-  const r = (x: number) => Math.round(x * 100) / 100;
-  return {
-    unit,
-    n: sorted.length,
-    p50: r(at(0.5)),
-    p90: r(at(0.9)),
-    p99: r(at(0.99)),
-    min: r(sorted[0]!),
-    max: r(sorted[sorted.length - 1]!),
-  };
-}
-
-const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
 
 // ---------------------------------------------------------------------------------------------------------
 // Child processes and temp dirs: all registered, all cleaned up on every way out.
 
-const children = new Set<Child>();
-const tempDirs = new Set<string>();
-
-type ChildEvent = { event: string; at: bigint } & Record<string, unknown>;
-
-/** A child that prints one JSON event per stdout line (the simulator, the echo server). */
-class Child {
-  readonly proc: ChildProcess;
-  readonly exited: Promise<number | null>;
-  private readonly waiters: { event: string; resolve: (e: ChildEvent) => void }[] = [];
-  private stderrTail = '';
-
-  constructor(
-    readonly name: string,
-    args: string[],
-    env: NodeJS.ProcessEnv,
-  ) {
-    this.proc = spawn(NODE, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    children.add(this);
-    this.exited = new Promise((resolve) => this.proc.once('exit', (code) => resolve(code)));
-    void this.exited.then(() => {
-      children.delete(this);
-    });
-    this.proc.stdin!.on('error', () => undefined);
-    this.proc.stderr!.on('data', (chunk: Buffer) => {
-      this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-2000);
-    });
-    createInterface({ input: this.proc.stdout! }).on('line', (line) => {
-      const at = now();
-      let parsed: ChildEvent;
-      try {
-        parsed = { ...(JSON.parse(line) as Record<string, unknown>), at } as ChildEvent;
-      } catch {
-        return;
-      }
-      const i = this.waiters.findIndex((w) => w.event === parsed.event);
-      if (i >= 0) this.waiters.splice(i, 1)[0]!.resolve(parsed);
-    });
-  }
-
-  /** The next event of this name (register before causing it). */
-  next(event: string, timeoutMs = 15_000): Promise<ChildEvent> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiters.splice(this.waiters.indexOf(waiter), 1);
-        reject(
-          new Error(`${this.name}: no "${event}" within ${timeoutMs} ms. Its stderr: ${this.stderrTail}`),
-        );
-      }, timeoutMs);
-      const waiter = {
-        event,
-        resolve: (e: ChildEvent) => {
-          clearTimeout(timer);
-          resolve(e);
-        },
-      };
-      this.waiters.push(waiter);
-      void this.exited.then((code) => {
-        clearTimeout(timer);
-        reject(new Error(`${this.name} exited (${code}) before "${event}". Its stderr: ${this.stderrTail}`));
-      });
-    });
-  }
-
-  send(line: string): void {
-    this.proc.stdin!.write(`${line}\n`);
-  }
-
-  async stop(): Promise<void> {
-    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
-    this.proc.kill('SIGTERM');
-    const timer = setTimeout(() => this.proc.kill('SIGKILL'), 3000);
-    await this.exited;
-    clearTimeout(timer);
-  }
-}
-
-function makeTempDir(): string {
-  const dir = mkdtempSync(join(os.tmpdir(), 'btoe-bench-'));
-  tempDirs.add(dir);
-  return dir;
-}
-
-function cleanupSync(): void {
-  for (const child of children) {
-    if (child.proc.exitCode === null && child.proc.signalCode === null) child.proc.kill('SIGKILL');
-  }
-  children.clear();
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-  tempDirs.clear();
-}
-
-async function cleanup(): Promise<void> {
-  await Promise.all([...children].map((c) => c.stop()));
-  cleanupSync();
-}
-
-process.on('exit', cleanupSync);
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.once(signal, () => {
-    progress(`${signal}: cleaning up`);
-    cleanupSync();
-    process.exit(130);
-  });
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Round trips
-
-/** Times `op` `count` times, one after the other, appending microseconds to `into`. */
-async function timeEach(
-  count: number,
-  op: () => Promise<unknown>,
-  into: number[] | undefined,
-): Promise<void> {
-  for (let i = 0; i < count; i++) {
-    const t0 = now();
-    await op();
-    if (into) into.push(sinceUs(t0));
-  }
-}
-
-/** One byte out, wait for the one byte echoed back. */
-function pinger(stream: Duplex): () => Promise<void> {
-  let waiting: (() => void) | undefined;
-  stream.on('data', () => {
-    const resolve = waiting;
-    waiting = undefined;
-    resolve?.();
-  });
-  const byte = Buffer.from([0x2a]);
-  return () =>
-    new Promise<void>((resolve) => {
-      waiting = resolve;
-      stream.write(byte);
-    });
-}
-
-function tcpConnect(port: number): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: HOST, port, noDelay: true });
-    socket.once('connect', () => {
-      socket.removeListener('error', reject);
-      resolve(socket);
-    });
-    socket.once('error', reject);
-  });
-}
+const leftovers = new Leftovers();
+process.on('exit', () => leftovers.removeSync());
+removeOnSignals(leftovers, progress);
 
 // ---------------------------------------------------------------------------------------------------------
 // Whole processes
@@ -316,7 +145,12 @@ async function peakRssMiB(
 
 async function startSimulator(listen: string, identityDir: string, env: NodeJS.ProcessEnv) {
   const spawnedAt = now();
-  const sim = new Child('phone simulator', [SIMULATOR, '--listen', listen, '--identity', identityDir], env);
+  const sim = new Child(
+    'phone simulator',
+    [SIMULATOR, '--listen', listen, '--identity', identityDir],
+    env,
+    leftovers,
+  );
   const ready = await sim.next('ready');
   return { sim, address: String(ready.address), spawnedAt, readyAt: ready.at };
 }
@@ -331,11 +165,11 @@ async function main(): Promise<Record<string, unknown>> {
     node: process.version,
     platform: `${os.platform()} ${os.release()} ${os.arch()}`,
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
-    loadAverageAtStart: os.loadavg().map((x) => Math.round(x * 100) / 100),
+    loadAverageAtStart: os.loadavg().map(round2),
     network: 'loopback 127.0.0.1 (no namespaces, no veth)',
   };
 
-  const dir = makeTempDir();
+  const dir = leftovers.tempDir('btoe-bench-');
   const storeDir = join(dir, 'companion');
   const phoneDir = join(dir, 'phone');
   const policyFile = join(dir, 'policy.json');
@@ -350,7 +184,7 @@ async function main(): Promise<Record<string, unknown>> {
   process.env.BTOE_SECRET_STORE = 'file';
 
   progress('starting the echo server and the phone simulator');
-  const echo = new Child('echo server', [ECHO], env);
+  const echo = new Child('echo server', [ECHO], env, leftovers);
   const echoReady = await echo.next('ready');
   const first = await startSimulator(`tcp://${HOST}:0`, phoneDir, env);
   const address = first.address;
@@ -478,7 +312,7 @@ async function main(): Promise<Record<string, unknown>> {
   const bareStart = stats(bareMs, 'ms');
   const btoeRss = stats(btoeRssMiB, 'MiB');
   const bareRss = stats(bareRssMiB, 'MiB');
-  const lockRatio = { p50: ratio(lock.p50, tls.p50), p99: ratio(lock.p99, tls.p99) };
+  const lockRatio = ratios(lock, tls);
 
   return {
     when,
@@ -488,24 +322,24 @@ async function main(): Promise<Record<string, unknown>> {
       tlsPingPong: {
         ...tls,
         what: '1 byte each way over TLS 1.3 (connectSecure/acceptSecure, fresh identities) to an echo process',
-        ratioToTcp: { p50: ratio(tls.p50, tcp.p50), p99: ratio(tls.p99, tcp.p99) },
+        ratioToTcp: ratios(tls, tcp),
       },
     },
     lockRoundTrip: {
       ...lock,
       what: "PhoneSession lock()/unlock() alternately, request → ack, against the simulator process (which also sends lock-state first and prints a 'locked'/'unlocked' line that this process reads)",
       ratioToTls: lockRatio,
-      ratioToTcp: { p50: ratio(lock.p50, tcp.p50), p99: ratio(lock.p99, tcp.p99) },
+      ratioToTcp: ratios(lock, tcp),
     },
     pingRoundTrip: {
       ...ping,
       what: 'PhoneSession ping(), request → ack (no state change, no event): the link alone, for comparison',
-      ratioToTls: { p50: ratio(ping.p50, tls.p50), p99: ratio(ping.p99, tls.p99) },
+      ratioToTls: ratios(ping, tls),
     },
     manualPairing: {
       ...pairing,
       what: 'companion.pair(address, code) → paired, in-process against the simulator (code fetch not timed)',
-      coldFirstRunMs: pairingColdMs.map((x) => Math.round(x * 100) / 100),
+      coldFirstRunMs: pairingColdMs.map(round2),
     },
     reconnect: { ...reconnect, what: 'companion.connect(): TCP + TLS + hellos + pin check, session usable' },
     reconnectAfterRestart: {
@@ -517,7 +351,7 @@ async function main(): Promise<Record<string, unknown>> {
     btoeLock: {
       ...btoeLock,
       what: 'node dist/main/cli/btoe.js lock --store DIR, spawn → exit',
-      ratioToBareNode: { p50: ratio(btoeLock.p50, bareStart.p50), p99: ratio(btoeLock.p99, bareStart.p99) },
+      ratioToBareNode: ratios(btoeLock, bareStart),
     },
     bareNodeStart: { ...bareStart, what: 'node -e 0, spawn → exit' },
     btoeRss: {
@@ -527,26 +361,22 @@ async function main(): Promise<Record<string, unknown>> {
     },
     bareNodeRss: { ...bareRss, method: rssMethod },
     goals: {
-      lockRoundTrip: {
-        goal: `lockRoundTrip p99 ≤ ${GOALS.lockP99RatioToTls} × tlsPingPong p99`,
-        value: lockRatio.p99,
-        met: lockRatio.p99 <= GOALS.lockP99RatioToTls,
-      },
-      manualPairing: {
-        goal: `manualPairing p50 ≤ ${GOALS.pairingP50Ms} ms (KDE Connect: 40 ms median)`,
-        value: pairing.p50,
-        met: pairing.p50 <= GOALS.pairingP50Ms,
-      },
-      reconnect: {
-        goal: `reconnect p50 ≤ ${GOALS.reconnectP50Ms} ms`,
-        value: reconnect.p50,
-        met: reconnect.p50 <= GOALS.reconnectP50Ms,
-      },
-      reconnectAfterRestart: {
-        goal: `reconnectAfterRestart p50 ≤ ${GOALS.reconnectP50Ms} ms (KDE Connect: 75 ms median)`,
-        value: afterRestart.p50,
-        met: afterRestart.p50 <= GOALS.reconnectP50Ms,
-      },
+      lockRoundTrip: atMost(
+        `lockRoundTrip p99 ≤ ${GOALS.lockP99RatioToTls} × tlsPingPong p99`,
+        lockRatio.p99,
+        GOALS.lockP99RatioToTls,
+      ),
+      manualPairing: atMost(
+        `manualPairing p50 ≤ ${GOALS.pairingP50Ms} ms (KDE Connect: 40 ms median)`,
+        pairing.p50,
+        GOALS.pairingP50Ms,
+      ),
+      reconnect: atMost(`reconnect p50 ≤ ${GOALS.reconnectP50Ms} ms`, reconnect.p50, GOALS.reconnectP50Ms),
+      reconnectAfterRestart: atMost(
+        `reconnectAfterRestart p50 ≤ ${GOALS.reconnectP50Ms} ms (KDE Connect: 75 ms median)`,
+        afterRestart.p50,
+        GOALS.reconnectP50Ms,
+      ),
     },
     durationS: Math.round(sinceMs(startedAt) / 100) / 10,
   };
@@ -563,7 +393,7 @@ const SECTIONS: Record<string, () => Promise<unknown>> = {
 let exitCode = 0;
 try {
   const result = await main();
-  await cleanup();
+  await leftovers.remove();
   for (const [name, run] of Object.entries(SECTIONS)) {
     progress(`${name}: measuring`);
     try {
@@ -577,6 +407,6 @@ try {
 } catch (error) {
   exitCode = 1;
   progress(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-  await cleanup();
+  await leftovers.remove();
 }
 process.exit(exitCode);

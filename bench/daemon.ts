@@ -14,32 +14,43 @@ import type { EventEmitter } from 'node:events';
 import {
   closeSync,
   fstatSync,
-  mkdtempSync,
   openSync,
   readFileSync,
   readSync,
   readdirSync,
   realpathSync,
-  rmSync,
   writeFileSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
-import net from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { callIpc, ipcEndpoint } from '../main/host/ipc.js';
 import { createIdentity } from '../native-bridge/link/identity.js';
 import { connectSecure } from '../native-bridge/link/tls.js';
-
-const HOST = '127.0.0.1';
-const NODE = process.execPath;
-const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
-const SIMULATOR = here('../simulator/cli.js');
-const BTOE = here('../main/cli/btoe.js');
-const ECHO = here('./tls-echo.js');
+import {
+  BTOE,
+  Child,
+  LOOPBACK as HOST,
+  Leftovers,
+  NODE,
+  SIMULATOR,
+  TLS_ECHO as ECHO,
+  atMost,
+  delay,
+  now,
+  pinger,
+  printAlone,
+  ratios,
+  removeOnSignals,
+  round2,
+  sinceMs,
+  sinceUs,
+  stats,
+  stopProcess,
+  tcpConnect,
+  timeEach,
+} from './measure.js';
 
 const PIN = '246810';
 const DIAL_URL = 'tel:+1-201-555-0123';
@@ -76,184 +87,16 @@ const GOALS = {
 const KDE_CONNECT_IDLE_MB = 47;
 
 const progress = (message: string) => process.stderr.write(`bench daemon: ${message}\n`);
-const now = () => process.hrtime.bigint();
-const sinceUs = (t0: bigint, t1 = now()) => Number(t1 - t0) / 1e3;
-const sinceMs = (t0: bigint, t1 = now()) => Number(t1 - t0) / 1e6;
-const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-const round2 = (x: number) => Math.round(x * 100) / 100;
-
-// ---------------------------------------------------------------------------------------------------------
-// Statistics (as in bench.ts)
-
-interface Stats {
-  unit: string;
-  n: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  min: number;
-  max: number;
-}
-
-/** Nearest-rank percentiles; rounded so the JSON stays readable. */
-function stats(samples: readonly number[], unit: string): Stats {
-  if (samples.length === 0) throw new Error('no samples');
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) =>
-    sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
-  return {
-    unit,
-    n: sorted.length,
-    p50: round2(at(0.5)),
-    p90: round2(at(0.9)),
-    p99: round2(at(0.99)),
-    min: round2(sorted[0]!),
-    max: round2(sorted[sorted.length - 1]!),
-  };
-}
-
-const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
-const ratios = (a: Stats, b: Stats) => ({ p50: ratio(a.p50, b.p50), p99: ratio(a.p99, b.p99) });
 
 // ---------------------------------------------------------------------------------------------------------
 // Processes, temp dirs and bus connections: all registered, all cleaned up on every way out.
 
-const processes = new Set<ChildProcess>();
-const tempDirs = new Set<string>();
-const closers = new Set<() => void>();
-
-function track(proc: ChildProcess): ChildProcess {
-  processes.add(proc);
-  proc.once('exit', () => processes.delete(proc));
-  return proc;
-}
-
-function makeTempDir(prefix: string): string {
-  const dir = mkdtempSync(join(os.tmpdir(), prefix));
-  tempDirs.add(dir);
-  return dir;
-}
-
-function cleanupSync(): void {
-  for (const close of closers) close();
-  closers.clear();
-  for (const proc of processes) {
-    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
-  }
-  processes.clear();
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-  tempDirs.clear();
-}
-
-/** SIGTERM (the daemon and the simulator stop cleanly on it), SIGKILL after 3 s. */
-async function stopProcess(proc: ChildProcess): Promise<void> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-  proc.kill('SIGTERM');
-  const timer = setTimeout(() => proc.kill('SIGKILL'), 3000);
-  await exited;
-  clearTimeout(timer);
-}
-
-async function cleanup(): Promise<void> {
-  for (const close of closers) close();
-  closers.clear();
-  await Promise.all([...processes].map(stopProcess));
-  cleanupSync();
-}
-
-process.on('exit', cleanupSync);
-
-type ChildEvent = { event: string; at: bigint } & Record<string, unknown>;
-type EventMatch = string | ((event: ChildEvent) => boolean);
-
-/** A node child that prints one JSON event per stdout line (simulator, daemon, echo server). */
-class Child {
-  readonly proc: ChildProcess;
-  readonly exited: Promise<number | null>;
-  private readonly waiters: {
-    test: (e: ChildEvent) => boolean;
-    resolve: (e: ChildEvent) => void;
-    reject: (error: Error) => void;
-  }[] = [];
-  private stderrTail = '';
-
-  constructor(
-    readonly name: string,
-    args: string[],
-    env: NodeJS.ProcessEnv,
-  ) {
-    this.proc = track(spawn(NODE, args, { env, stdio: ['pipe', 'pipe', 'pipe'] }));
-    this.exited = new Promise((resolve) => this.proc.once('exit', (code) => resolve(code)));
-    void this.exited.then((code) => {
-      for (const waiter of this.waiters.splice(0))
-        waiter.reject(new Error(`${this.name} exited (${code}). Its stderr: ${this.stderrTail}`));
-    });
-    this.proc.stdin!.on('error', () => undefined);
-    this.proc.stderr!.on('data', (chunk: Buffer) => {
-      this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-2000);
-    });
-    createInterface({ input: this.proc.stdout! }).on('line', (line) => {
-      const at = now();
-      let parsed: ChildEvent;
-      try {
-        parsed = { ...(JSON.parse(line) as Record<string, unknown>), at } as ChildEvent;
-      } catch {
-        return;
-      }
-      const i = this.waiters.findIndex((w) => w.test(parsed));
-      if (i >= 0) this.waiters.splice(i, 1)[0]!.resolve(parsed);
-    });
-  }
-
-  get pid(): number {
-    return this.proc.pid!;
-  }
-
-  /** The next matching event (register before causing it); `at` is when this process read its line. */
-  next(match: EventMatch, timeoutMs = 15_000): Promise<ChildEvent> {
-    const test = typeof match === 'string' ? (e: ChildEvent) => e.event === match : match;
-    const what = typeof match === 'string' ? `"${match}"` : 'the awaited event';
-    const awaited = new Promise<ChildEvent>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiters.splice(this.waiters.indexOf(waiter), 1);
-        reject(new Error(`${this.name}: no ${what} within ${timeoutMs} ms. Its stderr: ${this.stderrTail}`));
-      }, timeoutMs);
-      const waiter = {
-        test,
-        resolve: (e: ChildEvent) => {
-          clearTimeout(timer);
-          resolve(e);
-        },
-        reject: (error: Error) => {
-          clearTimeout(timer);
-          reject(new Error(`before ${what}: ${error.message}`));
-        },
-      };
-      if (this.proc.exitCode !== null || this.proc.signalCode !== null) {
-        clearTimeout(timer);
-        reject(new Error(`${this.name} has exited; no ${what} will come. Its stderr: ${this.stderrTail}`));
-        return;
-      }
-      this.waiters.push(waiter);
-    });
-    // Whoever awaits it still gets the error; one left behind by a failed step is not an unhandled rejection.
-    awaited.catch(() => undefined);
-    return awaited;
-  }
-
-  send(line: string): void {
-    this.proc.stdin!.write(`${line}\n`);
-  }
-
-  stop(): Promise<void> {
-    return stopProcess(this.proc);
-  }
-}
+const leftovers = new Leftovers();
+process.on('exit', () => leftovers.removeSync());
 
 function runOk(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
   return new Promise((resolve, reject) => {
-    const proc = track(spawn(NODE, args, { env, stdio: ['ignore', 'pipe', 'pipe'] }));
+    const proc = leftovers.track(spawn(NODE, args, { env, stdio: ['ignore', 'pipe', 'pipe'] }));
     let stdout = '';
     let stderr = '';
     proc.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
@@ -323,7 +166,7 @@ const breakdown = ({ rssMiB, anonMiB, fileMiB }: Memory) => ({ rssMiB, anonMiB, 
 
 /** A bare `node` that only waits, for scale: what any Node daemon costs before it loads anything. */
 async function bareNodeMemory(): Promise<Memory> {
-  const proc = track(spawn(NODE, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' }));
+  const proc = leftovers.track(spawn(NODE, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' }));
   try {
     await delay(700);
     return memory(proc.pid!);
@@ -397,7 +240,7 @@ const BUS_CONFIG = (
 
 /** Starts `dbus-daemon` on a Unix socket in a temp dir (needs the apt package "dbus"); resolves its address. */
 async function startBus(): Promise<{ address: string; version: string; proc: ChildProcess }> {
-  const dir = makeTempDir('btoe-bench-dbus-');
+  const dir = leftovers.tempDir('btoe-bench-dbus-');
   const config = join(dir, 'bus.conf');
   const socket = join(dir, 'bus');
   writeFileSync(config, BUS_CONFIG(socket));
@@ -407,7 +250,7 @@ async function startBus(): Promise<{ address: string; version: string; proc: Chi
       'dbus-daemon is not installed (apt package "dbus"): the daemon bench needs a private bus',
     );
   }
-  const proc = track(
+  const proc = leftovers.track(
     spawn('dbus-daemon', [`--config-file=${config}`, '--nofork', '--print-address=1'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     }),
@@ -452,7 +295,7 @@ class BusClient {
       const i = this.waiters.findIndex((w) => w.test(message));
       if (i >= 0) this.waiters.splice(i, 1)[0]!.resolve(at);
     });
-    closers.add(() => this.close());
+    leftovers.onRemove(() => this.close());
   }
 
   static async open(address: string): Promise<BusClient> {
@@ -524,33 +367,6 @@ class BusClient {
 // ---------------------------------------------------------------------------------------------------------
 // Small pieces
 
-/** One byte out, wait for the one byte echoed back (as in bench.ts). */
-function pinger(stream: Duplex): () => Promise<void> {
-  let waiting: (() => void) | undefined;
-  stream.on('data', () => {
-    const resolve = waiting;
-    waiting = undefined;
-    resolve?.();
-  });
-  const byte = Buffer.from([0x2a]);
-  return () =>
-    new Promise<void>((resolve) => {
-      waiting = resolve;
-      stream.write(byte);
-    });
-}
-
-function tcpConnect(port: number): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: HOST, port, noDelay: true });
-    socket.once('connect', () => {
-      socket.removeListener('error', reject);
-      resolve(socket);
-    });
-    socket.once('error', reject);
-  });
-}
-
 interface CommandAnswer {
   code?: number;
   human?: string;
@@ -589,7 +405,7 @@ export async function runDaemonBench(): Promise<Record<string, unknown>> {
   try {
     return await measure();
   } finally {
-    await cleanup();
+    await leftovers.remove();
   }
 }
 
@@ -602,7 +418,7 @@ async function measure(): Promise<Record<string, unknown>> {
 
   progress('starting a private dbus-daemon, the echo server and the phone simulator');
   const bus = await startBus();
-  const dir = makeTempDir('btoe-bench-daemon-');
+  const dir = leftovers.tempDir('btoe-bench-daemon-');
   const store = join(dir, 'companion');
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -612,7 +428,7 @@ async function measure(): Promise<Record<string, unknown>> {
     DBUS_SESSION_BUS_ADDRESS: bus.address,
     DBUS_SYSTEM_BUS_ADDRESS: '',
   };
-  const echo = new Child('echo server', [ECHO], env);
+  const echo = new Child('echo server', [ECHO], env, leftovers);
   const echoReady = echo.next('ready');
   const sim = new Child(
     'phone simulator',
@@ -622,6 +438,7 @@ async function measure(): Promise<Record<string, unknown>> {
       ...['--answer-delay', '600000'], // dialled calls stay in ringback until hung up
     ],
     env,
+    leftovers,
   );
   const simReady = await sim.next('ready');
 
@@ -635,7 +452,7 @@ async function measure(): Promise<Record<string, unknown>> {
 
   const endpoint = ipcEndpoint(store);
   const daemonSpawnedAt = now();
-  const daemon = new Child('btoe daemon', [BTOE, 'daemon', '--json', '--store', store], env);
+  const daemon = new Child('btoe daemon', [BTOE, 'daemon', '--json', '--store', store], env, leftovers);
   const ready = await daemon.next('ready');
   const atReady = memory(daemon.pid);
   const lockSources = ready.lockSources as string[];
@@ -656,7 +473,7 @@ async function measure(): Promise<Record<string, unknown>> {
     createIdentity('BToE bench client'),
     'session',
   );
-  closers.add(() => tlsChannel.socket.destroy());
+  leftovers.onRemove(() => tlsChannel.socket.destroy());
   const tlsPing = pinger(tlsChannel.socket);
 
   /** ActiveChanged(active) from the desktop's connection → the simulator's locked/unlocked line, in µs. */
@@ -695,7 +512,7 @@ async function measure(): Promise<Record<string, unknown>> {
 
   // 1 + 2. Latencies, interleaved with the baselines in rounds (order rotating) so drifting load hits all alike.
   progress(`warm-up: ${N.tlsWarmup} TLS pings, ${N.lockWarmup} lock/unlock, ${N.dialWarmup} dials`);
-  for (let i = 0; i < N.tlsWarmup; i++) await tlsPing();
+  await timeEach(N.tlsWarmup, tlsPing, undefined);
   for (let i = 0; i < N.lockWarmup; i++) {
     await screen(true);
     await screen(false);
@@ -713,13 +530,7 @@ async function measure(): Promise<Record<string, unknown>> {
   const kinds: { name: string; run: () => Promise<void> }[] = [
     {
       name: 'tls',
-      run: async () => {
-        for (let i = 0; i < N.perRound.tls; i++) {
-          const t0 = now();
-          await tlsPing();
-          samples.tls.push(sinceUs(t0));
-        }
-      },
+      run: () => timeEach(N.perRound.tls, tlsPing, samples.tls),
     },
     {
       name: 'lock',
@@ -835,6 +646,7 @@ async function measure(): Promise<Record<string, unknown>> {
   const tls = stats(samples.tls, 'us');
   const lock = stats(samples.lock, 'us');
   const dialing = stats(samples.dialing, 'us');
+  const latencyBar = `p99 ≤ ${GOALS.latencyP99RatioToTls} × tlsPingPong p99 (bench.ts’s lock bar; the issue sets no number)`;
   const lockRatio = ratios(lock, tls);
   const dialRatio = ratios(dialing, tls);
   const early = series[1] ?? series[0]!;
@@ -933,16 +745,8 @@ async function measure(): Promise<Record<string, unknown>> {
       what: 'simulator drop-links while the PC is locked → the daemon reconnected and the phone is locked again (includes the first retry backoff, 500 ms ±25%)',
     },
     goals: {
-      lockEventToPhoneLocked: {
-        goal: `p99 ≤ ${GOALS.latencyP99RatioToTls} × tlsPingPong p99 (bench.ts’s lock bar; the issue sets no number)`,
-        value: lockRatio.p99,
-        met: lockRatio.p99 <= GOALS.latencyP99RatioToTls,
-      },
-      urlToPhoneDialing: {
-        goal: `p99 ≤ ${GOALS.latencyP99RatioToTls} × tlsPingPong p99 (bench.ts’s lock bar; the issue sets no number)`,
-        value: dialRatio.p99,
-        met: dialRatio.p99 <= GOALS.latencyP99RatioToTls,
-      },
+      lockEventToPhoneLocked: atMost(latencyBar, lockRatio.p99, GOALS.latencyP99RatioToTls),
+      urlToPhoneDialing: atMost(latencyBar, dialRatio.p99, GOALS.latencyP99RatioToTls),
       daemonIdle: {
         goal: `no polling faster than once a second: in the median second of ${N.idleMs / 1000} s idle the main thread wakes ≤ ${GOALS.idleWakeupsPerSecond} time(s) (a one-off GC burst is not polling)`,
         value: idle.medianMainThreadWakeupsPerSecond,
@@ -1036,19 +840,6 @@ async function idleWindow(pid: number, ms: number): Promise<IdleFigures> {
 
 const invokedAs = process.argv[1];
 if (invokedAs !== undefined && realpathSync(invokedAs) === fileURLToPath(import.meta.url)) {
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(signal, () => {
-      progress(`${signal}: cleaning up`);
-      cleanupSync();
-      process.exit(130);
-    });
-  }
-  let exitCode = 0;
-  try {
-    process.stdout.write(`${JSON.stringify(await runDaemonBench(), null, 2)}\n`);
-  } catch (error) {
-    exitCode = 1;
-    progress(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-  }
-  process.exit(exitCode);
+  removeOnSignals(leftovers, progress);
+  await printAlone(runDaemonBench, progress);
 }

@@ -11,10 +11,9 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Lab, type LabNamespace, labUnavailable } from '../test/netlab/lab.js';
+import { NODE, SIMULATOR, type Stats, atMost, delay, printAlone, ratios, round2, stats } from './measure.js';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
-const NODE = process.execPath;
-const SIMULATOR = here('../simulator/cli.js');
 const AGENT = here('./lab/companion-agent.js');
 const ECHO = here('./lab/echo.js');
 const FLOOD = here('./lab/mdns-flood.js');
@@ -43,32 +42,6 @@ const GOALS = {
 
 const progress = (message: string) => process.stderr.write(`bench/ethernet: ${message}\n`);
 const now = () => performance.timeOrigin + performance.now();
-const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-const r2 = (x: number) => Math.round(x * 100) / 100;
-
-interface Stats {
-  unit: string;
-  n: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  min: number;
-  max: number;
-}
-function stats(samples: readonly number[], unit: string): Stats {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) =>
-    sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
-  return {
-    unit,
-    n: sorted.length,
-    p50: r2(at(0.5)),
-    p90: r2(at(0.9)),
-    p99: r2(at(0.99)),
-    min: r2(sorted[0] ?? NaN),
-    max: r2(sorted.at(-1) ?? NaN),
-  };
-}
 
 type Event = { event: string; t?: number; at: number } & Record<string, unknown>;
 
@@ -317,7 +290,7 @@ export async function ethernetBench(): Promise<Record<string, unknown>> {
     const linkListed = stats(linkUp.listed, 'ms');
     const bootCompanion = stats(boot.companion, 'ms');
     const bootTotal = stats(boot.total, 'ms');
-    const lockRatio = { p50: r2(rtt.lock.p50 / rtt.tls.p50), p99: r2(rtt.lock.p99 / rtt.tls.p99) };
+    const lockRatio = ratios(rtt.lock, rtt.tls);
     const reconnectLink = stats(afterLink.replug, 'ms');
     const reconnectReboot = stats(afterReboot.fromListening, 'ms');
     const foundMs = found.t! - advertised.t!;
@@ -361,55 +334,39 @@ export async function ethernetBench(): Promise<Record<string, unknown>> {
       },
       flood: {
         what: `${flooding.count as number} fake phones, each announcing from its own address once a second for ${N.floodSeconds} s; the phone on this PC's port boots 2 s into the flood`,
-        foundAfterAnnouncementMs: r2(foundMs),
-        foundAfterBootMs: r2(found.t! - bootAt),
-        readyAfterBootMs: r2(ready.t! - bootAt),
-        companionCpuSeconds: r2(cpuS),
-        companionPeakRssMiB: r2((end.maxRssKiB as number) / 1024),
-        companionExtraMiB: r2(extraMiB),
+        foundAfterAnnouncementMs: round2(foundMs),
+        foundAfterBootMs: round2(found.t! - bootAt),
+        readyAfterBootMs: round2(ready.t! - bootAt),
+        companionCpuSeconds: round2(cpuS),
+        companionPeakRssMiB: round2((end.maxRssKiB as number) / 1024),
+        companionExtraMiB: round2(extraMiB),
         table: end.table,
         discovery: end.discovery,
       },
       goals: {
-        linkUpToListed: {
-          goal: `p50 ≤ ${GOALS.linkUpToListedMs} ms`,
-          value: linkListed.p50,
-          met: linkListed.p50 <= GOALS.linkUpToListedMs,
-        },
-        companionPart: {
-          goal: `p50 ≤ ${GOALS.companionPartMs} ms`,
-          value: bootCompanion.p50,
-          met: bootCompanion.p50 <= GOALS.companionPartMs,
-        },
-        bootToReady: {
-          goal: `p50 ≤ ${GOALS.bootToReadyMs} ms`,
-          value: bootTotal.p50,
-          met: bootTotal.p50 <= GOALS.bootToReadyMs,
-        },
-        lockRoundTrip: {
-          goal: `p99 ≤ ${GOALS.lockP99RatioToTls} × TLS ping-pong p99`,
-          value: lockRatio.p99,
-          met: lockRatio.p99 <= GOALS.lockP99RatioToTls,
-        },
-        reconnectAfterLink: {
-          goal: `p50 ≤ ${GOALS.reconnectMs} ms`,
-          value: reconnectLink.p50,
-          met: reconnectLink.p50 <= GOALS.reconnectMs,
-        },
-        reconnectAfterReboot: {
-          goal: `p50 ≤ ${GOALS.reconnectMs} ms`,
-          value: reconnectReboot.p50,
-          met: reconnectReboot.p50 <= GOALS.reconnectMs,
-        },
+        linkUpToListed: atMost(`p50 ≤ ${GOALS.linkUpToListedMs} ms`, linkListed.p50, GOALS.linkUpToListedMs),
+        companionPart: atMost(`p50 ≤ ${GOALS.companionPartMs} ms`, bootCompanion.p50, GOALS.companionPartMs),
+        bootToReady: atMost(`p50 ≤ ${GOALS.bootToReadyMs} ms`, bootTotal.p50, GOALS.bootToReadyMs),
+        lockRoundTrip: atMost(
+          `p99 ≤ ${GOALS.lockP99RatioToTls} × TLS ping-pong p99`,
+          lockRatio.p99,
+          GOALS.lockP99RatioToTls,
+        ),
+        reconnectAfterLink: atMost(`p50 ≤ ${GOALS.reconnectMs} ms`, reconnectLink.p50, GOALS.reconnectMs),
+        reconnectAfterReboot: atMost(`p50 ≤ ${GOALS.reconnectMs} ms`, reconnectReboot.p50, GOALS.reconnectMs),
         floodFound: {
           goal: `≤ ${GOALS.floodFoundMs} ms`,
-          value: r2(foundMs),
+          value: round2(foundMs),
           met: foundMs <= GOALS.floodFoundMs,
         },
-        floodCpu: { goal: `≤ ${GOALS.floodCpuS} CPU-second`, value: r2(cpuS), met: cpuS <= GOALS.floodCpuS },
+        floodCpu: {
+          goal: `≤ ${GOALS.floodCpuS} CPU-second`,
+          value: round2(cpuS),
+          met: cpuS <= GOALS.floodCpuS,
+        },
         floodMemory: {
           goal: `≤ ${GOALS.floodExtraMiB} MiB more`,
-          value: r2(extraMiB),
+          value: round2(extraMiB),
           met: extraMiB <= GOALS.floodExtraMiB,
         },
       },
@@ -423,12 +380,5 @@ export async function ethernetBench(): Promise<Record<string, unknown>> {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  let code = 0;
-  try {
-    process.stdout.write(`${JSON.stringify(await ethernetBench(), null, 2)}\n`);
-  } catch (error) {
-    code = 1;
-    progress(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-  }
-  process.exit(code);
+  await printAlone(ethernetBench, progress);
 }

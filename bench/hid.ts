@@ -7,6 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseReportDescriptor } from '../native-bridge/hid/report-descriptor.js';
 import { telephonyCollections } from '../native-bridge/hid/telephony.js';
 import { TelephonyController, type TelephonyHidDevice } from '../native-bridge/hid/telephony-controller.js';
+import { type Stats, ratio, stats } from './measure.js';
 
 const GOAL_MS = 1;
 
@@ -15,27 +16,12 @@ export interface HidBenchOptions {
   controllerRuns?: number;
 }
 
-interface Distribution {
-  unit: 'us';
-  n: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-}
+type Distribution = Omit<Stats, 'unit' | 'min'> & { unit: 'us' };
 
+/** Nearest-rank percentiles in microseconds, to 3 decimals (parse times are fractions of one). */
 function distribution(samples: number[]): Distribution {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
-  const r = (x: number) => Math.round(x * 1000) / 1000;
-  return {
-    unit: 'us',
-    n: sorted.length,
-    p50: r(at(0.5)),
-    p90: r(at(0.9)),
-    p99: r(at(0.99)),
-    max: r(sorted.at(-1)!),
-  };
+  const { n, p50, p90, p99, max } = stats(samples, 'us', 3);
+  return { unit: 'us', n, p50, p90, p99, max };
 }
 
 const nowUs = () => Number(process.hrtime.bigint()) / 1e3;
@@ -102,7 +88,7 @@ export async function runHidBench(options: HidBenchOptions = {}) {
       bytes: bytes.length,
       parse: parsed,
       baselineJsonParse: { jsonBytes: json.length, ...baseline },
-      ratioToBaselineP50: Math.round((parsed.p50 / baseline.p50) * 100) / 100,
+      ratioToBaselineP50: ratio(parsed.p50, baseline.p50),
     };
 
     // Input report -> state change: the device's Hook Switch = 1 while ringing, then Phone Mute.

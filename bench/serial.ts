@@ -15,11 +15,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Companion } from '../main/core/companion.js';
 import { loadPolicy } from '../main/core/policy.js';
 import { openSerialPort } from '../native-bridge/usb/serial-transport.js';
+import { NODE, SIMULATOR, delay, now, pinger, printAlone, ratios, sinceUs, stats } from './measure.js';
 
-const NODE = process.execPath;
-const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
-const SIMULATOR = here('../simulator/cli.js');
-const ECHO = here('./serial-echo.js');
+const ECHO = fileURLToPath(new URL('./serial-echo.js', import.meta.url));
 
 export interface SerialBenchOptions {
   rounds?: number;
@@ -27,39 +25,6 @@ export interface SerialBenchOptions {
   warmup?: number;
   progress?: (message: string) => void;
 }
-
-interface Stats {
-  unit: string;
-  n: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  min: number;
-  max: number;
-}
-
-/** Nearest-rank percentiles, rounded. */
-function stats(samples: readonly number[], unit: string): Stats {
-  if (samples.length === 0) throw new Error('no samples');
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) =>
-    sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
-  const r = (x: number) => Math.round(x * 100) / 100;
-  return {
-    unit,
-    n: sorted.length,
-    p50: r(at(0.5)),
-    p90: r(at(0.9)),
-    p99: r(at(0.99)),
-    min: r(sorted[0]!),
-    max: r(sorted[sorted.length - 1]!),
-  };
-}
-
-const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
-const now = () => process.hrtime.bigint();
-const sinceUs = (t0: bigint) => Number(now() - t0) / 1e3;
-const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** A child that prints JSON events on stdout (the simulator, the echo). */
 class Child {
@@ -211,14 +176,7 @@ export async function runSerialBench(options: SerialBenchOptions = {}): Promise<
       children.push(echo);
       await echo.next('ready');
       const port = await openSerialPort(line.pc);
-      const byte = Buffer.from([0x5a]);
-      let resolveEcho: (() => void) | undefined;
-      port.stream.on('data', () => resolveEcho?.());
-      const ping = () =>
-        new Promise<void>((resolve) => {
-          resolveEcho = resolve;
-          port.stream.write(byte);
-        });
+      const ping = pinger(port.stream, 0x5a);
       for (let i = 0; i < warmup + perRound; i++) {
         const t0 = now();
         await ping();
@@ -245,7 +203,7 @@ export async function runSerialBench(options: SerialBenchOptions = {}): Promise<
         what:
           'PhoneSession lock()/unlock() alternately, request → ack, over serial:PTY (serial framing + TLS 1.3) ' +
           'to the simulator process on the other end of a socat pty pair',
-        ratioToRawPty: { p50: ratio(lock.p50, raw.p50), p99: ratio(lock.p99, raw.p99) },
+        ratioToRawPty: ratios(lock, raw),
       },
       rawPtyPingPong: {
         ...raw,
@@ -263,12 +221,6 @@ export async function runSerialBench(options: SerialBenchOptions = {}): Promise<
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  try {
-    const result = await runSerialBench({ progress: (m) => process.stderr.write(`bench serial: ${m}\n`) });
-    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    process.exit(0);
-  } catch (error) {
-    process.stderr.write(`bench serial: failed: ${(error as Error).stack ?? String(error)}\n`);
-    process.exit(1);
-  }
+  const progress = (message: string) => process.stderr.write(`bench serial: ${message}\n`);
+  await printAlone(() => runSerialBench({ progress }), progress);
 }

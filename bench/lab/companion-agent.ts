@@ -6,7 +6,6 @@
 // quit.
 import net from 'node:net';
 import { parseArgs } from 'node:util';
-import type { Duplex } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { Companion } from '../../main/core/companion.js';
 import { Nearby, discoverySetting } from '../../main/core/nearby.js';
@@ -15,6 +14,7 @@ import { loadPolicy } from '../../main/core/policy.js';
 import { parseAddress } from '../../native-bridge/link/address.js';
 import { createIdentity } from '../../native-bridge/link/identity.js';
 import { connectSecure } from '../../native-bridge/link/tls.js';
+import { pinger, stats, tcpConnect } from '../measure.js';
 
 const t = () => performance.timeOrigin + performance.now();
 const say = (body: Record<string, unknown>) =>
@@ -35,57 +35,21 @@ nearby.discovery.on('warning', (error) => process.stderr.write(`agent: mDNS: ${e
 say({ event: 'started', id: companion.identity.id, links: nearby.discovery.links().map((l) => l.name) });
 keeper.start();
 
-function stats(samples: number[]) {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) =>
-    sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
-  const r = (x: number) => Math.round(x * 100) / 100;
-  return {
-    unit: 'us',
-    n: sorted.length,
-    p50: r(at(0.5)),
-    p90: r(at(0.9)),
-    p99: r(at(0.99)),
-    min: r(sorted[0]!),
-    max: r(sorted.at(-1)!),
-  };
-}
-
-function pinger(stream: Duplex): () => Promise<void> {
-  let waiting: (() => void) | undefined;
-  stream.on('data', () => {
-    const resolve = waiting;
-    waiting = undefined;
-    resolve?.();
-  });
-  const byte = Buffer.from([0x2a]);
-  return () =>
-    new Promise<void>((resolve) => {
-      waiting = resolve;
-      stream.write(byte);
-    });
-}
-
-function tcpConnect(address: string): Promise<net.Socket> {
+/** A TCP connection to a tcp:// address (a link-local IPv6 one with its zone). */
+async function connectTo(address: string): Promise<net.Socket> {
   const a = parseAddress(address);
   if (a.transport !== 'tcp') throw new Error('tcp only');
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({
-      host: a.zone ? `${a.host}%${a.zone}` : a.host,
-      port: a.port,
-      noDelay: true,
-    });
-    socket.once('connect', () => resolve(socket));
-    socket.once('error', reject);
-  });
+  const socket = await tcpConnect(a.port, a.zone ? `${a.host}%${a.zone}` : a.host);
+  socket.on('error', () => undefined); // a later error ends the pings, not the agent
+  return socket;
 }
 
 /** Lock round trips through the whole stack, interleaved with raw TCP and TLS ping-pong over the same veth. */
 async function rtt(rounds: number, perRound: number, tcpAddress: string, tlsAddress: string) {
   const session = keeper.session;
   if (!session) throw new Error('no session with the phone');
-  const tcp = await tcpConnect(tcpAddress);
-  const tls = await connectSecure(await tcpConnect(tlsAddress), createIdentity('BToE lab rtt'), 'session');
+  const tcp = await connectTo(tcpAddress);
+  const tls = await connectSecure(await connectTo(tlsAddress), createIdentity('BToE lab rtt'), 'session');
   let lockNext = true;
   const kinds = [
     { name: 'tcp', op: pinger(tcp), samples: [] as number[] },
@@ -113,7 +77,7 @@ async function rtt(rounds: number, perRound: number, tcpAddress: string, tlsAddr
   }
   tcp.destroy();
   tls.socket.destroy();
-  return Object.fromEntries(kinds.map((k) => [k.name, stats(k.samples)]));
+  return Object.fromEntries(kinds.map((k) => [k.name, stats(k.samples, 'us')]));
 }
 
 createInterface({ input: process.stdin }).on('line', (line) => {

@@ -1,0 +1,289 @@
+// What every bench measures with: clocks, nearest-rank percentiles rounded for the JSON, ratios, the 1-byte
+// ping-pong and the TCP connect of the baselines, and the child processes (JSON event lines) and temp dirs they
+// start, all removed on every way out. No side effects at import: bench.ts, the sections it runs and the lab
+// processes all import from here (never from bench.ts, which runs its main() when imported).
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Duplex } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+
+export const LOOPBACK = '127.0.0.1';
+
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+export const NODE = process.execPath;
+export const SIMULATOR = here('../simulator/cli.js');
+export const BTOE = here('../main/cli/btoe.js');
+/** The loopback echo server (raw TCP and TLS ports) of the ping-pong baselines. */
+export const TLS_ECHO = here('./tls-echo.js');
+
+// ---------------------------------------------------------------------------------------------------------
+// Clocks
+
+export const now = () => process.hrtime.bigint();
+export const sinceUs = (t0: bigint, t1 = now()) => Number(t1 - t0) / 1e3;
+export const sinceMs = (t0: bigint, t1 = now()) => Number(t1 - t0) / 1e6;
+export const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+// ---------------------------------------------------------------------------------------------------------
+// Statistics
+
+export const round2 = (x: number) => Math.round(x * 100) / 100;
+
+export interface Stats {
+  unit: string;
+  n: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  min: number;
+  max: number;
+}
+
+/** Nearest-rank percentiles; rounded (to 2 decimals unless told) so the JSON stays readable. */
+export function stats(samples: readonly number[], unit: string, decimals = 2): Stats {
+  if (samples.length === 0) throw new Error('no samples');
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number) =>
+    sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+  const scale = 10 ** decimals;
+  const r = (x: number) => Math.round(x * scale) / scale;
+  return {
+    unit,
+    n: sorted.length,
+    p50: r(at(0.5)),
+    p90: r(at(0.9)),
+    p99: r(at(0.99)),
+    min: r(sorted[0]!),
+    max: r(sorted[sorted.length - 1]!),
+  };
+}
+
+/** a / b, rounded to 2 decimals. */
+export const ratio = (a: number, b: number) => round2(a / b);
+
+/** The p50 and p99 of `a` as ratios to those of the baseline `b`. */
+export const ratios = (a: Stats, b: Stats) => ({ p50: ratio(a.p50, b.p50), p99: ratio(a.p99, b.p99) });
+
+/** A goal met when `value` ≤ `limit`, as the JSON gives it. */
+export const atMost = (goal: string, value: number, limit: number) => ({ goal, value, met: value <= limit });
+
+// ---------------------------------------------------------------------------------------------------------
+// Round trips
+
+/** Times `op` `count` times, one after the other, appending microseconds to `into` (none: a warm-up). */
+export async function timeEach(
+  count: number,
+  op: () => Promise<unknown>,
+  into: number[] | undefined,
+): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    const t0 = now();
+    await op();
+    if (into) into.push(sinceUs(t0));
+  }
+}
+
+/** One byte out, wait for the one byte echoed back. */
+export function pinger(stream: Duplex, byte = 0x2a): () => Promise<void> {
+  let waiting: (() => void) | undefined;
+  stream.on('data', () => {
+    const resolve = waiting;
+    waiting = undefined;
+    resolve?.();
+  });
+  const out = Buffer.from([byte]);
+  return () =>
+    new Promise<void>((resolve) => {
+      waiting = resolve;
+      stream.write(out);
+    });
+}
+
+/** A TCP connection with Nagle off, resolved once connected (its connect-error listener removed then). */
+export function tcpConnect(port: number, host = LOOPBACK): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host, port, noDelay: true });
+    socket.once('connect', () => {
+      socket.removeListener('error', reject);
+      resolve(socket);
+    });
+    socket.once('error', reject);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// A bench run alone (`node dist/bench/NAME.js`)
+
+/** Prints the figures as ONE JSON document on stdout and exits 0; or says why not on stderr and exits 1. */
+export async function printAlone(
+  run: () => Promise<unknown>,
+  progress: (message: string) => void,
+): Promise<never> {
+  let code = 0;
+  try {
+    process.stdout.write(`${JSON.stringify(await run(), null, 2)}\n`);
+  } catch (error) {
+    code = 1;
+    progress(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  }
+  process.exit(code);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Processes, temp dirs and connections: all registered, all removed on every way out.
+
+/** SIGTERM (the daemon and the simulator stop cleanly on it), SIGKILL after 3 s. */
+export async function stopProcess(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  proc.kill('SIGTERM');
+  const timer = setTimeout(() => proc.kill('SIGKILL'), 3000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** What one bench leaves behind until it removes it: processes, temp dirs, things to close. */
+export class Leftovers {
+  private readonly processes = new Set<ChildProcess>();
+  private readonly tempDirs = new Set<string>();
+  private readonly closers = new Set<() => void>();
+
+  track(proc: ChildProcess): ChildProcess {
+    this.processes.add(proc);
+    proc.once('exit', () => this.processes.delete(proc));
+    return proc;
+  }
+
+  tempDir(prefix: string): string {
+    const dir = mkdtempSync(join(os.tmpdir(), prefix));
+    this.tempDirs.add(dir);
+    return dir;
+  }
+
+  onRemove(close: () => void): void {
+    this.closers.add(close);
+  }
+
+  /** Closes, SIGKILLs and deletes at once (on exit and on signals). */
+  removeSync(): void {
+    for (const close of this.closers) close();
+    this.closers.clear();
+    for (const proc of this.processes) {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+    }
+    this.processes.clear();
+    for (const dir of this.tempDirs) rmSync(dir, { recursive: true, force: true });
+    this.tempDirs.clear();
+  }
+
+  /** Closes, lets every process stop cleanly (stopProcess), then deletes. */
+  async remove(): Promise<void> {
+    for (const close of this.closers) close();
+    this.closers.clear();
+    await Promise.all([...this.processes].map(stopProcess));
+    this.removeSync();
+  }
+}
+
+/** On SIGINT, SIGTERM or SIGHUP: say so, remove what is left, exit 130. */
+export function removeOnSignals(leftovers: Leftovers, progress: (message: string) => void): void {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      progress(`${signal}: cleaning up`);
+      leftovers.removeSync();
+      process.exit(130);
+    });
+  }
+}
+
+export type ChildEvent = { event: string; at: bigint } & Record<string, unknown>;
+export type EventMatch = string | ((event: ChildEvent) => boolean);
+
+/** A node child that prints one JSON event per stdout line (simulator, daemon, echo server). */
+export class Child {
+  readonly proc: ChildProcess;
+  readonly exited: Promise<number | null>;
+  private readonly waiters: {
+    test: (e: ChildEvent) => boolean;
+    resolve: (e: ChildEvent) => void;
+    reject: (error: Error) => void;
+  }[] = [];
+  private stderrTail = '';
+
+  constructor(
+    readonly name: string,
+    args: string[],
+    env: NodeJS.ProcessEnv,
+    leftovers: Leftovers,
+  ) {
+    this.proc = leftovers.track(spawn(NODE, args, { env, stdio: ['pipe', 'pipe', 'pipe'] }));
+    this.exited = new Promise((resolve) => this.proc.once('exit', (code) => resolve(code)));
+    void this.exited.then((code) => {
+      for (const waiter of this.waiters.splice(0))
+        waiter.reject(new Error(`${this.name} exited (${code}). Its stderr: ${this.stderrTail}`));
+    });
+    this.proc.stdin!.on('error', () => undefined);
+    this.proc.stderr!.on('data', (chunk: Buffer) => {
+      this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-2000);
+    });
+    createInterface({ input: this.proc.stdout! }).on('line', (line) => {
+      const at = now();
+      let parsed: ChildEvent;
+      try {
+        parsed = { ...(JSON.parse(line) as Record<string, unknown>), at } as ChildEvent;
+      } catch {
+        return;
+      }
+      const i = this.waiters.findIndex((w) => w.test(parsed));
+      if (i >= 0) this.waiters.splice(i, 1)[0]!.resolve(parsed);
+    });
+  }
+
+  get pid(): number {
+    return this.proc.pid!;
+  }
+
+  /** The next matching event (register before causing it); `at` is when this process read its line. */
+  next(match: EventMatch, timeoutMs = 15_000): Promise<ChildEvent> {
+    const test = typeof match === 'string' ? (e: ChildEvent) => e.event === match : match;
+    const what = typeof match === 'string' ? `"${match}"` : 'the awaited event';
+    const awaited = new Promise<ChildEvent>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        reject(new Error(`${this.name}: no ${what} within ${timeoutMs} ms. Its stderr: ${this.stderrTail}`));
+      }, timeoutMs);
+      const waiter = {
+        test,
+        resolve: (e: ChildEvent) => {
+          clearTimeout(timer);
+          resolve(e);
+        },
+        reject: (error: Error) => {
+          clearTimeout(timer);
+          reject(new Error(`before ${what}: ${error.message}`));
+        },
+      };
+      if (this.proc.exitCode !== null || this.proc.signalCode !== null) {
+        clearTimeout(timer);
+        reject(new Error(`${this.name} has exited; no ${what} will come. Its stderr: ${this.stderrTail}`));
+        return;
+      }
+      this.waiters.push(waiter);
+    });
+    // Whoever awaits it still gets the error; one left behind by a failed step is not an unhandled rejection.
+    awaited.catch(() => undefined);
+    return awaited;
+  }
+
+  send(line: string): void {
+    this.proc.stdin!.write(`${line}\n`);
+  }
+
+  stop(): Promise<void> {
+    return stopProcess(this.proc);
+  }
+}
