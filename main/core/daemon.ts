@@ -12,8 +12,8 @@ import { nearbyExecute, wantsDiscovery } from './nearby-command.js';
 import { PhoneKeeper } from './phone-keeper.js';
 import { type Companion, CompanionError } from './companion.js';
 import type { EventLog } from './event-log.js';
-import { LockSync } from './lock-sync.js';
-import { PhoneLinks } from './phone-links.js';
+import { LockSync, type LockSyncState } from './lock-sync.js';
+import { type PhoneLinkState, PhoneLinks } from './phone-links.js';
 import type { PhoneSession } from './phone-session.js';
 import type { Settings } from './settings.js';
 
@@ -212,13 +212,20 @@ export class CompanionService {
           data: { companion: { ...this.hello(), pcLocked: this.lockSync.isPcLocked }, links: states },
           lines: [
             `Companion running (pid ${process.pid}, since ${this.startedAt.toISOString()}); the PC is ${this.lockSync.isPcLocked ? 'locked' : 'unlocked'}`,
-            ...states.map(
-              (s) =>
-                `  ${s.name}: ${s.connected ? `connected${s.locked === undefined ? '' : s.locked ? ', locked' : ', unlocked'}${s.call ? `, call ${s.call.state}` : ''}${s.lockSync && !s.lockSync.syncing ? `; lock sync off: ${s.lockSync.reason}` : ''}` : `not connected${s.problem ? ` (${s.problem})` : ''}`}`,
-            ),
+            ...states.map(describeLink),
           ],
         };
       },
     };
   }
+}
+
+/** One status line per phone: how it is reached, its lock and call, and why lock sync is off if it is. */
+function describeLink(s: PhoneLinkState & { lockSync: LockSyncState | undefined }): string {
+  if (!s.connected) return `  ${s.name}: not connected${s.problem ? ` (${s.problem})` : ''}`;
+  const parts = [`connected at ${s.address}`];
+  if (s.locked !== undefined) parts.push(s.locked ? 'locked' : 'unlocked');
+  if (s.call) parts.push(`call ${s.call.state}`);
+  const sync = s.lockSync && !s.lockSync.syncing ? `; lock sync off: ${s.lockSync.reason}` : '';
+  return `  ${s.name}: ${parts.join(', ')}${sync}`;
 }
