@@ -10,6 +10,7 @@ import { Companion } from '../main/core/companion.js';
 import { runDaemonBench } from './daemon.js';
 import { ethernetBench } from './ethernet.js';
 import { runHidBench } from './hid.js';
+import { runHidTunnelBench } from './hid-tunnel.js';
 import {
   BTOE,
   Child,
@@ -385,6 +386,7 @@ async function main(): Promise<Record<string, unknown>> {
 /** The other issues' figures, each measured against its own same-run baseline by its own module. */
 const SECTIONS: Record<string, () => Promise<unknown>> = {
   hid: () => runHidBench(),
+  hidTunnel: () => runHidTunnelBench(),
   serial: () => runSerialBench(),
   ethernet: () => ethernetBench(),
   daemon: () => runDaemonBench(),
