@@ -1,7 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { Duplex } from 'node:stream';
 import type { HIDAsync } from 'node-hid';
+import {
+  CLOSE_FLUSH_MS,
+  ChunkLinkListener,
+  ChunkLinkStream,
+  LINK_CHUNK_TYPES,
+  type LinkChunkKind,
+  linkChunkKind,
+  openLink,
+} from '../link/chunk-link.js';
 import { LinkError } from '../link/errors.js';
 import { type HidCollection, type HidField, type ReportDescriptor, reportOf } from './report-descriptor.js';
 
@@ -32,11 +40,8 @@ export const MIN_REPORT_SIZE = 8;
 export const MAX_REPORT_SIZE = 1024;
 /** The payload length is one byte: larger reports carry at most this much, the rest is padding. */
 export const MAX_PAYLOAD = 255;
-/** How often the companion repeats OPEN until the phone ACCEPTs. */
-export const OPEN_RETRY_MS = 200;
+export { OPEN_RETRY_MS } from '../link/chunk-link.js';
 export const CONNECT_TIMEOUT_MS = 3_000;
-/** How long closing waits for the CLOSE report to be written before it closes the device anyway. */
-const CLOSE_FLUSH_MS = 500;
 /**
  * Received bytes a link holds for a reader that stopped reading. Input reports cannot be held back (a paused
  * hidraw reader loses reports once the kernel's queue of 64 is full), so past this the link ends instead of
@@ -44,11 +49,8 @@ const CLOSE_FLUSH_MS = 500;
  */
 export const MAX_UNREAD = 256 * 1024;
 
-export const REPORT_TYPES = { open: 0x01, accept: 0x02, data: 0x03, close: 0x04 } as const;
-export type TunnelReportKind = keyof typeof REPORT_TYPES;
-const KIND_OF = new Map<number, TunnelReportKind>(
-  Object.entries(REPORT_TYPES).map(([kind, type]) => [type, kind as TunnelReportKind]),
-);
+export const REPORT_TYPES = LINK_CHUNK_TYPES;
+export type TunnelReportKind = LinkChunkKind;
 
 export interface TunnelReport {
   readonly kind: TunnelReportKind;
@@ -171,7 +173,7 @@ export function parseTunnelReport(bytes: Uint8Array, reportSize: number): Tunnel
       `a report of ${bytes.length} bytes where the descriptor declares ${reportSize}`,
     );
   const type = bytes[0]!;
-  const kind = KIND_OF.get(type);
+  const kind = linkChunkKind(type);
   if (!kind) throw new TunnelReportError(`unknown report type 0x${type.toString(16).padStart(2, '0')}`);
   const link = (bytes[1]! << 8) | bytes[2]!;
   const seq = (bytes[3]! << 8) | bytes[4]!;
@@ -614,106 +616,63 @@ export interface HidTunnelConnectOptions {
  * Duplex's buffer gives TLS backpressure); received DATA reports are checked and pushed in order.
  * `HidTunnelStream.connect` makes the companion's end; a `HidTunnelListener` makes the phone's.
  */
-export class HidTunnelStream extends Duplex {
-  private sendSeq = 0;
-  private receiveSeq = 0;
-  private peerClosed = false;
-  private sentClose = false;
-  private dataReceived = false;
+export class HidTunnelStream extends ChunkLinkStream<TunnelReport, TunnelLine> {
   private closeReason: CloseReason = 'orderly';
 
   /** Companion side: opens a link on the port (OPEN until ACCEPT); the stream owns the port from now on. */
   static connect(port: HidReportPort, options: HidTunnelConnectOptions = {}): Promise<HidTunnelStream> {
     const line = new TunnelLine(port);
-    const timeoutMs = options.timeoutMs ?? CONNECT_TIMEOUT_MS;
     const linkId = options.linkId ?? 1 + (randomBytes(2).readUInt16BE(0) % 0xffff);
     const stream = new HidTunnelStream(line, linkId, true);
-    return new Promise((resolve, reject) => {
-      let accepted = false;
-      let settled = false;
-      const open = () => line.post({ kind: 'open', link: linkId, seq: 0, payload: EMPTY });
-      const retry = setInterval(open, OPEN_RETRY_MS);
-      const settle = (error?: LinkError) => {
-        if (settled) return;
-        settled = true;
-        clearInterval(retry);
-        clearTimeout(timer);
-        if (!error) return resolve(stream);
-        stream.destroy();
-        reject(error);
-      };
-      const timer = setTimeout(
-        () =>
-          settle(
-            new LinkError(
-              'unreachable',
-              `no phone answered on ${line.name} within ${timeoutMs / 1000} s: check that the phone is ` +
-                'plugged in and offers the tunnel',
-            ),
-          ),
-        timeoutMs,
-      );
-      line.on('report', (report) => {
-        if (!accepted) {
-          if (report.link !== linkId) return void line.stats.stale++; // an older link's, still queued
-          if (report.kind === 'accept') {
-            accepted = true;
-            return settle();
+    return openLink(line, stream, {
+      timeoutMs: options.timeoutMs ?? CONNECT_TIMEOUT_MS,
+      hint: 'plugged in and offers the tunnel',
+      sendOpen: () => line.post({ kind: 'open', link: linkId, seq: 0, payload: EMPTY }),
+      listen: (handshake) => {
+        // USB loses nothing, so anything out of place (but an older link's late reports) ends the link.
+        line.on('report', (report) => {
+          if (!handshake.accepted) {
+            if (report.link !== linkId) return void line.stats.stale++; // an older link's, still queued
+            if (report.kind === 'accept') return handshake.accept();
+            return handshake.refuse(
+              report.kind === 'close'
+                ? new LinkError(
+                    'unreachable',
+                    `the phone refused link ${hex4(linkId)} on ${line.name}: ${closeReasonText(report.payload[0] ?? 0)}`,
+                  )
+                : new LinkError(
+                    'protocol',
+                    `${line.name} sent ${report.kind.toUpperCase()} on link ${hex4(linkId)} before ACCEPT`,
+                  ),
+            );
           }
-          return settle(
-            report.kind === 'close'
-              ? new LinkError(
-                  'unreachable',
-                  `the phone refused link ${hex4(linkId)} on ${line.name}: ${closeReasonText(report.payload[0] ?? 0)}`,
-                )
-              : new LinkError(
-                  'protocol',
-                  `${line.name} sent ${report.kind.toUpperCase()} on link ${hex4(linkId)} before ACCEPT`,
-                ),
-          );
-        }
-        if (report.link !== linkId) {
-          line.stats.foreign++;
-          return stream.fail(
-            new LinkError(
-              'protocol',
-              `${line.name} sent a report of link ${hex4(report.link)} on link ${hex4(linkId)}: another ` +
-                'program uses the tunnel, or the phone restarted; the link is closed, reconnect',
-            ),
-            'foreign',
-          );
-        }
-        if (report.kind === 'accept' && !stream.dataReceived) return void line.stats.stale++; // OPEN was repeated
-        if (report.kind === 'accept' || report.kind === 'open')
-          return stream.fail(
-            new LinkError(
-              'protocol',
-              `${line.name} sent ${report.kind.toUpperCase()} in the middle of link ${hex4(linkId)}`,
-            ),
-            'unexpected',
-          );
-        stream.deliver(report);
-      });
-      line.on('invalid', (error) => (accepted ? stream.fail(error, 'invalid') : settle(error)));
-      line.once('close', (error) => {
-        if (!accepted) settle(new LinkError('unreachable', error.message, { cause: error }));
-        else stream.lineClosed(error);
-      });
-      open();
+          if (report.link !== linkId) {
+            line.stats.foreign++;
+            return stream.fail(
+              new LinkError(
+                'protocol',
+                `${line.name} sent a report of link ${hex4(report.link)} on link ${hex4(linkId)}: another ` +
+                  'program uses the tunnel, or the phone restarted; the link is closed, reconnect',
+              ),
+              'foreign',
+            );
+          }
+          if (report.kind === 'accept' && !stream.dataReceived) return void line.stats.stale++; // OPEN was repeated
+          if (report.kind === 'accept' || report.kind === 'open')
+            return stream.fail(
+              new LinkError(
+                'protocol',
+                `${line.name} sent ${report.kind.toUpperCase()} in the middle of link ${hex4(linkId)}`,
+              ),
+              'unexpected',
+            );
+          stream.deliver(report);
+        });
+        line.on('invalid', (error) =>
+          handshake.accepted ? stream.fail(error, 'invalid') : handshake.refuse(error),
+        );
+      },
     });
-  }
-
-  constructor(
-    private readonly line: TunnelLine,
-    readonly linkId: number,
-    private readonly ownsLine: boolean,
-  ) {
-    super({ allowHalfOpen: false });
-  }
-
-  /** The line's counters (shared by every link on it). */
-  get stats(): Readonly<TunnelStats> {
-    return this.line.stats;
   }
 
   /** Whether any DATA arrived on this link (a repeated OPEN or ACCEPT is legitimate only before). */
@@ -721,47 +680,42 @@ export class HidTunnelStream extends Duplex {
     return this.dataReceived;
   }
 
-  /** A DATA or CLOSE report of this link, from whoever reads the line. */
-  deliver(report: TunnelReport): void {
-    if (this.destroyed || this.peerClosed) {
-      this.line.stats.stale++;
-      return;
-    }
-    if (report.kind === 'close') {
-      this.peerClosed = true;
-      const reason = report.payload[0] ?? CLOSE_REASONS.orderly;
-      if (reason === CLOSE_REASONS.orderly) this.push(null);
-      else
-        this.destroy(
-          new LinkError(
-            reason === CLOSE_REASONS.replaced ? 'closed' : 'protocol',
-            `the peer ended link ${hex4(this.linkId)} on ${this.line.name}: ${closeReasonText(reason)}`,
-          ),
-        );
-      return;
-    }
-    if (report.kind !== 'data') {
-      this.line.stats.stale++;
-      return;
-    }
-    if (report.seq !== this.receiveSeq) {
-      this.line.stats.gaps++;
-      const ahead = (report.seq - this.receiveSeq) & 0xffff;
-      const what =
-        ahead < 0x8000
-          ? `${ahead} report${ahead === 1 ? ' is' : 's are'} missing, lost or out of order (report ${this.receiveSeq} expected, ${report.seq} arrived)`
-          : `report ${report.seq} arrived twice or out of order (report ${this.receiveSeq} expected)`;
-      return this.fail(
+  /** Ends the link with an error; the peer is told why in CLOSE. */
+  fail(error: LinkError, reason: CloseReason): void {
+    if (this.destroyed) return;
+    this.closeReason = reason;
+    this.destroy(error);
+  }
+
+  protected override peerEnded(report: TunnelReport): void {
+    const reason = report.payload[0] ?? CLOSE_REASONS.orderly;
+    if (reason === CLOSE_REASONS.orderly) this.push(null);
+    else
+      this.destroy(
         new LinkError(
-          'protocol',
-          `${this.line.name}, link ${hex4(this.linkId)}: ${what}; the link is closed, reconnect`,
+          reason === CLOSE_REASONS.replaced ? 'closed' : 'protocol',
+          `the peer ended link ${hex4(this.linkId)} on ${this.line.name}: ${closeReasonText(reason)}`,
         ),
-        'gap',
       );
-    }
-    this.dataReceived = true;
-    this.receiveSeq = (this.receiveSeq + 1) & 0xffff;
-    this.push(report.payload);
+  }
+
+  protected override lostData(expected: number, arrived: number): void {
+    const ahead = (arrived - expected) & 0xffff;
+    const what =
+      ahead < 0x8000
+        ? `${ahead} report${ahead === 1 ? ' is' : 's are'} missing, lost or out of order (report ${expected} expected, ${arrived} arrived)`
+        : `report ${arrived} arrived twice or out of order (report ${expected} expected)`;
+    this.fail(
+      new LinkError(
+        'protocol',
+        `${this.line.name}, link ${hex4(this.linkId)}: ${what}; the link is closed, reconnect`,
+      ),
+      'gap',
+    );
+  }
+
+  /** Input reports cannot be held back, so past MAX_UNREAD the link ends instead of growing. */
+  protected override afterPush(): void {
     if (this.readableLength > MAX_UNREAD)
       this.fail(
         new LinkError(
@@ -772,27 +726,7 @@ export class HidTunnelStream extends Duplex {
       );
   }
 
-  /** Ends the link with an error; the peer is told why in CLOSE. */
-  fail(error: LinkError, reason: CloseReason): void {
-    if (this.destroyed) return;
-    this.closeReason = reason;
-    this.destroy(error);
-  }
-
-  /** The device went away under this link (or we closed it after our CLOSE: then it is no error). */
-  lineClosed(error: LinkError): void {
-    if (this.destroyed) return;
-    if (this.writableEnded) this.destroy();
-    else this.destroy(error);
-  }
-
-  override _read(): void {
-    // Reports are pushed as they arrive: a device cannot be held back without losing reports.
-  }
-
-  override _write(data: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    if (this.peerClosed)
-      return callback(new LinkError('closed', `the peer closed the link on ${this.line.name}`));
+  protected override sendData(data: Buffer, callback: (error?: Error | null) => void): void {
     this.writeFragments(data).then(
       () => callback(),
       (error: Error) => callback(error),
@@ -804,50 +738,17 @@ export class HidTunnelStream extends Duplex {
     const capacity = this.line.capacity;
     for (let at = 0; at < data.length; at += capacity) {
       if (this.destroyed) throw new LinkError('closed', `link ${hex4(this.linkId)} is closed`);
-      const seq = this.sendSeq;
-      this.sendSeq = (this.sendSeq + 1) & 0xffff;
       await this.line.send({
         kind: 'data',
         link: this.linkId,
-        seq,
+        seq: this.nextSeq(),
         payload: data.subarray(at, at + capacity),
       });
     }
   }
 
-  /** Our end: CLOSE ends the link both ways, so nothing more is read either. */
-  override _final(callback: (error?: Error | null) => void): void {
-    this.sendClose(() => {
-      if (!this.peerClosed) {
-        this.peerClosed = true;
-        this.push(null);
-      }
-      if (this.ownsLine) this.line.close();
-      callback();
-    });
-  }
-
-  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    this.sendClose(() => {
-      if (this.ownsLine) this.line.close();
-    });
-    callback(error);
-  }
-
-  /** Sends CLOSE once (unless the peer closed first), then `then` once it is written or after 500 ms. */
-  private sendClose(then: () => void): void {
-    if (this.sentClose || this.peerClosed || !this.line.isOpen) return then();
-    this.sentClose = true;
-    let done = false;
-    const finish = () => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      then();
-    };
-    const timer = setTimeout(finish, CLOSE_FLUSH_MS);
-    timer.unref();
-    this.line.send(closeReport(this.linkId, this.closeReason)).then(finish, finish);
+  protected override sendCloseChunk(written: () => void): void {
+    this.line.send(closeReport(this.linkId, this.closeReason)).then(written, written);
   }
 }
 
@@ -866,26 +767,13 @@ const ENDED_LINKS_KEPT = 16;
  * that ended are ignored; DATA of a link it never held is answered with CLOSE, so an orphaned companion (from
  * before the phone restarted) stops at once, and the current link goes on.
  */
-export class HidTunnelListener extends EventEmitter<HidTunnelListenerEvents> {
-  readonly line: TunnelLine;
-  private current: HidTunnelStream | undefined;
+export class HidTunnelListener extends ChunkLinkListener<HidTunnelStream, TunnelLine> {
   private readonly ended: number[] = [];
 
   constructor(port: HidReportPort) {
-    super();
-    const line = new TunnelLine(port);
-    this.line = line;
-    line.on('report', (report) => this.onReport(report));
-    line.on('invalid', (error) => this.current?.fail(error, 'invalid'));
-    line.once('close', (error) => {
-      this.current?.lineClosed(error);
-      this.current = undefined;
-      this.emit('close', error);
-    });
-  }
-
-  get stats(): Readonly<TunnelStats> {
-    return this.line.stats;
+    super(new TunnelLine(port));
+    this.line.on('report', (report) => this.onReport(report));
+    this.line.on('invalid', (error) => this.current?.fail(error, 'invalid'));
   }
 
   /** Stops serving: the current link's companion is told with CLOSE, then the port closes. */
@@ -899,7 +787,7 @@ export class HidTunnelListener extends EventEmitter<HidTunnelListenerEvents> {
     const name = this.line.name;
     if (report.kind === 'open') {
       if (current && report.link === current.linkId) {
-        if (!current.receivedData) return this.answer('accept', report.link); // OPEN was repeated
+        if (!current.receivedData) return this.accept(report.link); // OPEN was repeated
         return current.fail(
           new LinkError('protocol', `${name}: link ${hex4(report.link)} was opened again after data flowed`),
           'unexpected',
@@ -914,15 +802,9 @@ export class HidTunnelListener extends EventEmitter<HidTunnelListenerEvents> {
           ),
           'replaced',
         );
-      const link = new HidTunnelStream(this.line, report.link, false);
-      this.current = link;
       this.ended.push(report.link); // remembered from the start: a replaced link ends at once
       if (this.ended.length > ENDED_LINKS_KEPT) this.ended.shift();
-      link.once('close', () => {
-        if (this.current === link) this.current = undefined;
-      });
-      this.answer('accept', report.link);
-      this.emit('link', link);
+      this.adopt(new HidTunnelStream(this.line, report.link, false));
       return;
     }
     if (current && report.link === current.linkId) {
@@ -934,6 +816,10 @@ export class HidTunnelListener extends EventEmitter<HidTunnelListenerEvents> {
     // A link this phone never held (it restarted since): its companion is told; the current link goes on.
     this.line.stats.foreign++;
     if (report.kind === 'data') this.answer('close', report.link);
+  }
+
+  protected override accept(link: number): void {
+    this.answer('accept', link);
   }
 
   private answer(kind: 'accept' | 'close', link: number): void {

@@ -1,6 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { Duplex } from 'node:stream';
+import type { Duplex } from 'node:stream';
+import {
+  ChunkLinkListener,
+  ChunkLinkStream,
+  LINK_CHUNK_TYPES,
+  type LinkChunkKind,
+  linkChunkKind,
+  openLink,
+} from '../link/chunk-link.js';
 import { LinkError } from '../link/errors.js';
 
 /**
@@ -26,21 +34,15 @@ export const CRC_SIZE = 4;
 export const MAX_CHUNK = HEADER_SIZE + MAX_PAYLOAD + CRC_SIZE;
 /** The largest valid chunk after COBS (without its delimiter): a longer run without a 0x00 is noise. */
 export const MAX_ENCODED_CHUNK = cobsMaxLength(MAX_CHUNK);
-/** How often the companion repeats OPEN until the phone ACCEPTs. */
-export const OPEN_RETRY_MS = 200;
-/** How long closing waits for the CLOSE chunk to be written before it closes the port anyway. */
-const CLOSE_FLUSH_MS = 500;
+export { OPEN_RETRY_MS } from '../link/chunk-link.js';
 /**
  * A lone 0x00 (an empty run, ignored by receivers) is written this often: a port that went away is noticed by
  * the write that fails. Reads do not notice on Linux: a hung-up tty reads as 0 bytes, which serialport retries.
  */
 export const HEARTBEAT_MS = 1_000;
 
-export const CHUNK_TYPES = { open: 0x01, accept: 0x02, data: 0x03, close: 0x04 } as const;
-export type ChunkKind = keyof typeof CHUNK_TYPES;
-const KIND_OF = new Map<number, ChunkKind>(
-  Object.entries(CHUNK_TYPES).map(([kind, type]) => [type, kind as ChunkKind]),
-);
+export const CHUNK_TYPES = LINK_CHUNK_TYPES;
+export type ChunkKind = LinkChunkKind;
 
 export interface Chunk {
   readonly kind: ChunkKind;
@@ -198,7 +200,7 @@ export function parseChunk(run: Uint8Array): Chunk | 'invalid' | 'checksum' {
   if (!bytes || bytes.length < HEADER_SIZE + CRC_SIZE || bytes.length > MAX_CHUNK) return 'invalid';
   const body = bytes.subarray(0, bytes.length - CRC_SIZE);
   if (crc32(body) !== bytes.readUInt32BE(body.length)) return 'checksum';
-  const kind = KIND_OF.get(bytes[0]!);
+  const kind = linkChunkKind(bytes[0]!);
   const payload = body.subarray(HEADER_SIZE);
   const seq = bytes.readUInt16BE(5);
   if (!kind) return 'invalid';
@@ -390,12 +392,7 @@ export class SerialLine extends EventEmitter<SerialLineEvents> {
  * are checked for sequence and pushed. `SerialFramedStream.connect` makes the companion's end; a
  * `SerialLinkListener` makes the phone's.
  */
-export class SerialFramedStream extends Duplex {
-  private sendSeq = 0;
-  private receiveSeq = 0;
-  private peerClosed = false;
-  private sentClose = false;
-
+export class SerialFramedStream extends ChunkLinkStream<Chunk, SerialLine> {
   /** Companion side: opens a link on the raw port (OPEN until ACCEPT); the stream owns the port from now on. */
   static connect(
     raw: Duplex,
@@ -404,153 +401,57 @@ export class SerialFramedStream extends Duplex {
     const line = new SerialLine(raw, options);
     const linkId = options.linkId ?? randomBytes(4).readUInt32BE(0);
     const stream = new SerialFramedStream(line, linkId, true);
-    return new Promise((resolve, reject) => {
-      let accepted = false;
-      const open = () => line.send([{ kind: 'open', link: linkId, seq: 0, payload: EMPTY }]);
-      const retry = setInterval(open, OPEN_RETRY_MS);
-      const settle = (error?: Error) => {
-        clearInterval(retry);
-        clearTimeout(timer);
-        if (!error) return resolve(stream);
-        stream.destroy();
-        reject(error);
-      };
-      const timer = setTimeout(
-        () =>
-          settle(
-            new LinkError(
-              'unreachable',
-              `no phone answered on ${line.name} within ${options.timeoutMs / 1000} s: check that the phone is ` +
-                'plugged in with USB tethering on',
-            ),
-          ),
-        options.timeoutMs,
-      );
-      line.on('chunk', (chunk) => {
-        if (chunk.link !== linkId) {
-          line.stats.stale++;
-        } else if (chunk.kind === 'accept') {
-          if (accepted) return void line.stats.stale++;
-          accepted = true;
-          settle();
-        } else if (!accepted || chunk.kind === 'open') {
-          line.stats.stale++;
-        } else {
-          stream.deliver(chunk);
-        }
-      });
-      line.once('close', (error) => {
-        if (!accepted) settle(new LinkError('unreachable', error.message, { cause: error }));
-        else stream.lineClosed(error);
-      });
-      open();
+    return openLink(line, stream, {
+      timeoutMs: options.timeoutMs,
+      hint: 'plugged in with USB tethering on',
+      sendOpen: () => line.send([{ kind: 'open', link: linkId, seq: 0, payload: EMPTY }]),
+      listen: (handshake) =>
+        line.on('chunk', (chunk) => {
+          // Noise may cost a chunk, so anything out of place is stale, never fatal.
+          if (chunk.link !== linkId) {
+            line.stats.stale++;
+          } else if (chunk.kind === 'accept') {
+            if (handshake.accepted) return void line.stats.stale++;
+            handshake.accept();
+          } else if (!handshake.accepted || chunk.kind === 'open') {
+            line.stats.stale++;
+          } else {
+            stream.deliver(chunk);
+          }
+        }),
     });
   }
 
-  constructor(
-    private readonly line: SerialLine,
-    readonly linkId: number,
-    private readonly ownsLine: boolean,
-  ) {
-    super({ allowHalfOpen: false });
+  protected override peerEnded(): void {
+    this.push(null);
   }
 
-  /** The line's counters (shared by every link on it). */
-  get stats(): Readonly<FramingStats> {
-    return this.line.stats;
+  protected override lostData(expected: number, arrived: number): void {
+    this.destroy(
+      new LinkError(
+        'protocol',
+        `noise on ${this.line.name} lost data (chunk ${expected} missing, ${arrived} arrived): ` +
+          'the link is closed, reconnect',
+      ),
+    );
   }
 
-  /** A DATA or CLOSE chunk of this link, from whoever reads the line. */
-  deliver(chunk: Chunk): void {
-    if (this.destroyed || this.peerClosed) {
-      this.line.stats.stale++;
-      return;
-    }
-    if (chunk.kind === 'close') {
-      this.peerClosed = true;
-      this.push(null);
-      return;
-    }
-    if (chunk.kind !== 'data') {
-      this.line.stats.stale++;
-      return;
-    }
-    if (chunk.seq !== this.receiveSeq) {
-      this.line.stats.gaps++;
-      this.destroy(
-        new LinkError(
-          'protocol',
-          `noise on ${this.line.name} lost data (chunk ${this.receiveSeq} missing, ${chunk.seq} arrived): ` +
-            'the link is closed, reconnect',
-        ),
-      );
-      return;
-    }
-    this.receiveSeq = (this.receiveSeq + 1) & 0xffff;
-    this.push(chunk.payload);
-  }
-
-  /** The port went away under this link (or we closed it after our CLOSE: then it is no error). */
-  lineClosed(error: LinkError): void {
-    if (this.destroyed) return;
-    if (this.writableEnded) this.destroy();
-    else this.destroy(error);
-  }
-
-  override _read(): void {
-    // Chunks are pushed as they arrive; a serial line has no way to hold the peer back.
-  }
-
-  override _write(data: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    if (this.peerClosed)
-      return callback(new LinkError('closed', `the peer closed the link on ${this.line.name}`));
+  protected override sendData(data: Buffer, callback: (error?: Error | null) => void): void {
     const chunks: Chunk[] = [];
-    for (let at = 0; at < data.length; at += MAX_PAYLOAD) {
+    for (let at = 0; at < data.length; at += MAX_PAYLOAD)
       chunks.push({
         kind: 'data',
         link: this.linkId,
-        seq: this.sendSeq,
+        seq: this.nextSeq(),
         payload: data.subarray(at, at + MAX_PAYLOAD),
       });
-      this.sendSeq = (this.sendSeq + 1) & 0xffff;
-    }
     if (chunks.length === 0) return callback();
+    // All chunks in one write: `callback` waits for the port's drain (backpressure), not for each chunk.
     this.line.send(chunks, (error) => callback(error));
   }
 
-  /** Our end: CLOSE ends the link both ways, so nothing more is read either. */
-  override _final(callback: (error?: Error | null) => void): void {
-    this.sendClose(() => {
-      if (!this.peerClosed) {
-        this.peerClosed = true;
-        this.push(null);
-      }
-      if (this.ownsLine) this.line.close();
-      callback();
-    });
-  }
-
-  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    this.sendClose(() => {
-      if (this.ownsLine) this.line.close();
-    });
-    callback(error);
-  }
-
-  /** Sends CLOSE once (unless the peer closed first), then `then` once it is written or after 500 ms. */
-  private sendClose(then: () => void): void {
-    if (this.sentClose || this.peerClosed || !this.line.isOpen) return then();
-    this.sentClose = true;
-    let done = false;
-    const finish = () => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      then();
-    };
-    const timer = setTimeout(finish, CLOSE_FLUSH_MS);
-    timer.unref();
-    this.line.send([{ kind: 'close', link: this.linkId, seq: 0, payload: EMPTY }], finish, true);
+  protected override sendCloseChunk(written: () => void): void {
+    this.line.send([{ kind: 'close', link: this.linkId, seq: 0, payload: EMPTY }], written, true);
   }
 }
 
@@ -566,25 +467,12 @@ export interface SerialLinkListenerEvents {
  * Phone side: accepts links on a serial line, one at a time. A new OPEN replaces the current link (the
  * companion that held it is gone: a serial line has no other way to say so); a repeated OPEN is ACCEPTed again.
  */
-export class SerialLinkListener extends EventEmitter<SerialLinkListenerEvents> {
-  readonly line: SerialLine;
-  private current: SerialFramedStream | undefined;
+export class SerialLinkListener extends ChunkLinkListener<SerialFramedStream, SerialLine> {
   private lastLinkId: number | undefined;
 
   constructor(raw: Duplex, options: SerialLineOptions) {
-    super();
-    const line = new SerialLine(raw, options);
-    this.line = line;
-    line.on('chunk', (chunk) => this.onChunk(chunk));
-    line.once('close', (error) => {
-      this.current?.lineClosed(error);
-      this.current = undefined;
-      this.emit('close', error);
-    });
-  }
-
-  get stats(): Readonly<FramingStats> {
-    return this.line.stats;
+    super(new SerialLine(raw, options));
+    this.line.on('chunk', (chunk) => this.onChunk(chunk));
   }
 
   close(): void {
@@ -602,21 +490,15 @@ export class SerialLinkListener extends EventEmitter<SerialLinkListenerEvents> {
         return;
       }
       current?.destroy();
-      const link = new SerialFramedStream(this.line, chunk.link, false);
-      this.current = link;
       this.lastLinkId = chunk.link;
-      link.once('close', () => {
-        if (this.current === link) this.current = undefined;
-      });
-      this.accept(chunk.link);
-      this.emit('link', link);
+      this.adopt(new SerialFramedStream(this.line, chunk.link, false));
       return;
     }
     if (current && chunk.link === current.linkId && chunk.kind !== 'accept') current.deliver(chunk);
     else this.line.stats.stale++;
   }
 
-  private accept(link: number): void {
+  protected override accept(link: number): void {
     this.line.send([{ kind: 'accept', link, seq: 0, payload: EMPTY }]);
   }
 }
