@@ -187,7 +187,11 @@ async function main(): Promise<void> {
   let tcp: TcpPort | undefined;
   for (const address of addresses) {
     if (address.transport === 'serial') serveSerial(address.path, phone, config);
-    else if (tcp) usageError('one tcp:// --listen at most');
+    else if (address.transport === 'hid') {
+      usageError(
+        'the simulator cannot be a HID device; the HID tunnel is tested in-process (test/integration/hid-tunnel)',
+      );
+    } else if (tcp) usageError('one tcp:// --listen at most');
     else tcp = new TcpPort(address, phone, config, mdns);
   }
 

@@ -2,13 +2,14 @@ import { isIPv4, isIPv6 } from 'node:net';
 
 /**
  * Phone addresses: `tcp://HOST[:PORT]` (IPv6 in brackets, with an optional zone: `tcp://[fe80::1%pc0]:24801`)
- * and `serial:PATH`. Our own parser because WHATWG URL rejects IPv6 zones, which link-local phones need.
+ * `serial:PATH` (USB tethering) and `hid:PATH` (the HID report tunnel). Our own parser because WHATWG URL rejects IPv6 zones, which link-local phones need.
  */
 export const DEFAULT_PORT = 24801;
 
 export type PhoneAddress =
   | { readonly transport: 'tcp'; readonly host: string; readonly port: number; readonly zone?: string }
-  | { readonly transport: 'serial'; readonly path: string };
+  | { readonly transport: 'serial'; readonly path: string }
+  | { readonly transport: 'hid'; readonly path: string };
 
 export class AddressError extends Error {
   override readonly name = 'AddressError';
@@ -17,11 +18,19 @@ export class AddressError extends Error {
 const HOSTNAME =
   /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
 const ZONE = /^[A-Za-z0-9_.-]{1,64}$/;
-const EXAMPLES = 'tcp://192.168.1.20:24801, tcp://[fe80::1%eth0]:24801 or serial:/dev/ttyACM0';
+const EXAMPLES =
+  'tcp://192.168.1.20:24801, tcp://[fe80::1%eth0]:24801, serial:/dev/ttyACM0 or hid:/dev/hidraw3';
 
 /** `forListening` allows port 0 (the system picks one). */
 export function parseAddress(text: string, options: { forListening?: boolean } = {}): PhoneAddress {
   const input = text.trim();
+  if (input.startsWith('hid:')) {
+    const path = input.slice('hid:'.length);
+    if (path.length === 0 || path.length > 1024 || /[\0\n\r]/.test(path)) {
+      throw new AddressError(`"hid:" needs a device path, like hid:/dev/hidraw3`);
+    }
+    return { transport: 'hid', path };
+  }
   if (input.startsWith('serial:')) {
     const path = input.slice('serial:'.length);
     if (path.length === 0 || path.length > 1024 || /[\0\n\r]/.test(path)) {
@@ -73,7 +82,7 @@ export function parseAddress(text: string, options: { forListening?: boolean } =
 }
 
 export function formatAddress(address: PhoneAddress): string {
-  if (address.transport === 'serial') return `serial:${address.path}`;
+  if (address.transport !== 'tcp') return `${address.transport}:${address.path}`;
   const zone = address.zone === undefined ? '' : `%${address.zone}`;
   const host = isIPv6(address.host) ? `[${address.host}${zone}]` : address.host;
   return `tcp://${host}:${address.port}`;

@@ -13,6 +13,9 @@ export function openTransport(address: PhoneAddress, timeoutMs = CONNECT_TIMEOUT
       serial.openSerialLink(address.path, timeoutMs),
     );
   }
+  if (address.transport === 'hid') {
+    return import('../hid/hid-transport.js').then((hid) => hid.openHidLink(address.path, timeoutMs));
+  }
   const host = address.zone === undefined ? address.host : `${address.host}%${address.zone}`;
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host, port: address.port, noDelay: true });
