@@ -35,7 +35,7 @@ Commands:
   hid describe FILE.hex|/dev/hidrawN
                               the telephony controls of a HID report descriptor
 
-DEVICE is a device id or an address (tcp://HOST:PORT, tcp://[fe80::1%eth0]:24801, serial:PATH).
+DEVICE is a device id or an address (tcp://HOST:PORT, tcp://[fe80::1%eth0]:24801, serial:PATH, hid:PATH).
 While a companion runs (the app or "btoe daemon"), commands go through it.
 
 Options:
