@@ -3,7 +3,7 @@ import { LinkError, ProtocolError } from '../../native-bridge/link/errors.js';
 import { PairingCodeError } from '../../native-bridge/link/pairing-code.js';
 import { StoreFileError } from '../../native-bridge/persist/atomic-file.js';
 import { type Companion, CompanionError, type DeviceView } from './companion.js';
-import { DialTargetError, defaultRegionFromEnvironment, parseDialTarget } from './dial-target.js';
+import { DialTargetError } from './dial-target-error.js';
 import { EXIT } from './exit-codes.js';
 import type { PhoneSession } from './phone-session.js';
 import { copyToClipboard, openBrowser, validateUpn, verificationAddress } from './sign-in.js';
@@ -122,6 +122,14 @@ async function execute(ctx: CommandContext, request: CommandRequest): Promise<Co
       if (args.length !== 1) {
         throw new UsageError(
           'dial needs one phone number or tel:, callto: or sip: address (quote it if it has spaces)',
+        );
+      }
+      // Loaded on first use: libphonenumber's metadata costs every other command memory and start-up time.
+      const { defaultRegionFromEnvironment, isSupportedRegion, parseDialTarget } =
+        await import('./dial-target.js');
+      if (ctx.defaultRegion !== undefined && !isSupportedRegion(ctx.defaultRegion)) {
+        throw new UsageError(
+          `defaultRegion "${ctx.defaultRegion}" in settings.json is not a region with phone numbers: use a code like US or GB`,
         );
       }
       const dialTarget = parseDialTarget(args[0]!, {

@@ -20,31 +20,9 @@ import {
   parsePhoneNumberWithError,
 } from 'libphonenumber-js/max';
 
-export type DialTargetReason =
-  | 'empty'
-  | 'too-long'
-  | 'bad-character'
-  | 'bad-encoding'
-  | 'scheme'
-  | 'syntax'
-  | 'name'
-  | 'no-user'
-  | 'service-code'
-  | 'private-numbering'
-  | 'needs-region'
-  | 'extension'
-  | 'invalid-number';
+import { DialTargetError } from './dial-target-error.js';
 
-export class DialTargetError extends Error {
-  override readonly name = 'DialTargetError';
-  constructor(
-    message: string,
-    /** A stable code for programs (IPC, logs); the message is for people. */
-    readonly reason: DialTargetReason = 'syntax',
-  ) {
-    super(message);
-  }
-}
+export { DialTargetError, type DialTargetReason } from './dial-target-error.js';
 
 export interface DialTarget {
   /** The number in E.164: `+` and 2 to 15 digits. */
