@@ -26,6 +26,7 @@ import { type PhoneConnection, connectToPhone } from '../native-bridge/link/phon
 import { HidLoopback } from '../simulator/hid-loopback.js';
 import { PhoneIdentityStore } from '../simulator/phone-identity.js';
 import { type PhoneConfig, type PhoneEvent, PhoneSimulator } from '../simulator/phone.js';
+import { now, ratios, sinceUs, stats } from './measure.js';
 
 const FIXTURE = 'btoe-phone-hid-synthetic.hex';
 /** A report id the descriptor does not declare: the raw ping-pong's, ignored by the tunnel's ends. */
@@ -38,38 +39,6 @@ export interface HidTunnelBenchOptions {
   warmup?: number;
   progress?: (message: string) => void;
 }
-
-interface Stats {
-  unit: string;
-  n: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  min: number;
-  max: number;
-}
-
-/** Nearest-rank percentiles, rounded. */
-function stats(samples: readonly number[], unit: string): Stats {
-  if (samples.length === 0) throw new Error('no samples');
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) =>
-    sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
-  const r = (x: number) => Math.round(x * 100) / 100;
-  return {
-    unit,
-    n: sorted.length,
-    p50: r(at(0.5)),
-    p90: r(at(0.9)),
-    p99: r(at(0.99)),
-    min: r(sorted[0]!),
-    max: r(sorted[sorted.length - 1]!),
-  };
-}
-
-const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
-const now = () => process.hrtime.bigint();
-const sinceUs = (t0: bigint) => Number(now() - t0) / 1e3;
 
 function fixtureBytes(): Uint8Array {
   const candidates = ['../../test/fixtures/hid-descriptors/', '../test/fixtures/hid-descriptors/'].map((p) =>
@@ -247,7 +216,7 @@ export async function runHidTunnelBench(
           'lock/unlock alternately, request → ack, over the HID report tunnel (TLS 1.3 in ' +
           `${reports.reportSize}-byte reports, report ids ${reports.reportId} out / ${reports.inputReportId} in) ` +
           'to the phone simulator behind an in-memory HID device, in one process',
-        ratioToRawReportPingPong: { p50: ratio(lock.p50, rawStats.p50), p99: ratio(lock.p99, rawStats.p99) },
+        ratioToRawReportPingPong: ratios(lock, rawStats),
         // Counted while the lock ran, so they include the lock-state events the phone sends and acks to them.
         reportsPerRoundTrip: { out: perTrip(reportsOut), in: perTrip(reportsIn) },
       },
