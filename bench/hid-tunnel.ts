@@ -21,7 +21,7 @@ import {
 } from '../native-bridge/hid/report-tunnel.js';
 import { type Identity, createIdentity } from '../native-bridge/link/identity.js';
 import { normalizePairingCode } from '../native-bridge/link/pairing-code.js';
-import { PairingInitiator, pairingChannelId } from '../native-bridge/link/pairing.js';
+import { pairWithPhone } from '../native-bridge/link/companion-pairing.js';
 import { type PhoneConnection, connectToPhone } from '../native-bridge/link/phone-connection.js';
 import { HidLoopback } from '../simulator/hid-loopback.js';
 import { PhoneIdentityStore } from '../simulator/phone-identity.js';
@@ -94,24 +94,7 @@ async function pair(phone: PhoneSimulator, tunnel: () => Promise<HidTunnelStream
     companion: COMPANION,
   });
   try {
-    const initiator = new PairingInitiator({
-      password: normalizePairingCode(code),
-      channelId: pairingChannelId(connection.channel.socket),
-      companionSpkiHash: identity.spkiHash,
-      phoneSpkiHash: connection.phoneSpkiHash,
-    });
-    const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
-    const reply = await connection.link.request({
-      type: 'pair-start',
-      mode: 'manual',
-      sid: hex(initiator.sid),
-      share: hex(initiator.share),
-      macs: [],
-    });
-    if (reply.type !== 'pair-reply') throw new Error('the phone did not answer pair-start with its share');
-    const tag = initiator.finish(Buffer.from(reply.share, 'hex'), Buffer.from(reply.tag, 'hex'));
-    if (!tag) throw new Error('pairing key confirmation failed');
-    await connection.link.request({ type: 'pair-confirm', tag: hex(tag) });
+    await pairWithPhone(connection, identity, normalizePairingCode(code), 'manual', []);
     return connection.phoneId;
   } finally {
     connection.link.close();

@@ -385,48 +385,20 @@ async function runPairing(
   mode: PairingMode,
   macs: string[],
 ): Promise<void> {
-  const { PairingInitiator, pairingChannelId } = await import('../../native-bridge/link/pairing.js');
-  const initiator = new PairingInitiator({
-    password,
-    channelId: pairingChannelId(connection.channel.socket),
-    companionSpkiHash: identity.spkiHash,
-    phoneSpkiHash: connection.phoneSpkiHash,
-  });
-  const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
-  let reply;
+  // Loaded on first use: CPace's curve arithmetic is only needed when pairing.
+  const { PairingExchangeError, pairWithPhone } =
+    await import('../../native-bridge/link/companion-pairing.js');
   try {
-    reply = await connection.link.request({
-      type: 'pair-start',
-      mode,
-      sid: hex(initiator.sid),
-      share: hex(initiator.share),
-      macs: mode === 'auto' ? macs.slice(0, 16) : [],
-    });
+    await pairWithPhone(connection, identity, password, mode, macs);
   } catch (error) {
-    throw pairingError(error);
-  }
-  if (reply.type !== 'pair-reply')
-    throw new CompanionError('pairing-failed', 'the phone answered pair-start with an ack, not its share');
-  let tag: Uint8Array | undefined;
-  try {
-    tag = initiator.finish(Buffer.from(reply.share, 'hex'), Buffer.from(reply.tag, 'hex'));
-  } catch (error) {
-    tag = undefined;
-    connection.link.abort(new ProtocolError('bad-message', (error as Error).message));
-  }
-  if (!tag) {
-    connection.link.abort(new ProtocolError('pairing-failed', 'key confirmation failed'));
+    if (!(error instanceof PairingExchangeError)) throw pairingError(error);
+    if (error.kind === 'unexpected-reply') throw new CompanionError('pairing-failed', error.message);
     throw new CompanionError(
       'pairing-failed',
       mode === 'manual'
         ? "the code did not match: check the code on the phone's screen and try again (if it keeps failing, something between this PC and the phone may be interfering)"
         : 'Auto pairing could not be confirmed: something between this PC and the phone may be interfering; pair with a code instead',
     );
-  }
-  try {
-    await connection.link.request({ type: 'pair-confirm', tag: hex(tag) });
-  } catch (error) {
-    throw pairingError(error);
   }
 }
 

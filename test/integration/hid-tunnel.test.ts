@@ -16,7 +16,7 @@ import { parseReportDescriptor } from '../../native-bridge/hid/report-descriptor
 import { LinkError } from '../../native-bridge/link/errors.js';
 import { type Identity, createIdentity } from '../../native-bridge/link/identity.js';
 import { normalizePairingCode } from '../../native-bridge/link/pairing-code.js';
-import { PairingInitiator, pairingChannelId } from '../../native-bridge/link/pairing.js';
+import { pairWithPhone } from '../../native-bridge/link/companion-pairing.js';
 import { type PhoneConnection, connectToPhone } from '../../native-bridge/link/phone-connection.js';
 import { HidLoopback } from '../../simulator/hid-loopback.js';
 import { PhoneIdentityStore } from '../../simulator/phone-identity.js';
@@ -123,28 +123,6 @@ class Rig {
   }
 }
 
-/** The companion's side of Manual pairing (what main/core/companion.ts runPairing does). */
-async function pair(connection: PhoneConnection, identity: Identity, code: string): Promise<void> {
-  const initiator = new PairingInitiator({
-    password: normalizePairingCode(code),
-    channelId: pairingChannelId(connection.channel.socket),
-    companionSpkiHash: identity.spkiHash,
-    phoneSpkiHash: connection.phoneSpkiHash,
-  });
-  const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
-  const reply = await connection.link.request({
-    type: 'pair-start',
-    mode: 'manual',
-    sid: hex(initiator.sid),
-    share: hex(initiator.share),
-    macs: [],
-  });
-  if (reply.type !== 'pair-reply') throw new Error(`pair-start answered with ${reply.type}`);
-  const tag = initiator.finish(Buffer.from(reply.share, 'hex'), Buffer.from(reply.tag, 'hex'));
-  if (!tag) throw new Error('key confirmation failed');
-  await connection.link.request({ type: 'pair-confirm', tag: hex(tag) });
-}
-
 /** Pairs over one tunnel; resolves the phone's id (the pin for sessions). */
 async function pairOverTunnel(rig: Rig, identity: Identity): Promise<string> {
   const from = rig.mark();
@@ -156,7 +134,7 @@ async function pairOverTunnel(rig: Rig, identity: Identity): Promise<string> {
     companion: COMPANION,
   });
   try {
-    await pair(connection, identity, code);
+    await pairWithPhone(connection, identity, normalizePairingCode(code), 'manual', []);
     const paired = await rig.next('paired', from);
     expect(paired.peer).toBe(identity.id);
     return connection.phoneId;
