@@ -25,7 +25,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { callIpc, ipcEndpoint } from '../main/host/ipc.js';
+import { callIpc, ipcEndpoint } from '../main/host/companion-socket.js';
 import { createIdentity } from '../native-bridge/link/identity.js';
 import { connectSecure } from '../native-bridge/link/tls.js';
 import {

@@ -11,7 +11,7 @@ import { Companion, defaultStoreDir } from '../core/companion.js';
 import { EXIT } from '../core/exit-codes.js';
 import { loadPolicy } from '../core/policy.js';
 import { loadSettings } from '../core/settings.js';
-import { callIpc, ipcEndpoint } from '../host/ipc.js';
+import { callIpc, ipcEndpoint } from '../host/companion-socket.js';
 
 const HELP = `btoe: the BToE Companion without a window
 

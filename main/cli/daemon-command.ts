@@ -1,12 +1,12 @@
 import { join } from 'node:path';
 import { discoverySetting } from '../core/nearby.js';
 import { Companion } from '../core/companion.js';
-import { CompanionService } from '../core/daemon.js';
+import { CompanionService } from '../core/companion-service.js';
 import { EventLog } from '../core/event-log.js';
 import { EXIT } from '../core/exit-codes.js';
 import { loadPolicy } from '../core/policy.js';
 import { loadSettings } from '../core/settings.js';
-import { AlreadyRunningError, IpcServer, ipcEndpoint } from '../host/ipc.js';
+import { AlreadyRunningError, IpcServer, ipcEndpoint } from '../host/companion-socket.js';
 import { platformLockSources } from '../host/platform-lock-sources.js';
 
 /** `btoe daemon`: the companion without a window, until SIGINT or SIGTERM. */

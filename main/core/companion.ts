@@ -20,7 +20,7 @@ import {
 import type { Purpose } from '../../native-bridge/link/tls.js';
 import { ensurePrivateDir, writeFileAtomic } from '../../native-bridge/persist/atomic-file.js';
 import { openTransport } from '../../native-bridge/transport/connect.js';
-import { hostMacs, hostName } from './host.js';
+import { hostMacs, hostName } from './this-pc.js';
 import { type PairedPhone, PairingStore } from './pairing-store.js';
 import { type LoadedPolicy } from './policy.js';
 import { PhoneSession } from './phone-session.js';

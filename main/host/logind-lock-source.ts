@@ -15,7 +15,7 @@ import {
   isBusName,
   isObjectPath,
   variantValue,
-} from './session-lock.js';
+} from './dbus-lock-source.js';
 
 const LOGIN1 = 'org.freedesktop.login1';
 const SESSION = 'org.freedesktop.login1.Session';

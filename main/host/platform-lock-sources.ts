@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import type { SessionLockSource } from './session-lock.js';
+import type { SessionLockSource } from './dbus-lock-source.js';
 
 /**
  * The session lock sources a headless companion can use here. On Linux: systemd-logind (system bus) and the

@@ -5,7 +5,12 @@
  * Signals are taken from any path (KDE emits on /ScreenSaver and /org/freedesktop/ScreenSaver) and any sender:
  * the session bus belongs to the user, and whatever can talk on it could equally drive the companion itself.
  */
-import { type DBusCalls, type DBusMessage, type DBusSourceOptions, DBusLockSource } from './session-lock.js';
+import {
+  type DBusCalls,
+  type DBusMessage,
+  type DBusSourceOptions,
+  DBusLockSource,
+} from './dbus-lock-source.js';
 
 interface ScreenSaverService {
   readonly name: string;

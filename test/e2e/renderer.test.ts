@@ -11,7 +11,7 @@ import { chromium, type Browser, type Locator, type Page } from 'playwright-core
 import { build } from 'vite';
 import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
 import { CONTENT_SECURITY_POLICY } from '../../main/electron/content-security-policy.js';
-import type { BtoeApi, CompanionView, PairRequest, PairResult } from '../../preload/contract.js';
+import type { BtoeApi, CompanionView, PairRequest, PairResult } from '../../contract/window.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [

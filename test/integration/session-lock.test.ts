@@ -21,7 +21,7 @@ import {
   SessionLockError,
   backoffDelay,
   realTimers,
-} from '../../main/host/session-lock.js';
+} from '../../main/host/dbus-lock-source.js';
 
 vi.mock('electron', async () => {
   const { EventEmitter: Emitter } = await import('node:events');

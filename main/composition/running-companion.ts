@@ -1,0 +1,73 @@
+import { join } from 'node:path';
+import { discoverySetting } from '../core/nearby.js';
+import type { CompanionView, PairResult, PhoneView } from '../../contract/window.js';
+import { IpcServer, ipcEndpoint } from '../host/companion-socket.js';
+import type { SessionLockSource } from '../host/dbus-lock-source.js';
+import { Companion, defaultStoreDir } from '../core/companion.js';
+import { CompanionService } from '../core/companion-service.js';
+import { EventLog } from '../core/event-log.js';
+import { loadPolicy } from '../core/policy.js';
+import { loadSettings } from '../core/settings.js';
+
+/**
+ * The desktop app's view of the core: what the window and the tray show, and the pairing they can start. The
+ * app hosts the same CompanionService as `btoe daemon` and takes the same per-user IPC endpoint, so there is one
+ * companion per user: starting the app while a daemon runs fails with AlreadyRunningError (and vice versa).
+ */
+export async function createCompanionPort(lockSources: SessionLockSource[], storeDir = defaultStoreDir()) {
+  const companion = await Companion.open({ storeDir, policy: await loadPolicy() });
+  const { settings } = await loadSettings(storeDir);
+  const service = new CompanionService(companion, settings, new EventLog(join(storeDir, 'logs')));
+  await IpcServer.listen(
+    ipcEndpoint(storeDir),
+    (body) => service.handleIpc(body),
+    () => service.hello(),
+  );
+  for (const source of lockSources) await service.follow(source);
+  await service.start(discoverySetting(), true);
+  const listeners = new Set<(view: CompanionView) => void>();
+
+  const status = async (): Promise<CompanionView> => {
+    const { policy } = companion.policy;
+    const live = new Map(service.links.states().map((s) => [s.id, s]));
+    const phones: PhoneView[] = (await companion.devices([])).map((d) => ({
+      id: d.id,
+      name: d.name,
+      vendor: d.vendor,
+      model: d.model,
+      firmware: d.firmware,
+      address: d.address,
+      paired: d.paired,
+      connected: live.get(d.id)?.connected ?? false,
+      onThisPcPort: d.onThisPcPort,
+      mode: companion.pairings.get(d.id)?.mode ?? null,
+      locked: live.get(d.id)?.locked ?? null,
+    }));
+    return {
+      pairingMode: !policy.EnableBetterTogetherOverEthernet
+        ? 'off'
+        : policy.BetterTogetherOverEthernetPairingMode === 'Auto'
+          ? 'auto'
+          : 'manual',
+      secretStore: companion.secrets.description,
+      phones,
+    };
+  };
+  const notify = () =>
+    void status().then((view) => {
+      for (const listener of listeners) listener(view);
+    });
+  service.links.on('changed', notify);
+
+  return {
+    status,
+    async pair(device: string, code?: string): Promise<PairResult> {
+      const result = await service.run({ command: 'pair', args: [device], code });
+      return { ok: result.code === 0, message: result.human };
+    },
+    onStatusChanged(listener: (view: CompanionView) => void): () => void {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}
