@@ -1,73 +1,96 @@
+// Environment: Node (composition: the core wired to its adapters). Above main/core and main/host; used by
+// `btoe daemon` (main/cli) and the desktop app (main/electron), so both run the very same companion.
 import { join } from 'node:path';
-import { discoverySetting } from '../core/nearby.js';
-import type { CompanionView, PairResult, PhoneView } from '../../contract/window.js';
-import { IpcServer, ipcEndpoint } from '../host/companion-socket.js';
-import type { SessionLockSource } from '../host/dbus-lock-source.js';
+import type { CompanionSnapshot } from '../../contract/companion-ipc.js';
+import type { CompanionView, PairResult } from '../../contract/window.js';
 import { Companion, defaultStoreDir } from '../core/companion.js';
 import { CompanionService } from '../core/companion-service.js';
 import { EventLog } from '../core/event-log.js';
+import { discoverySetting } from '../core/nearby.js';
 import { loadPolicy } from '../core/policy.js';
-import { loadSettings } from '../core/settings.js';
+import type { Desktop } from '../core/ports/desktop.js';
+import type { SessionLockSource } from '../core/ports/session-lock.js';
+import { IpcServer, ipcEndpoint } from '../host/companion-socket.js';
+import { osDesktop } from '../host/os-desktop.js';
+
+export interface RunningCompanionOptions {
+  readonly storeDir?: string;
+  /** Where the PC's session lock comes from: D-Bus sources for the daemon, powerMonitor for the app. */
+  readonly lockSources: readonly SessionLockSource[];
+  readonly desktop?: Desktop;
+}
 
 /**
- * The desktop app's view of the core: what the window and the tray show, and the pairing they can start. The
- * app hosts the same CompanionService as `btoe daemon` and takes the same per-user IPC endpoint, so there is one
- * companion per user: starting the app while a daemon runs fails with AlreadyRunningError (and vice versa).
+ * One companion per user: opens the core, takes the per-user IPC endpoint (AlreadyRunningError when another
+ * companion holds it), follows the lock sources and starts the links, discovery and USB watching.
+ */
+export async function startRunningCompanion(options: RunningCompanionOptions) {
+  const storeDir = options.storeDir ?? defaultStoreDir();
+  const companion = await Companion.open({ storeDir, policy: await loadPolicy() });
+  const log = new EventLog(join(storeDir, 'logs'));
+  const service = new CompanionService(companion, log, options.desktop ?? osDesktop);
+  const endpoint = ipcEndpoint(storeDir);
+  await service.serve((handler) => IpcServer.listen(endpoint, handler));
+  for (const source of options.lockSources) await service.follow(source);
+  await service.start(discoverySetting(), true);
+  return {
+    companion,
+    service,
+    log,
+    endpoint,
+    async stop(): Promise<void> {
+      await service.stop();
+      await log.flush();
+    },
+  };
+}
+
+export type RunningCompanion = Awaited<ReturnType<typeof startRunningCompanion>>;
+
+/** The window's view of the status snapshot (contract/window.ts): the window never sees more than this. */
+export function companionView(snapshot: CompanionSnapshot): CompanionView {
+  return {
+    pairingMode: snapshot.policy.pairingMode,
+    secretStore: snapshot.secretStore,
+    phones: snapshot.phones.map((p) => ({
+      id: p.id,
+      name: p.name,
+      vendor: p.vendor,
+      model: p.model,
+      firmware: p.firmware,
+      address: p.address,
+      paired: true,
+      connected: p.connected,
+      onThisPcPort: p.onThisPcPort,
+      mode: p.mode,
+      locked: p.locked,
+    })),
+  };
+}
+
+/**
+ * The desktop app's port to the companion (main/electron/window-ipc.ts's CompanionPort): the window and the
+ * tray map from the status snapshot, and pairing runs the same command `btoe pair` runs.
  */
 export async function createCompanionPort(lockSources: SessionLockSource[], storeDir = defaultStoreDir()) {
-  const companion = await Companion.open({ storeDir, policy: await loadPolicy() });
-  const { settings } = await loadSettings(storeDir);
-  const service = new CompanionService(companion, settings, new EventLog(join(storeDir, 'logs')));
-  await IpcServer.listen(
-    ipcEndpoint(storeDir),
-    (body) => service.handleIpc(body),
-    () => service.hello(),
-  );
-  for (const source of lockSources) await service.follow(source);
-  await service.start(discoverySetting(), true);
-  const listeners = new Set<(view: CompanionView) => void>();
-
-  const status = async (): Promise<CompanionView> => {
-    const { policy } = companion.policy;
-    const live = new Map(service.links.states().map((s) => [s.id, s]));
-    const phones: PhoneView[] = (await companion.devices([])).map((d) => ({
-      id: d.id,
-      name: d.name,
-      vendor: d.vendor,
-      model: d.model,
-      firmware: d.firmware,
-      address: d.address,
-      paired: d.paired,
-      connected: live.get(d.id)?.connected ?? false,
-      onThisPcPort: d.onThisPcPort,
-      mode: companion.pairings.get(d.id)?.mode ?? null,
-      locked: live.get(d.id)?.locked ?? null,
-    }));
-    return {
-      pairingMode: !policy.EnableBetterTogetherOverEthernet
-        ? 'off'
-        : policy.BetterTogetherOverEthernetPairingMode === 'Auto'
-          ? 'auto'
-          : 'manual',
-      secretStore: companion.secrets.description,
-      phones,
-    };
-  };
-  const notify = () =>
-    void status().then((view) => {
-      for (const listener of listeners) listener(view);
-    });
-  service.links.on('changed', notify);
-
+  const running = await startRunningCompanion({ storeDir, lockSources });
+  const { service } = running;
   return {
-    status,
+    async status(): Promise<CompanionView> {
+      return companionView(service.snapshot.current);
+    },
     async pair(device: string, code?: string): Promise<PairResult> {
-      const result = await service.run({ command: 'pair', args: [device], code });
+      const result = await service.run({
+        command: 'pair',
+        args: [device],
+        ...(code === undefined ? {} : { code }),
+      });
       return { ok: result.code === 0, message: result.human };
     },
     onStatusChanged(listener: (view: CompanionView) => void): () => void {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
+      const forward = (snapshot: CompanionSnapshot) => listener(companionView(snapshot));
+      service.snapshot.on('changed', forward);
+      return () => service.snapshot.off('changed', forward);
     },
   };
 }

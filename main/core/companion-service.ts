@@ -1,61 +1,61 @@
-import { z } from 'zod';
-import type { SessionLockSource } from '../host/dbus-lock-source.js';
+// Environment: Node (main process core).
 import {
-  type CommandContext,
+  COMPANION_IPC_VERSION,
   type CommandRequest,
   type CommandResult,
-  executeCommand,
-  failure,
-} from './commands.js';
+  type CompanionHello,
+  type CompanionSnapshot,
+  type PhoneSnapshot,
+  companionRequestSchema,
+  rejectRequest,
+} from '../../contract/companion-ipc.js';
+import { type CommandContext, executeCommand, failure } from './commands.js';
+import type { Companion } from './companion.js';
+import type { EventLog } from './event-log.js';
+import { LockSync } from './lock-sync.js';
 import { type DiscoverySetting, Nearby } from './nearby.js';
 import { nearbyExecute, wantsDiscovery } from './nearby-command.js';
 import { PhoneKeeper } from './phone-keeper.js';
-import { type Companion, CompanionError } from './companion.js';
-import type { EventLog } from './event-log.js';
-import { LockSync, type LockSyncState } from './lock-sync.js';
-import { type PhoneLinkState, PhoneLinks } from './phone-links.js';
-import type { PhoneSession } from './phone-session.js';
-import type { Settings } from './settings.js';
-
-const ipcRequest = z.object({
-  kind: z.literal('command'),
-  request: z.object({
-    command: z.string().max(64),
-    args: z.array(z.string().max(4096)).max(16),
-    device: z.string().max(1024).optional(),
-    code: z.string().max(64).optional(),
-    user: z.string().max(256).optional(),
-    password: z.string().max(256).optional(),
-    open: z.boolean().optional(),
-    timeout: z.string().max(16).optional(),
-  }),
-});
+import { PhoneLinks } from './phone-links.js';
+import type { Desktop } from './ports/desktop.js';
+import type { ListenLocal, LocalServer } from './ports/local-server.js';
+import type { SessionLockSource } from './ports/session-lock.js';
+import { StatusSnapshot } from './status-snapshot.js';
 
 /**
  * The long-running companion: keeps the paired phones connected, follows the PC's session lock, and serves
- * `btoe` commands and URL launches. The daemon process and the desktop app each host one.
+ * `btoe` commands and URL launches. The daemon process and the desktop app each host one; they differ only in
+ * the adapters they give it (lock sources, desktop, local server), wired in main/composition.
  */
 export class CompanionService {
   readonly links: PhoneLinks;
   readonly lockSync: LockSync;
+  readonly snapshot: StatusSnapshot;
   readonly startedAt = new Date();
   readonly lockSources: SessionLockSource[] = [];
   private nearby: Nearby | undefined;
   private keeper: PhoneKeeper | undefined;
   private usbWatcher: { stop(): void } | undefined;
+  private server: LocalServer | undefined;
+  private readonly context: CommandContext;
 
   constructor(
     readonly companion: Companion,
-    private readonly settings: Settings,
     private readonly log: EventLog,
+    desktop: Desktop,
   ) {
     this.links = new PhoneLinks(companion);
-    this.lockSync = new LockSync(this.links, {
-      unlockAllowed: () => companion.policy.policy.UnlockPhoneWithPc,
-      activated: (session) => this.activated(session),
+    this.lockSync = new LockSync(this.links, companion.rules);
+    this.snapshot = new StatusSnapshot({
+      companion,
+      links: this.links,
+      lockSync: this.lockSync,
+      startedAt: this.startedAt,
+      lockSources: () => this.lockSources.map((s) => s.name),
+      onThisPcPort: (id) => this.keeper?.keeps(id) ?? false,
     });
     this.lockSync.on('log', (event, fields) => log.write(event, fields));
-    this.context = this.commandContext();
+    this.context = this.commandContext(desktop);
     this.links.on('connected', (s) => log.write('phone-connected', { phone: s.phone.id }));
     this.links.on('disconnected', (id) => log.write('phone-disconnected', { phone: id }));
     this.links.on('call', (id, call) =>
@@ -72,15 +72,23 @@ export class CompanionService {
     );
     await source.start();
     this.lockSources.push(source);
+    this.snapshot.refresh();
     // Locked already when we start: the phones follow at once (the source reports only later changes).
     if (source.locked) void this.lockSync.pcLock();
   }
 
-  /** A request from `btoe` (or a URL launch) over the local IPC channel; the payload is untrusted. */
-  async handleIpc(body: unknown): Promise<CommandResult> {
-    const parsed = ipcRequest.safeParse(body);
-    if (!parsed.success) throw new Error('not a companion command');
-    return this.run(parsed.data.request);
+  /** Serves `btoe` on the per-user local endpoint (the one-companion-per-user lock: rejects if taken). */
+  async serve(listen: ListenLocal): Promise<void> {
+    this.server = await listen((request) => this.answer(request));
+  }
+
+  /** One request from `btoe` (or a URL launch), untrusted: checked against the contract before anything runs. */
+  async answer(raw: unknown): Promise<unknown> {
+    const parsed = companionRequestSchema.safeParse(raw);
+    if (!parsed.success) return rejectRequest(raw, parsed.error);
+    const request = parsed.data;
+    if (request.kind === 'hello') return { v: COMPANION_IPC_VERSION, hello: this.hello() };
+    return { v: COMPANION_IPC_VERSION, result: await this.run(request.request) };
   }
 
   /**
@@ -108,7 +116,6 @@ export class CompanionService {
     }
     this.links.refresh();
   }
-
   /**
    * A phone plugged in over USB: a serial port no paired phone is known at is asked who it is; if it answers
    * with a pinned identity, it is one more way to reach that phone (Companion.probe learns it), used when the
@@ -135,6 +142,7 @@ export class CompanionService {
   }
 
   async stop(): Promise<void> {
+    await this.server?.close();
     this.usbWatcher?.stop();
     await Promise.all(this.lockSources.map((s) => s.stop().catch(() => undefined)));
     this.keeper?.stop();
@@ -143,16 +151,9 @@ export class CompanionService {
     this.log.write('stopped', {});
   }
 
-  /** Paired but not activated when the phone is signed in as someone other than the PC's user. */
-  activated(session: PhoneSession): boolean {
-    const pcUser = this.settings.user?.toLowerCase();
-    const phoneUser = session.user?.toLowerCase();
-    return !pcUser || !phoneUser || pcUser === phoneUser;
-  }
-
-  hello() {
+  hello(): CompanionHello {
     return {
-      running: true,
+      running: true as const,
       pid: process.pid,
       startedAt: this.startedAt.toISOString(),
       store: this.companion.storeDir,
@@ -175,12 +176,10 @@ export class CompanionService {
     return executeCommand(this.context, request);
   }
 
-  private readonly context: CommandContext;
-
-  private commandContext(): CommandContext {
+  private commandContext(desktop: Desktop): CommandContext {
     return {
       companion: this.companion,
-      defaultRegion: this.settings.defaultRegion,
+      desktop,
       withSession: async (device, use) => {
         const phone = this.companion.resolvePaired(device);
         const live = this.links.session(phone.id);
@@ -194,38 +193,33 @@ export class CompanionService {
           session.close();
         }
       },
-      mayDial: (session) => {
-        if (!this.activated(session)) {
-          throw new CompanionError(
-            'refused',
-            `click-to-call is off: ${session.phone.name} is signed in as ${session.user}, not as this PC's user (paired but not activated)`,
-          );
-        }
-      },
       pairingsChanged: () => this.links.refresh(),
       status: () => {
-        const states = this.links.states().map((state) => {
-          const session = this.links.session(state.id);
-          return { ...state, lockSync: session ? this.lockSync.stateOf(session) : undefined };
-        });
+        const snapshot = this.snapshot.current;
         return {
-          data: { companion: { ...this.hello(), pcLocked: this.lockSync.isPcLocked }, links: states },
-          lines: [
-            `Companion running (pid ${process.pid}, since ${this.startedAt.toISOString()}); the PC is ${this.lockSync.isPcLocked ? 'locked' : 'unlocked'}`,
-            ...states.map(describeLink),
-          ],
+          data: { companion: snapshot.companion, links: snapshot.phones },
+          lines: describeSnapshot(snapshot),
         };
       },
     };
   }
 }
 
+/** `btoe status`'s lines for the running companion, from the snapshot alone. */
+export function describeSnapshot(snapshot: CompanionSnapshot): string[] {
+  const { companion } = snapshot;
+  return [
+    `Companion running (pid ${companion.pid}, since ${companion.startedAt}); the PC is ${companion.pcLocked ? 'locked' : 'unlocked'}`,
+    ...snapshot.phones.map(describePhone),
+  ];
+}
+
 /** One status line per phone: how it is reached, its lock and call, and why lock sync is off if it is. */
-function describeLink(s: PhoneLinkState & { lockSync: LockSyncState | undefined }): string {
-  if (!s.connected) return `  ${s.name}: not connected${s.problem ? ` (${s.problem})` : ''}`;
-  const parts = [`connected at ${s.address}`];
-  if (s.locked !== undefined) parts.push(s.locked ? 'locked' : 'unlocked');
-  if (s.call) parts.push(`call ${s.call.state}`);
-  const sync = s.lockSync && !s.lockSync.syncing ? `; lock sync off: ${s.lockSync.reason}` : '';
-  return `  ${s.name}: ${parts.join(', ')}${sync}`;
+function describePhone(p: PhoneSnapshot): string {
+  if (!p.connected) return `  ${p.name}: not connected${p.problem ? ` (${p.problem})` : ''}`;
+  const parts = [`connected at ${p.address}`];
+  if (p.locked !== null) parts.push(p.locked ? 'locked' : 'unlocked');
+  if (p.call) parts.push(`call ${p.call.state}`);
+  const sync = p.lockSync && !p.lockSync.syncing ? `; lock sync off: ${p.lockSync.reason}` : '';
+  return `  ${p.name}: ${parts.join(', ')}${sync}`;
 }

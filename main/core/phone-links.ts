@@ -1,3 +1,4 @@
+// Environment: Node (main process core).
 import { EventEmitter } from 'node:events';
 import type { CallEvent } from '../../native-bridge/link/messages.js';
 import { type Companion, CompanionError, reachOrder, transportRank } from './companion.js';
@@ -21,7 +22,6 @@ export interface PhoneLinksEvents {
   connected: [PhoneSession];
   disconnected: [string];
   call: [string, CallEvent];
-  lock: [string, boolean];
   signIn: [string, string | null];
   changed: [];
 }
@@ -175,10 +175,7 @@ export class PhoneLinks extends EventEmitter<PhoneLinksEvents> {
     link.attempt = 0;
     link.problem = undefined;
     session.on('call', (call) => this.emit('call', id, call));
-    session.on('lock', (locked) => {
-      this.emit('lock', id, locked);
-      this.emit('changed');
-    });
+    session.on('lock', () => this.emit('changed'));
     session.on('signIn', (user) => this.emit('signIn', id, user));
     session.on('close', (reason) => {
       if (link.session !== session) return;

@@ -1,3 +1,4 @@
+// Environment: Node (main process core).
 import { hostname, networkInterfaces } from 'node:os';
 
 /** The MAC addresses of this PC's network interfaces: what Auto mode asks a phone to have seen on its PC port. */

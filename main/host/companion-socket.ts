@@ -1,10 +1,14 @@
+// Environment: Node (main process, OS adapters).
 import { createHash } from 'node:crypto';
 import { chmod, unlink } from 'node:fs/promises';
 import net from 'node:net';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
+import { COMPANION_IPC_VERSION, type CompanionRequest } from '../../contract/companion-ipc.js';
+import type { LocalServer, RequestHandler } from '../core/ports/local-server.js';
 
+// Environment: Node (main process, OS adapters).
 /**
  * The local channel between `btoe` (and URL launches) and the running companion: newline-delimited JSON over a
  * Unix socket inside the user's private store directory (0700, socket 0600), or a named pipe on Windows. Only
@@ -22,8 +26,6 @@ const MAX_LINE = 64 * 1024;
 const requestEnvelope = z.object({ id: z.number().int().min(0), body: z.unknown() });
 const responseEnvelope = z.object({ id: z.number().int().min(0), body: z.unknown() });
 
-export type IpcHandler = (body: unknown) => Promise<unknown>;
-
 export class AlreadyRunningError extends Error {
   override readonly name = 'AlreadyRunningError';
   constructor(readonly running: unknown) {
@@ -31,18 +33,20 @@ export class AlreadyRunningError extends Error {
   }
 }
 
-export class IpcServer {
+/** The LocalServer port over a Unix socket or a named pipe: the envelope (id, body) and the line limits. */
+export class IpcServer implements LocalServer {
   private constructor(
     private readonly server: net.Server,
     private readonly endpoint: string,
   ) {}
 
   /** Listens on the endpoint; a live companion there is AlreadyRunningError, a stale socket file is replaced. */
-  static async listen(endpoint: string, handler: IpcHandler, hello: () => unknown): Promise<IpcServer> {
-    const running = await callIpc(endpoint, { kind: 'hello' }, 1_000).catch(() => undefined);
+  static async listen(endpoint: string, handler: RequestHandler): Promise<IpcServer> {
+    const hello: CompanionRequest = { v: COMPANION_IPC_VERSION, kind: 'hello' };
+    const running = await callIpc(endpoint, hello, 1_000).catch(() => undefined);
     if (running !== undefined) throw new AlreadyRunningError(running);
     if (process.platform !== 'win32') await unlink(endpoint).catch(() => undefined);
-    const server = net.createServer((socket) => serve(socket, handler, hello));
+    const server = net.createServer((socket) => serve(socket, handler));
     await new Promise<void>((done, fail) => {
       server.once('error', fail);
       server.listen(endpoint, () => {
@@ -60,7 +64,7 @@ export class IpcServer {
   }
 }
 
-function serve(socket: net.Socket, handler: IpcHandler, hello: () => unknown): void {
+function serve(socket: net.Socket, handler: RequestHandler): void {
   socket.on('error', () => socket.destroy());
   const lines = createInterface({ input: socket, crlfDelay: Infinity });
   lines.on('error', () => socket.destroy());
@@ -81,14 +85,15 @@ function serve(socket: net.Socket, handler: IpcHandler, hello: () => unknown): v
     try {
       request = requestEnvelope.parse(JSON.parse(line.slice(0, MAX_LINE)));
     } catch {
-      return { id: 0, body: { error: 'not a valid request' } };
+      return {
+        id: 0,
+        body: { error: { kind: 'usage', message: 'not a valid request: one JSON object per line' } },
+      };
     }
-    const body = request.body as { kind?: unknown } | undefined;
-    if (body?.kind === 'hello') return { id: request.id, body: hello() };
     try {
       return { id: request.id, body: await handler(request.body) };
     } catch (error) {
-      return { id: request.id, body: { error: (error as Error).message } };
+      return { id: request.id, body: { error: { kind: 'internal', message: (error as Error).message } } };
     }
   }
 }

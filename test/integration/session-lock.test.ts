@@ -16,12 +16,11 @@ import { ScreenSaverLockSource } from '../../main/host/screensaver-lock-source.j
 import {
   type LockChange,
   type SessionLockSource,
-  type Timers,
-  BaseLockSource,
   SessionLockError,
-  backoffDelay,
-  realTimers,
-} from '../../main/host/dbus-lock-source.js';
+} from '../../main/core/ports/session-lock.js';
+import { type Timers, realTimers } from '../../main/core/timers.js';
+import { backoffDelay } from '../../main/host/dbus-lock-source.js';
+import { BaseLockSource } from '../../main/host/lock-source-base.js';
 
 vi.mock('electron', async () => {
   const { EventEmitter: Emitter } = await import('node:events');
