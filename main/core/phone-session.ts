@@ -43,6 +43,9 @@ export class PhoneSession extends EventEmitter<PhoneSessionEvents> {
   lock = () => this.command({ type: 'lock' });
   unlock = () => this.command({ type: 'unlock' });
   dial = async (number: string) => {
+    // The phone's state (who is signed in) follows its hello; on a fresh session it may not be here yet, and the
+    // phone sends it before it answers a ping.
+    if (this.user === undefined) await this.ping();
     this.rules.assertMayDial(this);
     await this.command({ type: 'dial', number });
   };
