@@ -1,4 +1,4 @@
-// Environment: any (plain TypeScript + zod). The one contract between `btoe` (and URL launches) and the
+// Environment: any (plain TypeScript + zod). The one contract between `btoe` and the
 // running companion (daemon or desktop app): every request and response on the local socket, their schemas
 // (checked by the companion on what it receives and by `btoe` on what it gets back), and the version both
 // sides name in every message, so an older `btoe` talking to a newer companion gets a clear error.

@@ -24,7 +24,7 @@ import { StatusSnapshot } from './status-snapshot.js';
 
 /**
  * The long-running companion: keeps the paired phones connected, follows the PC's session lock, and serves
- * `btoe` commands and URL launches. The daemon process and the desktop app each host one; they differ only in
+ * `btoe` commands. The daemon process and the desktop app each host one; they differ only in
  * the adapters they give it (lock sources, desktop, local server), wired in main/composition.
  */
 export class CompanionService {
@@ -82,7 +82,7 @@ export class CompanionService {
     this.server = await listen((request) => this.answer(request));
   }
 
-  /** One request from `btoe` (or a URL launch), untrusted: checked against the contract before anything runs. */
+  /** One request from `btoe`, untrusted: checked against the contract before anything runs. */
   async answer(raw: unknown): Promise<unknown> {
     const parsed = companionRequestSchema.safeParse(raw);
     if (!parsed.success) return rejectRequest(raw, parsed.error);

@@ -10,7 +10,7 @@ import type { LocalServer, RequestHandler } from '../core/ports/local-server.js'
 
 // Environment: Node (main process, OS adapters).
 /**
- * The local channel between `btoe` (and URL launches) and the running companion: newline-delimited JSON over a
+ * The local channel between `btoe` and the running companion: newline-delimited JSON over a
  * Unix socket inside the user's private store directory (0700, socket 0600), or a named pipe on Windows. Only
  * that user can open it. The endpoint doubles as the one-companion-per-user lock.
  */

@@ -175,7 +175,7 @@ export class FakeCompanion {
   connects: Array<{ id: string; at: string | undefined }> = [];
   links: FakeLink[] = [];
   /** What connect does next: a session at that address, or an error. */
-  outcome: (id: string, at: string | undefined) => Error | string = (id) => this.get(id)!.address;
+  outcome: (id: string, at: string | undefined) => Error | string = (id, at) => at ?? this.get(id)!.address;
 
   readonly pairings = { list: () => this.phones, get: (id: string) => this.get(id) };
   readonly storeDir = '/home/amosm/.config/btoe-companion';
