@@ -30,7 +30,12 @@ export async function startRunningCompanion(options: RunningCompanionOptions) {
   const log = new EventLog(join(storeDir, 'logs'));
   const service = new CompanionService(companion, log, options.desktop ?? osDesktop);
   const endpoint = ipcEndpoint(storeDir);
-  await service.serve((handler) => IpcServer.listen(endpoint, handler));
+  try {
+    await service.serve((handler) => IpcServer.listen(endpoint, handler));
+  } catch (error) {
+    await log.flush();
+    throw error;
+  }
   for (const source of options.lockSources) await service.follow(source);
   await service.start(discoverySetting(), true);
   return {
@@ -92,5 +97,7 @@ export async function createCompanionPort(lockSources: SessionLockSource[], stor
       service.snapshot.on('changed', forward);
       return () => service.snapshot.off('changed', forward);
     },
+    /** Stops the companion and frees the per-user endpoint (the app quits; tests). */
+    stop: running.stop,
   };
 }
