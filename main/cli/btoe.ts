@@ -5,8 +5,8 @@ import {
   type CommandRequest,
   type CommandResult,
   commandRequestSchema,
-  describeInvalid,
 } from '../../contract/companion-ipc.js';
+import { describeInvalid } from '../../contract/describe-invalid.js';
 import { COMMANDS, executeCommand, failure, oneShotContext } from '../core/commands.js';
 import { Companion, defaultStoreDir } from '../core/companion.js';
 import { EXIT } from '../core/exit-codes.js';
