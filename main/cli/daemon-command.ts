@@ -7,12 +7,14 @@ import { EXIT } from '../core/exit-codes.js';
 import { loadPolicy } from '../core/policy.js';
 import { loadSettings } from '../core/settings.js';
 import { AlreadyRunningError, IpcServer, ipcEndpoint } from '../host/ipc.js';
+import { keepCrashReports } from '../host/doctor/crash-reports.js';
 import { platformLockSources } from '../host/platform-lock-sources.js';
 
 /** `btoe daemon`: the companion without a window, until SIGINT or SIGTERM. */
 export async function runDaemon(storeDir: string, json: boolean): Promise<number> {
   const say = (event: string, message: string, fields: Record<string, unknown> = {}) =>
     process.stdout.write(json ? `${JSON.stringify({ event, message, ...fields })}\n` : `${message}\n`);
+  keepCrashReports(storeDir);
   const policy = await loadPolicy();
   const { settings, warning } = await loadSettings(storeDir);
   const companion = await Companion.open({ storeDir, policy });

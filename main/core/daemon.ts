@@ -10,7 +10,7 @@ import {
 import { type DiscoverySetting, Nearby } from './nearby.js';
 import { nearbyExecute, wantsDiscovery } from './nearby-command.js';
 import { PhoneKeeper } from './phone-keeper.js';
-import { type Companion, CompanionError } from './companion.js';
+import { APP_VERSION, type Companion, CompanionError } from './companion.js';
 import type { EventLog } from './event-log.js';
 import { LockSync, type LockSyncState } from './lock-sync.js';
 import { type PhoneLinkState, PhoneLinks } from './phone-links.js';
@@ -153,6 +153,7 @@ export class CompanionService {
   hello() {
     return {
       running: true,
+      version: APP_VERSION,
       pid: process.pid,
       startedAt: this.startedAt.toISOString(),
       store: this.companion.storeDir,

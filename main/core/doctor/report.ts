@@ -1,0 +1,76 @@
+// Environment: any (plain TypeScript + zod).
+import { z } from 'zod';
+import { EXIT } from '../exit-codes.js';
+import { CHECK_IDS, type Check, type CheckStatus, runChecks } from './checks.js';
+import type { DoctorFacts } from './facts.js';
+
+/**
+ * The doctor's report: the checks, the overall verdict and its exit code. `btoe doctor --json` prints it, the
+ * support bundle keeps it, and the app's Diagnostics page shows it (the schema is the contract for all three).
+ */
+export const checkSchema = z.object({
+  id: z.enum(CHECK_IDS),
+  title: z.string(),
+  status: z.enum(['pass', 'warn', 'fail', 'skip']),
+  summary: z.string(),
+  fix: z.string().optional(),
+  details: z.array(z.string()).optional(),
+});
+
+export const doctorReportSchema = z.object({
+  version: z.literal(1),
+  app: z.string(),
+  generatedAt: z.string(),
+  /** The worst status of any check (skips do not count). */
+  status: z.enum(['pass', 'warn', 'fail']),
+  exitCode: z.number().int(),
+  /** Set when the policy checked is a candidate file (btoe doctor --policy), not the policy in force. */
+  candidatePolicy: z.string().optional(),
+  checks: z.array(checkSchema),
+});
+export type DoctorReport = z.infer<typeof doctorReportSchema>;
+
+export function buildReport(facts: DoctorFacts, now = new Date()): DoctorReport {
+  const checks = runChecks(facts);
+  const status = overall(checks);
+  return {
+    version: 1,
+    app: `BToE Companion ${facts.appVersion}`,
+    generatedAt: now.toISOString(),
+    status,
+    exitCode: exitCodeOf(status),
+    ...(facts.policy.candidate ? { candidatePolicy: facts.policy.candidate } : {}),
+    checks,
+  };
+}
+
+export function overall(checks: readonly Check[]): 'pass' | 'warn' | 'fail' {
+  if (checks.some((c) => c.status === 'fail')) return 'fail';
+  if (checks.some((c) => c.status === 'warn')) return 'warn';
+  return 'pass';
+}
+
+export function exitCodeOf(status: 'pass' | 'warn' | 'fail'): number {
+  return status === 'fail' ? EXIT['doctor-failures'] : status === 'warn' ? EXIT['doctor-warnings'] : EXIT.ok;
+}
+
+const MARK: Record<CheckStatus, string> = { pass: 'PASS', warn: 'WARN', fail: 'FAIL', skip: ' -- ' };
+
+/** The report as a person reads it: one block per check, the fix after an arrow, then the verdict. */
+export function formatReport(report: DoctorReport): string {
+  const lines = [`${report.app}: doctor, ${report.generatedAt}`];
+  if (report.candidatePolicy)
+    lines.push(`Policy checked: the CANDIDATE file ${report.candidatePolicy} (not the policy in force)`);
+  lines.push('');
+  for (const c of report.checks) {
+    lines.push(`[${MARK[c.status]}] ${c.title}: ${c.summary}`);
+    for (const d of c.details ?? []) lines.push(`         ${d}`);
+    if (c.fix) lines.push(`       → ${c.fix}`);
+  }
+  const count = (s: CheckStatus) => report.checks.filter((c) => c.status === s).length;
+  lines.push(
+    '',
+    `${count('fail')} failed, ${count('warn')} warned, ${count('pass')} passed${count('skip') ? `, ${count('skip')} not applicable` : ''} (exit code ${report.exitCode}).`,
+  );
+  return lines.join('\n');
+}
