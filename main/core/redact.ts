@@ -9,11 +9,65 @@
  */
 export const REDACTED = '[redacted]';
 
-/** Words that make a key or flag name a secret: `password`, `BTOE_SIGN_IN_TOKEN`, `userCode`, `x-api-key`... */
-const SECRET_WORD =
-  'pass(?:word|wd|phrase|code)?|secret|token|api[-_]?key|private[-_]?key|authorization|auth|cookie|session[-_]?(?:id|key)|credentials?|(?:user|pairing|sign[-_]?in|device|verification)[-_]?code|code|pin';
-/** A key name containing a secret word, with anything around it (`"password"`, `BTOE_PAIRING_CODE`). */
-const KEY = `[A-Za-z0-9_.-]*(?:${SECRET_WORD})[A-Za-z0-9_.-]*`;
+/** A key, flag or variable name: `password`, `BTOE_SIGN_IN_TOKEN`, `userCode`, `x-api-key`, `session.token`. */
+const KEY = '[A-Za-z][A-Za-z0-9_.-]*';
+
+/** Words that make a name a secret's, wherever they stand in it (`userCode`, `AWS_SECRET_ACCESS_KEY`). */
+const SECRET_WORDS = new Set([
+  'password',
+  'passwd',
+  'passphrase',
+  'passcode',
+  'pass',
+  'pwd',
+  'secret',
+  'token',
+  'auth',
+  'authorization',
+  'cookie',
+  'credential',
+  'credentials',
+  'code',
+  'pin',
+  'key',
+  'apikey',
+  'privatekey',
+]);
+/** Last words that make a name a setting about a secret rather than the secret (`BTOE_SECRET_STORE`, `pinLength`). */
+const ABOUT_A_SECRET = new Set([
+  'store',
+  'file',
+  'path',
+  'dir',
+  'type',
+  'kind',
+  'name',
+  'mode',
+  'length',
+  'expires',
+  'expiry',
+  'at',
+  'timeout',
+  'url',
+  'uri',
+  'count',
+  'hint',
+  'policy',
+  'enabled',
+  'source',
+  'required',
+]);
+
+/** Whether a name names a secret: one of its words (camelCase, snake_case, kebab-case, dotted) is a secret word. */
+export function namesSecret(name: string): boolean {
+  const words = name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .split(/[^A-Za-z0-9]+/)
+    .map((w) => w.toLowerCase())
+    .filter((w) => w !== '');
+  const last = words[words.length - 1];
+  return words.some((w) => SECRET_WORDS.has(w)) && (last === undefined || !ABOUT_A_SECRET.has(last));
+}
 
 const RULES: ReadonlyArray<readonly [RegExp, (match: string, ...groups: string[]) => string]> = [
   // PEM private keys, whole or cut short (a crash dump can end mid-key), also JSON-escaped ("\n" as text).
@@ -30,28 +84,30 @@ const RULES: ReadonlyArray<readonly [RegExp, (match: string, ...groups: string[]
   ],
   // JSON members: "password": "x", "pin": 1234, "userCode":"x" (escaped quotes inside the value too).
   [
-    new RegExp(`("${KEY}"\\s*:\\s*)("(?:[^"\\\\]|\\\\.)*"|-?\\d[\\d.eE+-]*)`, 'gi'),
-    (match, head: string, value: string) => (isHarmless(head, value) ? match : `${head}"${REDACTED}"`),
+    new RegExp(`("(${KEY})"\\s*:\\s*)("(?:[^"\\\\]|\\\\.)*"|-?\\d[\\d.eE+-]*)`, 'g'),
+    (match, head: string, key: string, value: string) =>
+      !namesSecret(key) || isHarmless(key, value) ? match : `${head}"${REDACTED}"`,
   ],
   // Command-line flags: --code X, --password=X, and argv as a JSON array ("--code", "X") as crash reports keep it.
   [
-    new RegExp(`(--${KEY})(=|"\\s*,\\s*"|\\s+)("[^"]*"|'[^']*'|[^\\s"]+)`, 'gi'),
-    (_m, flag: string, sep: string) => `${flag}${sep}${REDACTED}`,
+    new RegExp(`--(${KEY})(=|"\\s*,\\s*"|\\s+)("[^"]*"|'[^']*'|[^\\s"]+)`, 'g'),
+    (match, flag: string, sep: string, value: string) =>
+      !namesSecret(flag) || value.startsWith('--') ? match : `--${flag}${sep}${REDACTED}`,
   ],
   // KEY=value and KEY: value (environment, headers, INI, query strings), also KEY='quoted value'.
   [
     new RegExp(
       `(^|[\\s?&;,({\\[]|\\\\n)(${KEY})(\\s*[=:]\\s*)("[^"\\n]*"|'[^'\\n]*'|[^\\s&;,'")\\]}]+)`,
-      'gim',
+      'gm',
     ),
     (match, lead: string, key: string, sep: string, value: string) =>
-      isHarmless(`"${key}"`, value) ? match : `${lead}${key}${sep}${REDACTED}`,
+      !namesSecret(key) || isHarmless(key, value) ? match : `${lead}${key}${sep}${REDACTED}`,
   ],
   // Prose: "the code ABCD-1234", "pairing code gNCYoV19", "password is hunter2", "session token abc...".
   [
-    /\b(code|pin|password|passcode|passphrase|token|secret)(\s*[=:]|\s+(?:is|was|of|shown|typed|entered))?(\s*["'`]?)([^\s"'`,;)]{4,})/gi,
-    (match, word: string, verb: string | undefined, gap: string, value: string) =>
-      proseSecret(word, value) ? `${word}${verb ?? ''}${gap}${REDACTED}` : match,
+    /\b(code|pin|password|passcode|passphrase|token|secret)(\s*[=:]\s*|\s+(?:is|was|of|shown|typed|entered)\s+|\s+)(["'`]?)([^\s"'`,;)]{4,})/gi,
+    (match, word: string, verb: string, quote: string, value: string) =>
+      proseSecret(word, verb, value) ? `${word}${verb}${quote}${REDACTED}` : match,
   ],
   // JSON Web Tokens.
   [/\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g, () => REDACTED],
@@ -79,25 +135,26 @@ const CERTIFICATE = /-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s\\n]*?-----END CE
  * Values of secret-looking keys that carry no secret and that support needs: exit codes and error codes are
  * numbers or words ("code": 3, "code": "pairing-busy"), booleans and nulls, and what was already redacted.
  */
-function isHarmless(head: string, value: string): boolean {
-  const key = (/"([^"]*)"/.exec(head)?.[1] ?? head).toLowerCase();
-  const bare = value.replace(/^"|"$/g, '');
-  if (bare === REDACTED || bare === '' || /^(true|false|null|undefined)$/i.test(bare)) return true;
-  if (/^(code|exitcode|exit_code|errorcode|statuscode)$/.test(key)) {
-    // An exit/status code is a small number; an error code is a lower-case word with hyphens.
-    return /^\d{1,5}$/.test(bare) || /^[a-z][a-z-]*$/.test(bare) || /^E[A-Z]+$/.test(bare);
+function isHarmless(key: string, quoted: string): boolean {
+  const value = quoted.replace(/^["']|["']$/g, '');
+  if (value === REDACTED || value === '' || /^(true|false|null|undefined)$/i.test(value)) return true;
+  if (/^(code|exit[-_]?code|error[-_]?code|status[-_]?code)$/i.test(key)) {
+    // An exit or status code is a small number; an error code a lower-case word with hyphens, or errno's E-name.
+    return /^\d{1,5}$/.test(value) || /^[a-z][a-z-]*$/.test(value) || /^E[A-Z]+$/.test(value);
   }
   return false;
 }
 
-/** In prose, a code or token is mixed-case, or has digits and letters; ordinary lower-case words are not secrets. */
-function proseSecret(word: string, value: string): boolean {
+/**
+ * In prose, a password follows "password is" or "password:"; a bare "secret store" or "the code did" is not
+ * one. Codes and tokens have capitals or digits; PINs are digits; "exit code 3" is a number, not a secret.
+ */
+function proseSecret(word: string, verb: string, value: string): boolean {
   if (value === REDACTED || value.startsWith('[')) return false;
+  const explicit = verb.trim() !== '';
   const w = word.toLowerCase();
-  if (w === 'password' || w === 'passcode' || w === 'passphrase' || w === 'secret') {
-    return !/^(is|was|for|and|the|of|to|in|on|not|never|from|with|typed|asked|field)$/i.test(value);
-  }
   if (w === 'pin') return /\d{4,}/.test(value);
-  if (/^\d{1,5}$/.test(value)) return false; // "exit code 3", "code 1603"
-  return /[A-Z]/.test(value) || /\d/.test(value);
+  if (/^\d{1,5}$/.test(value)) return false;
+  if (explicit && w !== 'code' && w !== 'token') return true;
+  return /[A-Z]/.test(value) || /\d/.test(value) || (w !== 'code' && /[^A-Za-z-]/.test(value));
 }
