@@ -1,6 +1,7 @@
 // Environment: any (plain TypeScript + zod).
 import { z } from 'zod';
 import { EXIT } from '../exit-codes.js';
+import { redact } from '../redact.js';
 import { CHECK_IDS, type Check, type CheckStatus, runChecks } from './checks.js';
 import type { DoctorFacts } from './facts.js';
 
@@ -73,4 +74,9 @@ export function formatReport(report: DoctorReport): string {
     `${count('fail')} failed, ${count('warn')} warned, ${count('pass')} passed${count('skip') ? `, ${count('skip')} not applicable` : ''} (exit code ${report.exitCode}).`,
   );
   return lines.join('\n');
+}
+
+/** What leaves this PC as text (the app's "Copy report", the bundle's doctor.txt): the report, redacted. */
+export function copyableReport(report: DoctorReport): string {
+  return redact(formatReport(report));
 }

@@ -6,7 +6,7 @@ import { zipSync } from 'fflate';
 import { writeFileAtomic } from '../../../native-bridge/persist/atomic-file.js';
 import { APP_NAME, APP_VERSION } from '../../core/companion.js';
 import type { DoctorFacts } from '../../core/doctor/facts.js';
-import { type DoctorReport, formatReport } from '../../core/doctor/report.js';
+import { type DoctorReport, copyableReport } from '../../core/doctor/report.js';
 import { redact } from '../../core/redact.js';
 import { CRASH_DUMP_DIR } from './crash-reports.js';
 
@@ -60,7 +60,7 @@ async function bundleEntries({
       'versions.json: versions. store/: the store files (never the secret store). logs/, crash-dumps/: as kept.\n' +
       'Private keys, pairing and sign-in codes, passwords and tokens are removed from every file.\n',
   );
-  entries.set('doctor.txt', `${formatReport(report)}\n`);
+  entries.set('doctor.txt', `${copyableReport(report)}\n`);
   entries.set('doctor.json', json(report));
   entries.set('policy.json', json(facts.policy));
   entries.set(
