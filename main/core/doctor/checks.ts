@@ -256,7 +256,7 @@ function mdns(facts: DoctorFacts, port: FacingPort): Check {
       'mdns',
       title,
       'fail',
-      `cannot listen for mDNS (UDP port 5353): ${d.error}`,
+      `cannot listen for mDNS: ${d.error}`,
       'Allow this program to use UDP port 5353 (mDNS): check the firewall and any program that holds the port exclusively.',
     );
   }

@@ -222,6 +222,28 @@ describe.skipIf(why !== undefined)(`btoe doctor in the PC-port lab${why ? ` (ski
     expect(find(fresh, 'mdns').summary).toMatch(/^no phone announced _btoe\._tcp on /);
   });
 
+  it('UDP 5353 held by another program: the doctor cannot listen for mDNS, and says so', async () => {
+    const lab = await newLab();
+    await phone(lab, 'port');
+    // A program that takes the mDNS port for itself (no address reuse), as some resolvers and agents do.
+    const holder = new Phone(
+      lab.exec('pc', [
+        process.execPath,
+        '-e',
+        "const s = require('dgram').createSocket('udp4'); s.bind(5353, () => console.log('{\"event\":\"bound\"}'))",
+      ]),
+      ['holder'],
+      '',
+    );
+    await holder.waitFor('bound', 10_000);
+    const report = await doctor(lab, await labTempDir());
+    const mdns = find(report, 'mdns');
+    expect(mdns.status).toBe('fail');
+    expect(mdns.summary).toBe('cannot listen for mDNS: cannot open the mDNS socket (UDP port 5353)');
+    expect(mdns.fix).toMatch(/holds the port exclusively/);
+    holder.child.kill('SIGKILL');
+  });
+
   it('a damaged store: the pairing store fails and settings are reported, exit code 21', async () => {
     const lab = await newLab();
     await phone(lab, 'port');
