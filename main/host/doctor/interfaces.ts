@@ -27,7 +27,8 @@ const WIFI_NAME = /^(wl|wlan|wifi|ath|ra)\d|wi-?fi|wireless|wlan|airport/i;
 const VIRTUAL_NAME =
   /^(docker|virbr|vmnet|vboxnet|br-|veth|lxc|lxd|cni|flannel|vEthernet)|hyper-v|virtualbox|vmware/i;
 
-function kindByName(name: string): InterfaceKind {
+/** Where the OS gives no more than a name (Windows' connection names, macOS's BSD names). */
+export function kindByName(name: string): InterfaceKind {
   if (VPN_NAME.test(name)) return 'vpn';
   if (WIFI_NAME.test(name)) return 'wifi';
   if (VIRTUAL_NAME.test(name)) return 'virtual';
