@@ -96,7 +96,7 @@ const wiredCandidates = (facts: DoctorFacts): InterfaceFact[] => {
 };
 
 /** The interface that faces the phone's PC port: where a phone claiming this PC was heard, else the wired one. */
-export function facingInterface(facts: DoctorFacts): FacingPort {
+function facingInterface(facts: DoctorFacts): FacingPort {
   const wired = wiredCandidates(facts);
   const heard = facts.discovery.state === 'ran' ? facts.discovery.heard : [];
   const claimant = heard.find((p) => claimsThisPc(facts, p));
@@ -319,7 +319,8 @@ function adjacencyOf(facts: DoctorFacts, p: HeardPhone): string {
 function adjacency(facts: DoctorFacts): Check {
   const title = 'Which phone has this PC on its PC port';
   const d = facts.discovery;
-  if (d.state !== 'ran' || d.heard.length === 0)
+  if (d.state !== 'ran') return check('adjacency', title, 'skip', 'not checked: mDNS did not run');
+  if (d.heard.length === 0)
     return check('adjacency', title, 'skip', 'no phone was heard, so none could answer');
   const details = d.heard.map((p) => `${phoneName(p)} at ${where(p)}: ${adjacencyOf(facts, p)}`);
   // One phone is one claimant however many records it answers to.

@@ -45,13 +45,13 @@ export function buildReport(facts: DoctorFacts, now = new Date()): DoctorReport 
   };
 }
 
-export function overall(checks: readonly Check[]): 'pass' | 'warn' | 'fail' {
+function overall(checks: readonly Check[]): 'pass' | 'warn' | 'fail' {
   if (checks.some((c) => c.status === 'fail')) return 'fail';
   if (checks.some((c) => c.status === 'warn')) return 'warn';
   return 'pass';
 }
 
-export function exitCodeOf(status: 'pass' | 'warn' | 'fail'): number {
+function exitCodeOf(status: 'pass' | 'warn' | 'fail'): number {
   return status === 'fail' ? EXIT['doctor-failures'] : status === 'warn' ? EXIT['doctor-warnings'] : EXIT.ok;
 }
 

@@ -56,7 +56,7 @@ export async function runDoctor(
   return { facts, report: buildReport(facts) };
 }
 
-export async function gatherDoctorFacts(options: DoctorOptions): Promise<DoctorFacts> {
+async function gatherDoctorFacts(options: DoctorOptions): Promise<DoctorFacts> {
   const env = options.env ?? process.env;
   const seconds = options.listenSeconds ?? DEFAULT_LISTEN_SECONDS;
   const store = await storeFacts(options.storeDir);
