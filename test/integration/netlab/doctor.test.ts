@@ -75,7 +75,7 @@ describe.skipIf(why !== undefined)(`btoe doctor in the PC-port lab${why ? ` (ski
   }
 
   async function doctor(lab: Lab, store: string, extra: string[] = []): Promise<Report & { stderr: string }> {
-    const run = await labBtoe(lab, ['doctor', '--json', '--timeout', '1.5', ...extra], store, LOCAL);
+    const run = await labBtoe(lab, ['doctor', '--json', '--timeout', '1', ...extra], store, LOCAL);
     const report = run.json as Report | undefined;
     if (!report) throw new Error(`doctor printed no report: ${show(run)}`);
     expect(run.code, show(run)).toBe(report.exitCode);
