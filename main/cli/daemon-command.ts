@@ -31,8 +31,8 @@ export async function runDaemon(storeDir: string, json: boolean): Promise<number
     );
   } catch (error) {
     if (!(error instanceof AlreadyRunningError)) throw error;
-    const running = error.running as { pid?: number; startedAt?: string };
-    const message = `a companion is already running for this user (pid ${running.pid ?? '?'}, since ${running.startedAt ?? '?'}): use it ("btoe status"), or stop it before starting another`;
+    const running = error.running as { pid?: number; startedAt?: string; version?: string };
+    const message = `a companion is already running for this user (pid ${running.pid ?? '?'}, since ${running.startedAt ?? '?'}, version ${running.version ?? 'unknown'}): use it ("btoe status"), or stop it before starting another`;
     if (json)
       process.stdout.write(`${JSON.stringify({ ok: false, error: { kind: 'already-running', message } })}\n`);
     else process.stderr.write(`btoe: ${message}\n`);
