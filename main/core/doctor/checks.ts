@@ -537,7 +537,9 @@ function policy(facts: DoctorFacts): Check {
   const title = p.candidate
     ? `Policy: CANDIDATE file ${p.candidate} (evaluated, not in force)`
     : 'Effective policy';
-  const values = Object.entries(p.values).map(([k, v]) => `${k} = ${JSON.stringify(v)}`);
+  const values = Object.entries(p.values).map(
+    ([k, v]) => `${k} = ${JSON.stringify(v)}${p.sources?.[k] ? ` (${p.sources[k]})` : ''}`,
+  );
   const details = [...values, ...p.warnings.map((w) => `warning: ${w}`)];
   const from = `from ${p.source}`;
   if (p.warnings.length > 0) {

@@ -144,6 +144,8 @@ export interface PolicyFact {
   readonly values: Readonly<Record<string, unknown>>;
   /** Where they came from (a file, the registry, "defaults"). */
   readonly source: string;
+  /** Where each value came from, where the policy sources say (machine policy, user policy, settings, default). */
+  readonly sources?: Readonly<Record<string, string>> | undefined;
   readonly warnings: readonly string[];
   /** A file given to `btoe doctor --policy`: evaluated, not in force. */
   readonly candidate?: string | undefined;

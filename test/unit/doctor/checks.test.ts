@@ -330,6 +330,12 @@ describe('doctor checks', () => {
         'policy',
       ).summary,
     ).toMatch(/turned off by policy/);
+    const layered = runChecks(
+      facts({ policy: { ...p, sources: { BetterTogetherOverEthernetPairingMode: 'machine policy' } } }),
+    );
+    expect(get(layered, 'policy').details).toContain(
+      'BetterTogetherOverEthernetPairingMode = "Auto" (machine policy)',
+    );
     const candidate = buildReport(
       facts({ policy: { ...p, source: '/tmp/new.json', candidate: '/tmp/new.json' } }),
     );
