@@ -6,6 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { doctorReportSchema } from '../../contract/doctor-report.js';
 import { APP_VERSION } from '../../main/core/companion.js';
 import { DIST, cleanup, requireDist, tempDir } from './helpers/processes.js';
 
@@ -46,11 +47,8 @@ describe('btoe doctor (no network)', () => {
       '\uFEFF{"BetterTogetherOverEthernetPairingMode": "Sometimes", "Colour": "blue"}',
     );
     const json = await btoe(['doctor', '--json', '--timeout', '0', '--policy', candidate], store);
-    const report = JSON.parse(json.stdout) as {
-      exitCode: number;
-      candidatePolicy: string;
-      checks: Array<{ id: string; status: string; title: string; details: string[] }>;
-    };
+    // The JSON is the contract the app's Diagnostics page reads.
+    const report = doctorReportSchema.parse(JSON.parse(json.stdout));
     expect(json.code).toBe(report.exitCode);
     expect(report.candidatePolicy).toBe(candidate);
     const policy = report.checks.find((c) => c.id === 'policy')!;

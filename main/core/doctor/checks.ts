@@ -1,46 +1,14 @@
 // Environment: any (plain TypeScript).
 import { checkFirmware, lockTypeFor } from '../../../native-bridge/firmware/minimums.js';
+import type { Check, CheckId, CheckStatus } from '../../../contract/doctor-report.js';
 import type { DoctorFacts, HeardPhone, HelloFact, InterfaceFact } from './facts.js';
 
 /**
- * The checks of `btoe doctor` as one pure function of the facts. Each says pass, warn or fail, what it found
- * in one line, and the fix in one sentence; `skip` marks a check that depends on an earlier one that failed or
- * could not run. The order is the order a support person would go: the cable, the address, the network, the
+ * The checks of `btoe doctor` (contract/doctor-report.ts) as one pure function of the facts. Each says pass,
+ * warn or fail, what it found in one line, and the fix in one sentence; `skip` marks a check that depends on an
+ * earlier one that failed or could not run. The order is the order a support person would go: the cable, the address, the network, the
  * phones, this PC's stores and policy, the session, the running companion.
  */
-export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
-
-export const CHECK_IDS = [
-  'port-link',
-  'link-address',
-  'other-links',
-  'mdns',
-  'adjacency',
-  'usb-serial',
-  'hid',
-  'pairing-store',
-  'secret-store',
-  'settings',
-  'policy',
-  'firmware',
-  'phone-lock',
-  'remote-session',
-  'companion',
-] as const;
-export type CheckId = (typeof CHECK_IDS)[number];
-
-export interface Check {
-  readonly id: CheckId;
-  readonly title: string;
-  readonly status: CheckStatus;
-  /** What was found, in one line. */
-  readonly summary: string;
-  /** What to do, in one sentence (absent when there is nothing to do). */
-  readonly fix?: string | undefined;
-  /** One line per phone, interface or warning where there are several. */
-  readonly details?: string[] | undefined;
-}
-
 export function runChecks(facts: DoctorFacts): Check[] {
   const port = facingInterface(facts);
   return [

@@ -1,36 +1,11 @@
-// Environment: any (plain TypeScript + zod).
-import { z } from 'zod';
+// Environment: any (plain TypeScript).
 import { EXIT } from '../exit-codes.js';
 import { redact } from '../redact.js';
-import { CHECK_IDS, type Check, type CheckStatus, runChecks } from './checks.js';
+import type { Check, CheckStatus, DoctorReport } from '../../../contract/doctor-report.js';
+import { runChecks } from './checks.js';
 import type { DoctorFacts } from './facts.js';
 
-/**
- * The doctor's report: the checks, the overall verdict and its exit code. `btoe doctor --json` prints it, the
- * support bundle keeps it, and the app's Diagnostics page shows it (the schema is the contract for all three).
- */
-export const checkSchema = z.object({
-  id: z.enum(CHECK_IDS),
-  title: z.string(),
-  status: z.enum(['pass', 'warn', 'fail', 'skip']),
-  summary: z.string(),
-  fix: z.string().optional(),
-  details: z.array(z.string()).optional(),
-});
-
-export const doctorReportSchema = z.object({
-  version: z.literal(1),
-  app: z.string(),
-  generatedAt: z.string(),
-  /** The worst status of any check (skips do not count). */
-  status: z.enum(['pass', 'warn', 'fail']),
-  exitCode: z.number().int(),
-  /** Set when the policy checked is a candidate file (btoe doctor --policy), not the policy in force. */
-  candidatePolicy: z.string().optional(),
-  checks: z.array(checkSchema),
-});
-export type DoctorReport = z.infer<typeof doctorReportSchema>;
-
+/** The report of the checks over these facts: the verdict is the worst status, its exit code documented. */
 export function buildReport(facts: DoctorFacts, now = new Date()): DoctorReport {
   const checks = runChecks(facts);
   const status = overall(checks);

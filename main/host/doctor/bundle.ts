@@ -6,7 +6,8 @@ import { zipSync } from 'fflate';
 import { writeFileAtomic } from '../../../native-bridge/persist/atomic-file.js';
 import { APP_NAME, APP_VERSION } from '../../core/companion.js';
 import type { DoctorFacts } from '../../core/doctor/facts.js';
-import { type DoctorReport, copyableReport } from '../../core/doctor/report.js';
+import type { DoctorReport } from '../../../contract/doctor-report.js';
+import { copyableReport } from '../../core/doctor/report.js';
 import { redact } from '../../core/redact.js';
 import { CRASH_DUMP_DIR } from './crash-reports.js';
 

@@ -21,7 +21,8 @@ import type {
   SerialPortFact,
   StoreFact,
 } from '../../core/doctor/facts.js';
-import { type DoctorReport, buildReport } from '../../core/doctor/report.js';
+import type { DoctorReport } from '../../../contract/doctor-report.js';
+import { buildReport } from '../../core/doctor/report.js';
 import { detectRemoteSession } from '../../core/doctor/session.js';
 import { hostMacs } from '../../core/host.js';
 import { discoverySetting } from '../../core/nearby.js';

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { type Check, runChecks } from '../../../main/core/doctor/checks.js';
-import type { DoctorFacts, HeardPhone, InterfaceFact } from '../../../main/core/doctor/facts.js';
-import { buildReport, formatReport } from '../../../main/core/doctor/report.js';
+import type { Check } from '../../../../../contract/doctor-report.js';
+import { runChecks } from '../../../../../main/core/doctor/checks.js';
+import type { DoctorFacts, HeardPhone, InterfaceFact } from '../../../../../main/core/doctor/facts.js';
+import { buildReport, formatReport } from '../../../../../main/core/doctor/report.js';
 
 const PC_MAC = '02:00:00:00:00:10';
 const PHONE_ID = 'aaaaaaaaaaaaaaaaaaaaaaaaaa';

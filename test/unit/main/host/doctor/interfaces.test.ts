@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { interfaceFacts, kindByName } from '../../../main/host/doctor/interfaces.js';
+import { interfaceFacts, kindByName } from '../../../../../main/host/doctor/interfaces.js';
 
 describe('interfaces by name (Windows and macOS)', () => {
   it.each([

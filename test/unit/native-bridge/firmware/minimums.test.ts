@@ -5,7 +5,7 @@ import {
   compareVersions,
   lockTypeFor,
   versionParts,
-} from '../../../native-bridge/firmware/minimums.js';
+} from '../../../../native-bridge/firmware/minimums.js';
 
 describe("vendors' dotted versions", () => {
   it.each([

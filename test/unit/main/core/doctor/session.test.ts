@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detectRemoteSession } from '../../../main/core/doctor/session.js';
+import { detectRemoteSession } from '../../../../../main/core/doctor/session.js';
 
 describe('remote and virtual desktop sessions', () => {
   it.each([

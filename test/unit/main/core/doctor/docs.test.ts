@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CHECK_IDS } from '../../../main/core/doctor/checks.js';
-import { EXIT } from '../../../main/core/exit-codes.js';
-import { REPO } from '../../integration/helpers/processes.js';
+import { CHECK_IDS } from '../../../../../contract/doctor-report.js';
+import { EXIT } from '../../../../../main/core/exit-codes.js';
+import { REPO } from '../../../../integration/helpers/processes.js';
 
 describe('docs/doctor.md', () => {
   const doc = readFileSync(join(REPO, 'docs/doctor.md'), 'utf8');

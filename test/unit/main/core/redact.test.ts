@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { REDACTED, namesSecret, redact } from '../../main/core/redact.js';
-import { createIdentity } from '../../native-bridge/link/identity.js';
+import { REDACTED, namesSecret, redact } from '../../../../main/core/redact.js';
+import { createIdentity } from '../../../../native-bridge/link/identity.js';
 
 const KEY = generateKeyPairSync('ec', { namedCurve: 'P-256' })
   .privateKey.export({ type: 'pkcs8', format: 'pem' })

@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { APP_VERSION } from '../../main/core/companion.js';
-import { DIST, REPO, requireDist } from '../integration/helpers/processes.js';
+import { APP_VERSION } from '../../../../main/core/companion.js';
+import { DIST, REPO, requireDist } from '../../../integration/helpers/processes.js';
 
 describe('the version', () => {
   it('the code carries the version package.json (and so the installers) declares', () => {
