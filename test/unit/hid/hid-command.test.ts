@@ -214,7 +214,7 @@ describe('btoe hid describe: what it reads and what it says', () => {
     writeFileSync(later, `05 0b\n# a comment\n09 ${secret}`);
     for (const [path, where] of [
       [shadow, /byte 1 \(at character 1\) is not a hex byte/],
-      [later, /byte 4 \(at character 23\) is not a hex byte/],
+      [later, /byte 4 \(at character 22\) is not a hex byte/],
     ] as const)
       for (const json of [true, false]) {
         const { code, stdout, stderr } = await run(['describe', path], json);
