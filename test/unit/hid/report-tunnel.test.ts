@@ -5,23 +5,25 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseReportDescriptor } from '../../../native-bridge/hid/report-descriptor.js';
 import {
-  CLOSE_REASONS,
-  HEADER_SIZE,
   type HidReportPort,
   type HidReportPortEvents,
-  HidTunnelListener,
-  HidTunnelStream,
-  MAX_UNREAD,
-  type TunnelReport,
-  TunnelLayoutError,
-  encodeTunnelReport,
-  findTunnelReports,
   fromHidAsync,
   fromHidDeviceEndpoint,
+} from '../../../native-bridge/hid/report-port.js';
+import { HidTunnelListener, HidTunnelStream, MAX_UNREAD } from '../../../native-bridge/hid/report-tunnel.js';
+import {
+  TunnelLayoutError,
+  findTunnelReports,
+  tunnelCandidates,
+} from '../../../native-bridge/hid/tunnel-layout.js';
+import {
+  CLOSE_REASONS,
+  HEADER_SIZE,
+  type TunnelReport,
+  encodeTunnelReport,
   parseTunnelReport,
   payloadCapacity,
-  tunnelCandidates,
-} from '../../../native-bridge/hid/report-tunnel.js';
+} from '../../../native-bridge/hid/tunnel-report.js';
 import { LinkError } from '../../../native-bridge/link/errors.js';
 import { HidLoopback } from '../../../simulator/hid-loopback.js';
 import { FakeHidDevice } from './fake-hid-device.js';
