@@ -1,0 +1,265 @@
+// Environment: Node (main process core).
+// HID headsets, handsets and HID phones in the running companion: found through an injected device source,
+// each driven by a TelephonyController from its own report descriptor, all following the call of the paired
+// phone. An incoming call rings them; Hook Switch answers or hangs up, the mute button mutes the phone, Hold and
+// Flash hold and resume, the reject button rejects; the phone's call state is mirrored on their lights.
+import { EventEmitter } from 'node:events';
+import type { TelephonyHidDeviceInfo } from '../../native-bridge/hid/discovery.js';
+import { parseReportDescriptor } from '../../native-bridge/hid/report-descriptor.js';
+import {
+  type CallState as DeviceCallState,
+  type TelephonyCapabilities,
+  TelephonyController,
+  type TelephonyControllerOptions,
+  type TelephonyHidDevice,
+} from '../../native-bridge/hid/telephony-controller.js';
+import type { CallEvent } from '../../native-bridge/link/messages.js';
+import {
+  type DeviceCall,
+  type DeviceCallEvent,
+  NO_CALL,
+  type PhoneCallControl,
+  deviceCallOf,
+  sendToPhone,
+  stepsTo,
+} from './headset-calls.js';
+
+/** The telephony devices present, or why HID cannot be used on this PC (no libudev, no libusb, ...). */
+export type HeadsetListing =
+  { available: true; devices: TelephonyHidDeviceInfo[] } | { available: false; reason: string };
+
+/** An opened device: its reports, and its report descriptor (what the controller is driven from). */
+export interface OpenedHeadset {
+  device: TelephonyHidDevice;
+  descriptor: Uint8Array;
+}
+
+/** Where headsets come from: a port the core owns; main/host implements it with node-hid. */
+export interface HeadsetSource {
+  list(): Promise<HeadsetListing>;
+  /** Opens a listed device; rejects with an Error whose message says what to do. */
+  open(device: TelephonyHidDeviceInfo): Promise<OpenedHeadset>;
+}
+
+/** The phones whose calls the headsets follow: PhoneLinks in the companion. */
+export interface CallLines {
+  on(event: 'call', listener: (phoneId: string, call: CallEvent) => void): unknown;
+  on(event: 'connected', listener: (session: PhoneCallLine) => void): unknown;
+  session(phoneId: string): (PhoneCallControl & { call: CallEvent | undefined }) | undefined;
+}
+
+export interface PhoneCallLine {
+  phone: { id: string };
+  call: CallEvent | undefined;
+}
+
+/** One device as `btoe status` shows it. */
+export interface HeadsetView {
+  path: string;
+  name: string;
+  vendorId: number;
+  productId: number;
+  /** Driven, or listed but unusable (the reason says why). */
+  usable: boolean;
+  problem?: string;
+  call?: DeviceCallState;
+  muted?: boolean;
+  capabilities?: TelephonyCapabilities;
+}
+
+export interface HeadsetsStatus {
+  available: boolean;
+  /** Why HID devices cannot be used, when they cannot. */
+  reason?: string;
+  devices: HeadsetView[];
+}
+
+export interface HeadsetServiceEvents {
+  log: [event: string, fields: Record<string, unknown>];
+}
+
+export const HEADSET_RESCAN_MS = 5_000;
+
+interface Headset {
+  info: TelephonyHidDeviceInfo;
+  controller: TelephonyController | undefined;
+  problem: string | undefined;
+}
+
+const deviceName = (d: TelephonyHidDeviceInfo) =>
+  [d.manufacturer, d.product].filter(Boolean).join(' ') ||
+  `HID device ${d.vendorId.toString(16).padStart(4, '0')}:${d.productId.toString(16).padStart(4, '0')}`;
+
+export class HeadsetService extends EventEmitter<HeadsetServiceEvents> {
+  private readonly headsets = new Map<string, Headset>();
+  private unavailable: string | undefined;
+  /** The phone whose call the devices follow: the last one with a call in progress. */
+  private phoneId: string | undefined;
+  private call: DeviceCall = NO_CALL;
+  private timer: NodeJS.Timeout | undefined;
+  private scanning: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly source: HeadsetSource,
+    private readonly lines: CallLines,
+    private readonly options: { rescanMs?: number; controller?: TelephonyControllerOptions } = {},
+  ) {
+    super();
+    lines.on('call', (phoneId, call) => this.phoneCall(phoneId, call));
+    lines.on('connected', (session) => {
+      if (session.call || session.phone.id === this.phoneId) this.phoneCall(session.phone.id, session.call);
+    });
+  }
+
+  /** Scans now and then every rescanMs (devices come and go; node-hid has no hotplug events). */
+  async start(): Promise<void> {
+    await this.scan();
+    const every = this.options.rescanMs ?? HEADSET_RESCAN_MS;
+    if (every > 0 && !this.stopped && this.unavailable === undefined) {
+      this.timer = setInterval(() => void this.scan(), every);
+      this.timer.unref();
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.scanning;
+    await Promise.all([...this.headsets.values()].map((h) => h.controller?.close().catch(() => undefined)));
+    this.headsets.clear();
+  }
+
+  status(): HeadsetsStatus {
+    const devices = [...this.headsets.values()].map(({ info, controller, problem }): HeadsetView => ({
+      path: info.path,
+      name: deviceName(info),
+      vendorId: info.vendorId,
+      productId: info.productId,
+      usable: controller !== undefined,
+      ...(problem === undefined ? {} : { problem }),
+      ...(controller
+        ? { call: controller.state, muted: controller.muted, capabilities: controller.capabilities }
+        : {}),
+    }));
+    return this.unavailable === undefined
+      ? { available: true, devices }
+      : { available: false, reason: this.unavailable, devices };
+  }
+
+  /** Opens devices that appeared and forgets those that went away; one scan at a time. */
+  scan(): Promise<void> {
+    this.scanning ??= this.rescan().finally(() => (this.scanning = undefined));
+    return this.scanning;
+  }
+
+  private async rescan(): Promise<void> {
+    const listing = await this.source.list();
+    if (this.stopped) return;
+    if (!listing.available) {
+      if (this.unavailable !== listing.reason)
+        this.emit('log', 'hid-unavailable', { reason: listing.reason });
+      this.unavailable = listing.reason;
+      clearInterval(this.timer);
+      return;
+    }
+    this.unavailable = undefined;
+    const present = new Set(listing.devices.map((d) => d.path));
+    for (const [path, headset] of this.headsets)
+      if (!present.has(path)) this.forget(path, headset, 'unplugged');
+    const added = listing.devices.filter((d) => !this.headsets.has(d.path));
+    await Promise.all(added.map((info) => this.open(info)));
+  }
+
+  private async open(info: TelephonyHidDeviceInfo): Promise<void> {
+    const headset: Headset = { info, controller: undefined, problem: undefined };
+    this.headsets.set(info.path, headset);
+    try {
+      const opened = await this.source.open(info);
+      if (this.stopped || this.headsets.get(info.path) !== headset)
+        return void opened.device.close().catch(() => undefined);
+      try {
+        headset.controller = new TelephonyController(
+          opened.device,
+          parseReportDescriptor(opened.descriptor),
+          this.options.controller,
+        );
+      } catch (error) {
+        void opened.device.close().catch(() => undefined);
+        throw error;
+      }
+    } catch (error) {
+      headset.problem = (error as Error).message;
+      this.emit('log', 'headset-unusable', {
+        path: info.path,
+        name: deviceName(info),
+        error: headset.problem,
+      });
+      return;
+    }
+    this.drive(headset, headset.controller);
+    this.emit('log', 'headset-added', { path: info.path, name: deviceName(info) });
+  }
+
+  private drive(headset: Headset, controller: TelephonyController): void {
+    const events = ['answer', 'reject', 'hangup', 'hold', 'resume'] as const;
+    for (const event of events) controller.on(event, () => this.deviceEvent(headset, { event }));
+    controller.on('mute', (muted) => this.deviceEvent(headset, { event: 'mute', muted }));
+    controller.on('error', (error) => this.forget(headset.info.path, headset, error.message));
+    this.show(controller, this.call);
+  }
+
+  private forget(path: string, headset: Headset, why: string): void {
+    if (this.headsets.get(path) !== headset) return;
+    this.headsets.delete(path);
+    void headset.controller?.close().catch(() => undefined);
+    this.emit('log', 'headset-removed', { path, name: deviceName(headset.info), why });
+  }
+
+  /** The phone's call changed: every device shows it. */
+  private phoneCall(phoneId: string, call: CallEvent | undefined): void {
+    const target = deviceCallOf(call);
+    if (target.state !== 'idle') this.phoneId = phoneId;
+    else if (phoneId !== this.phoneId)
+      return; // another phone's call ended; ours goes on
+    else this.phoneId = undefined;
+    this.call = target;
+    for (const { controller } of this.headsets.values()) if (controller) this.show(controller, target);
+  }
+
+  private show(controller: TelephonyController, target: DeviceCall): void {
+    for (const step of stepsTo({ state: controller.state, muted: controller.muted }, target)) {
+      if (step.do === 'ring') controller.ring();
+      else if (step.do === 'connect') controller.callConnected();
+      else if (step.do === 'hold') controller.setHeld(step.held);
+      else if (step.do === 'end') controller.callEnded();
+      else controller.setMuted(step.muted);
+    }
+  }
+
+  /** The user acted on a device: the phone is asked; until it answers with its call, the others follow. */
+  private deviceEvent(headset: Headset, event: DeviceCallEvent): void {
+    const fields = { path: headset.info.path, event: event.event, phone: this.phoneId ?? null };
+    const session = this.phoneId === undefined ? undefined : this.lines.session(this.phoneId);
+    if (!session) {
+      this.emit('log', 'headset-no-phone', fields);
+      this.resync();
+      return;
+    }
+    this.emit('log', 'headset-event', fields);
+    sendToPhone(session, event).then(
+      () => undefined,
+      (error: Error) => {
+        this.emit('log', 'headset-request-failed', { ...fields, error: error.message });
+        this.resync();
+      },
+    );
+  }
+
+  /** Back to the phone's call on every device (a request failed, or there was no phone to ask). */
+  private resync(): void {
+    const call = this.phoneId === undefined ? NO_CALL : deviceCallOf(this.lines.session(this.phoneId)?.call);
+    this.call = call;
+    for (const { controller } of this.headsets.values()) if (controller) this.show(controller, call);
+  }
+}
