@@ -154,7 +154,9 @@ export class HeadsetService extends EventEmitter<HeadsetServiceEvents> {
   }
 
   private async rescan(): Promise<void> {
-    const listing = await this.source.list();
+    const listing = await this.source
+      .list()
+      .catch((error: Error): HeadsetListing => ({ available: false, reason: error.message }));
     if (this.stopped) return;
     if (!listing.available) {
       if (this.unavailable !== listing.reason)
@@ -262,4 +264,22 @@ export class HeadsetService extends EventEmitter<HeadsetServiceEvents> {
     this.call = call;
     for (const { controller } of this.headsets.values()) if (controller) this.show(controller, call);
   }
+}
+
+/** `btoe status` lines for the headsets: what each is doing, or why none can be used. */
+export function headsetLines(status: HeadsetsStatus): string[] {
+  const title = 'Headsets and HID phones';
+  if (!status.available) return [`${title}: not available (${status.reason})`];
+  if (status.devices.length === 0) return [`${title}: none found`];
+  return [
+    `${title}:`,
+    ...status.devices.map((d) => {
+      if (!d.usable) return `  ${d.name} (${d.path}): cannot be used: ${d.problem}`;
+      const can = Object.entries(d.capabilities ?? {})
+        .filter(([name, has]) => has === true && name !== 'lights')
+        .map(([name]) => name);
+      const call = d.call === 'idle' ? 'no call' : `call ${d.call}${d.muted ? ', muted' : ''}`;
+      return `  ${d.name} (${d.path}): ${call}; ${can.length > 0 ? `can ${can.join(', ')}` : 'lights only'}`;
+    }),
+  ];
 }

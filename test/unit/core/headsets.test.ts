@@ -13,7 +13,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { readDescriptor } from '../../../native-bridge/hid/descriptor-source.js';
 import type { NodeHid } from '../../../native-bridge/hid/discovery.js';
 import { Companion } from '../../../main/core/companion.js';
-import { HeadsetService } from '../../../main/core/headsets.js';
+import { HeadsetService, headsetLines } from '../../../main/core/headsets.js';
 import { PhoneLinks } from '../../../main/core/phone-links.js';
 import { DEFAULT_POLICY } from '../../../main/core/policy.js';
 import { NodeHidHeadsetSource } from '../../../main/host/node-hid-headsets.js';
@@ -183,6 +183,9 @@ describe('headsets follow the paired phone', () => {
 
     phone.incomingCall('+12015550123');
     await allShow(headsets, RINGING);
+    expect(headsetLines(svc.status())).toContain(
+      '  jabra-evolve-link-ms (/dev/hidraw1): call ringing; can answer, reject, mute, hold, keypad, redial',
+    );
 
     // Answered on the Jabra: the phone connects the call, and every headset goes off hook.
     const jabra = headsets[0]!;
@@ -257,6 +260,11 @@ describe('headsets follow the paired phone', () => {
     const [driven, unusable] = svc.status().devices;
     expect(driven).toMatchObject({ path: '/dev/hidraw1', usable: true, call: 'idle' });
     expect(unusable).toMatchObject({ usable: false, problem: expect.stringMatching(/cannot be read on/) });
+    expect(headsetLines(svc.status())).toEqual([
+      'Headsets and HID phones:',
+      '  jabra-evolve-link-ms (/dev/hidraw1): no call; can answer, reject, mute, hold, keypad, redial',
+      expect.stringMatching(/^ {2}jabra-evolve-link-ms \(.*Col02\): cannot be used: the report descriptor/),
+    ]);
   });
 
   it('a node-hid that cannot load is reported, not a crash', async () => {
@@ -270,5 +278,8 @@ describe('headsets follow the paired phone', () => {
       reason: expect.stringMatching(/libudev is missing/),
       devices: [],
     });
+    expect(headsetLines(service.status())).toEqual([
+      expect.stringMatching(/^Headsets and HID phones: not available \(HID devices cannot be used: libudev/),
+    ]);
   });
 });
