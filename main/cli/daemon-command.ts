@@ -7,6 +7,7 @@ import { EXIT } from '../core/exit-codes.js';
 import { loadPolicy } from '../core/policy.js';
 import { loadSettings } from '../core/settings.js';
 import { AlreadyRunningError, IpcServer, ipcEndpoint } from '../host/ipc.js';
+import { NodeHidHeadsetSource } from '../host/node-hid-headsets.js';
 import { platformLockSources } from '../host/platform-lock-sources.js';
 
 /** `btoe daemon`: the companion without a window, until SIGINT or SIGTERM. */
@@ -19,6 +20,7 @@ export async function runDaemon(storeDir: string, json: boolean): Promise<number
   const log = new EventLog(join(storeDir, 'logs'));
   if (warning) say('settings-warning', `Settings ignored: ${warning}`);
   const service = new CompanionService(companion, settings, log);
+  service.useHeadsets(new NodeHidHeadsetSource());
 
   let server: IpcServer;
   try {

@@ -12,6 +12,7 @@ import { nearbyExecute, wantsDiscovery } from './nearby-command.js';
 import { PhoneKeeper } from './phone-keeper.js';
 import { type Companion, CompanionError } from './companion.js';
 import type { EventLog } from './event-log.js';
+import { type HeadsetSource, HeadsetService, headsetLines } from './headsets.js';
 import { LockSync, type LockSyncState } from './lock-sync.js';
 import { type PhoneLinkState, PhoneLinks } from './phone-links.js';
 import type { PhoneSession } from './phone-session.js';
@@ -43,6 +44,7 @@ export class CompanionService {
   private nearby: Nearby | undefined;
   private keeper: PhoneKeeper | undefined;
   private usbWatcher: { stop(): void } | undefined;
+  private headsets: HeadsetService | undefined;
 
   constructor(
     readonly companion: Companion,
@@ -76,6 +78,12 @@ export class CompanionService {
     if (source.locked) void this.lockSync.pcLock();
   }
 
+  /** HID headsets and phones follow the paired phones' calls; the host gives where they are found. */
+  useHeadsets(source: HeadsetSource): void {
+    this.headsets = new HeadsetService(source, this.links);
+    this.headsets.on('log', (event, fields) => this.log.write(event, fields));
+  }
+
   /** A request from `btoe` (or a URL launch) over the local IPC channel; the payload is untrusted. */
   async handleIpc(body: unknown): Promise<CommandResult> {
     const parsed = ipcRequest.safeParse(body);
@@ -107,6 +115,7 @@ export class CompanionService {
       keeper.start();
     }
     this.links.refresh();
+    await this.headsets?.start();
   }
 
   /**
@@ -140,6 +149,7 @@ export class CompanionService {
     this.keeper?.stop();
     this.nearby?.close();
     this.links.stop();
+    await this.headsets?.stop();
     this.log.write('stopped', {});
   }
 
@@ -208,11 +218,17 @@ export class CompanionService {
           const session = this.links.session(state.id);
           return { ...state, lockSync: session ? this.lockSync.stateOf(session) : undefined };
         });
+        const headsets = this.headsets?.status();
         return {
-          data: { companion: { ...this.hello(), pcLocked: this.lockSync.isPcLocked }, links: states },
+          data: {
+            companion: { ...this.hello(), pcLocked: this.lockSync.isPcLocked },
+            links: states,
+            ...(headsets ? { headsets } : {}),
+          },
           lines: [
             `Companion running (pid ${process.pid}, since ${this.startedAt.toISOString()}); the PC is ${this.lockSync.isPcLocked ? 'locked' : 'unlocked'}`,
             ...states.map(describeLink),
+            ...(headsets ? headsetLines(headsets) : []),
           ],
         };
       },
