@@ -169,12 +169,17 @@ export class HeadsetService extends EventEmitter<HeadsetServiceEvents> {
     const present = new Set(listing.devices.map((d) => d.path));
     for (const [path, headset] of this.headsets)
       if (!present.has(path)) this.forget(path, headset, 'unplugged');
-    const added = listing.devices.filter((d) => !this.headsets.has(d.path));
-    await Promise.all(added.map((info) => this.open(info)));
+    // New devices, and those that could not be used (a udev rule may have given access since): opened again.
+    const toOpen = listing.devices.flatMap((info): { info: TelephonyHidDeviceInfo; problem?: string }[] => {
+      const known = this.headsets.get(info.path);
+      return !known ? [{ info }] : known.problem === undefined ? [] : [known];
+    });
+    await Promise.all(toOpen.map(({ info, problem }) => this.open(info, problem)));
   }
 
-  private async open(info: TelephonyHidDeviceInfo): Promise<void> {
-    const headset: Headset = { info, controller: undefined, problem: undefined };
+  /** Opens a device; `before` is why it could not be used last time (logged again only when it changes). */
+  private async open(info: TelephonyHidDeviceInfo, before?: string): Promise<void> {
+    const headset: Headset = { info, controller: undefined, problem: before };
     this.headsets.set(info.path, headset);
     try {
       const opened = await this.source.open(info);
@@ -186,12 +191,14 @@ export class HeadsetService extends EventEmitter<HeadsetServiceEvents> {
           parseReportDescriptor(opened.descriptor),
           this.options.controller,
         );
+        headset.problem = undefined;
       } catch (error) {
         void opened.device.close().catch(() => undefined);
         throw error;
       }
     } catch (error) {
       headset.problem = (error as Error).message;
+      if (headset.problem === before) return;
       this.emit('log', 'headset-unusable', {
         path: info.path,
         name: deviceName(info),

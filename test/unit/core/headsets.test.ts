@@ -114,6 +114,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
+  denied.clear();
   await service?.stop();
   service = undefined;
   links.stop();
@@ -123,6 +124,9 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** Paths node-hid may not open (no permission on the hidraw node). */
+const denied = new Set<string>();
+
 /** The companion's headset service over the node-hid adapter, which finds `headsets` in node-hid's shape. */
 async function startService(headsets: Headset[], extra: Device[] = []): Promise<HeadsetService> {
   const nodeHid: NodeHid = {
@@ -130,7 +134,7 @@ async function startService(headsets: Headset[], extra: Device[] = []): Promise<
     HIDAsync: {
       open: async (path) => {
         const headset = headsets.find((h) => h.listing.path === path);
-        if (!headset) throw new Error(`cannot open device with path ${path}`);
+        if (!headset || denied.has(path)) throw new Error(`cannot open device with path ${path}`);
         return headset.device;
       },
     },
@@ -265,6 +269,29 @@ describe('headsets follow the paired phone', () => {
       '  jabra-evolve-link-ms (/dev/hidraw1): no call; can answer, reject, mute, hold, keypad, redial',
       expect.stringMatching(/^ {2}jabra-evolve-link-ms \(.*Col02\): cannot be used: the report descriptor/),
     ]);
+  });
+
+  it('a device this user may not open is retried at the next scan, and logged once', async () => {
+    const jabra = new Headset('jabra-evolve-link-ms', 1);
+    denied.add('/dev/hidraw1');
+    const svc = await startService([jabra]);
+    const logged: string[] = [];
+    svc.on('log', (event) => logged.push(event));
+    expect(svc.status().devices[0]).toMatchObject({
+      usable: false,
+      problem: expect.stringMatching(
+        /cannot open the HID device \/dev\/hidraw1: check that this user may read/,
+      ),
+    });
+    await svc.scan();
+    expect(logged).toEqual([]);
+    denied.clear(); // a udev rule now gives access
+    await svc.scan();
+    expect(svc.status().devices[0]).toMatchObject({ usable: true, call: 'idle' });
+    expect(svc.status().devices[0]!.problem).toBeUndefined();
+    expect(logged).toEqual(['headset-added']);
+    phone.incomingCall('+12015550123');
+    await allShow([jabra], RINGING);
   });
 
   it('a node-hid that cannot load is reported, not a crash', async () => {
