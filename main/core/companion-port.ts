@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { discoverySetting } from './nearby.js';
 import type { CompanionView, PairResult, PhoneView } from '../../preload/contract.js';
 import { IpcServer, ipcEndpoint } from '../host/ipc.js';
+import { NodeHidHeadsetSource } from '../host/node-hid-headsets.js';
 import type { SessionLockSource } from '../host/session-lock.js';
 import { Companion, defaultStoreDir } from './companion.js';
 import { CompanionService } from './daemon.js';
@@ -18,6 +19,7 @@ export async function createCompanionPort(lockSources: SessionLockSource[], stor
   const companion = await Companion.open({ storeDir, policy: await loadPolicy() });
   const { settings } = await loadSettings(storeDir);
   const service = new CompanionService(companion, settings, new EventLog(join(storeDir, 'logs')));
+  service.useHeadsets(new NodeHidHeadsetSource());
   await IpcServer.listen(
     ipcEndpoint(storeDir),
     (body) => service.handleIpc(body),
