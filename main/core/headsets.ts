@@ -45,12 +45,13 @@ export interface HeadsetSource {
 export interface CallLines {
   on(event: 'call', listener: (phoneId: string, call: CallEvent) => void): unknown;
   on(event: 'connected', listener: (session: PhoneCallLine) => void): unknown;
-  session(phoneId: string): (PhoneCallControl & { call: CallEvent | undefined }) | undefined;
+  session(phoneId: string): (PhoneCallControl & PhoneCallLine) | undefined;
 }
 
 export interface PhoneCallLine {
   phone: { id: string };
   call: CallEvent | undefined;
+  ping(): Promise<void>;
 }
 
 /** One device as `btoe status` shows it. */
@@ -107,9 +108,7 @@ export class HeadsetService extends EventEmitter<HeadsetServiceEvents> {
   ) {
     super();
     lines.on('call', (phoneId, call) => this.phoneCall(phoneId, call));
-    lines.on('connected', (session) => {
-      if (session.call || session.phone.id === this.phoneId) this.phoneCall(session.phone.id, session.call);
-    });
+    lines.on('connected', (session) => this.reconnected(session));
   }
 
   /** Scans now and then every rescanMs (devices come and go; node-hid has no hotplug events). */
@@ -223,6 +222,23 @@ export class HeadsetService extends EventEmitter<HeadsetServiceEvents> {
     this.headsets.delete(path);
     void headset.controller?.close().catch(() => undefined);
     this.emit('log', 'headset-removed', { path, name: deviceName(headset.info), why });
+  }
+
+  /**
+   * The followed phone is back after a drop: its call, if it still has one, comes as a `call` event, and the
+   * devices keep showing it meanwhile (no flicker of Off-Hook). A phone sends its state before it answers
+   * anything (docs/protocol.md), so once a ping is answered, no call means the call ended while the link was down.
+   */
+  private reconnected(session: PhoneCallLine): void {
+    const id = session.phone.id;
+    if (id !== this.phoneId) return;
+    session.ping().then(
+      () => {
+        if (this.phoneId === id && this.lines.session(id) === session && !session.call)
+          this.phoneCall(id, undefined);
+      },
+      () => undefined, // the link dropped again: the next session asks again
+    );
   }
 
   /** The phone's call changed: every device shows it. */

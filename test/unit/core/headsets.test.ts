@@ -241,6 +241,37 @@ describe('headsets follow the paired phone', () => {
     await allShow(headsets, IDLE);
   });
 
+  it('the link drops mid-call: the call stays lit, or goes out if it ended meanwhile', async () => {
+    const jabra = new Headset('jabra-evolve-link-ms', 1);
+    await startService([jabra]);
+    phone.incomingCall('+12015550123');
+    await allShow([jabra], RINGING);
+    jabra.user.set('Hook Switch', 1);
+    await phoneCall('connected');
+    await allShow([jabra], ACTIVE);
+
+    // Dropped and back, the call going on: the headset never leaves it (no write at all).
+    const writes = jabra.device.writes.length;
+    const first = links.sessions()[0];
+    phone.dropLinks();
+    const second = await until(
+      () => links.sessions().find((s) => s !== first && s.call),
+      () => 'the session back with its call',
+    );
+    await second.ping();
+    expect(jabra.device.writes.length).toBe(writes);
+    expect(service!.status().devices[0]).toMatchObject({ call: 'active' });
+
+    // Dropped, and the call ends on the phone while the link is down: the headset goes idle once it is back.
+    phone.dropLinks();
+    phone.hangup();
+    await until(
+      () => links.sessions().find((s) => s !== second),
+      () => 'the session back',
+    );
+    await allShow([jabra], IDLE);
+  });
+
   it('a headset plugged in mid-call shows the call; unplugged, it is forgotten', async () => {
     const jabra = new Headset('jabra-biz2400ii', 1);
     const late = new Headset('plantronics-blackwire3220', 2);
