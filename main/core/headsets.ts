@@ -87,9 +87,21 @@ interface Headset {
   problem: string | undefined;
 }
 
-const deviceName = (d: TelephonyHidDeviceInfo) =>
-  [d.manufacturer, d.product].filter(Boolean).join(' ') ||
-  `HID device ${d.vendorId.toString(16).padStart(4, '0')}:${d.productId.toString(16).padStart(4, '0')}`;
+/**
+ * The device's name for status and logs. Its USB strings are the device's to choose, so control and bidi
+ * characters (terminal escapes, reordering) are dropped and the length capped before they get near a terminal.
+ */
+function deviceName(d: TelephonyHidDeviceInfo): string {
+  const name = [d.manufacturer, d.product]
+    .filter(Boolean)
+    .join(' ')
+    .replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, '')
+    .trim()
+    .slice(0, 64);
+  return name || `HID device ${hex4(d.vendorId)}:${hex4(d.productId)}`;
+}
+
+const hex4 = (n: number) => n.toString(16).padStart(4, '0');
 
 export class HeadsetService extends EventEmitter<HeadsetServiceEvents> {
   private readonly headsets = new Map<string, Headset>();
@@ -281,11 +293,9 @@ export class HeadsetService extends EventEmitter<HeadsetServiceEvents> {
     );
   }
 
-  /** Back to the phone's call on every device (a request failed, or there was no phone to ask). */
+  /** Back to the phone's last word on every device (a request failed, or there was no phone to ask). */
   private resync(): void {
-    const call = this.phoneId === undefined ? NO_CALL : deviceCallOf(this.lines.session(this.phoneId)?.call);
-    this.call = call;
-    for (const { controller } of this.headsets.values()) if (controller) this.show(controller, call);
+    for (const { controller } of this.headsets.values()) if (controller) this.show(controller, this.call);
   }
 }
 

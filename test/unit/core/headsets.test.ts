@@ -325,6 +325,20 @@ describe('headsets follow the paired phone', () => {
     await allShow([jabra], RINGING);
   });
 
+  it("a device's USB strings cannot reach the terminal as escapes", async () => {
+    const hostile = new Headset('poly-bt700', 1);
+    hostile.listing.manufacturer = '\u001b]0;owned\u0007Plantronics';
+    hostile.listing.product = 'BT700\u001b[2J\r\u202e' + 'x'.repeat(200);
+    const svc = await startService([hostile]);
+    const [view] = svc.status().devices;
+    expect(view!.name).toBe(`]0;ownedPlantronics BT700[2J${'x'.repeat(36)}`);
+    expect(headsetLines(svc.status()).join('\n')).not.toMatch(/[\p{Cc}\u202e]/u);
+    const unnamed = new Headset('jabra-biz2400ii', 2);
+    unnamed.listing.product = '\u0000';
+    await service!.stop();
+    expect((await startService([unnamed])).status().devices[0]!.name).toBe('HID device 0b0e:0302');
+  });
+
   it('a node-hid that cannot load is reported, not a crash', async () => {
     const source = new NodeHidHeadsetSource(() =>
       Promise.reject(new Error('libudev.so.1: cannot open shared object file: No such file or directory')),
