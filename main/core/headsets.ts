@@ -4,14 +4,12 @@
 // phone. An incoming call rings them; Hook Switch answers or hangs up, the mute button mutes the phone, Hold and
 // Flash hold and resume, the reject button rejects; the phone's call state is mirrored on their lights.
 import { EventEmitter } from 'node:events';
+import type { HeadsetSnapshot, HeadsetsSnapshot } from '../../contract/companion-ipc.js';
 import type { TelephonyHidDeviceInfo } from '../../native-bridge/hid/discovery.js';
 import { parseReportDescriptor } from '../../native-bridge/hid/report-descriptor.js';
 import {
-  type CallState as DeviceCallState,
-  type TelephonyCapabilities,
   TelephonyController,
   type TelephonyControllerOptions,
-  type TelephonyHidDevice,
 } from '../../native-bridge/hid/telephony-controller.js';
 import type { CallEvent } from '../../native-bridge/link/messages.js';
 import {
@@ -23,23 +21,7 @@ import {
   sendToPhone,
   stepsTo,
 } from './headset-calls.js';
-
-/** The telephony devices present, or why HID cannot be used on this PC (no libudev, no libusb, ...). */
-export type HeadsetListing =
-  { available: true; devices: TelephonyHidDeviceInfo[] } | { available: false; reason: string };
-
-/** An opened device: its reports, and its report descriptor (what the controller is driven from). */
-export interface OpenedHeadset {
-  device: TelephonyHidDevice;
-  descriptor: Uint8Array;
-}
-
-/** Where headsets come from: a port the core owns; main/host implements it with node-hid. */
-export interface HeadsetSource {
-  list(): Promise<HeadsetListing>;
-  /** Opens a listed device; rejects with an Error whose message says what to do. */
-  open(device: TelephonyHidDeviceInfo): Promise<OpenedHeadset>;
-}
+import type { HeadsetListing, HeadsetSource } from './ports/headset-source.js';
 
 /** The phones whose calls the headsets follow: PhoneLinks in the companion. */
 export interface CallLines {
@@ -54,32 +36,15 @@ export interface PhoneCallLine {
   ping(): Promise<void>;
 }
 
-/** One device as `btoe status` shows it. */
-export interface HeadsetView {
-  path: string;
-  name: string;
-  vendorId: number;
-  productId: number;
-  /** Driven, or listed but unusable (the reason says why). */
-  usable: boolean;
-  problem?: string;
-  call?: DeviceCallState;
-  muted?: boolean;
-  capabilities?: TelephonyCapabilities;
-}
-
-export interface HeadsetsStatus {
-  available: boolean;
-  /** Why HID devices cannot be used, when they cannot. */
-  reason?: string;
-  devices: HeadsetView[];
-}
-
 export interface HeadsetServiceEvents {
   log: [event: string, fields: Record<string, unknown>];
+  /** What status() shows changed (a device came or went, a call state, mute). */
+  changed: [];
 }
 
 export const HEADSET_RESCAN_MS = 5_000;
+
+const CAPABILITIES = ['answer', 'reject', 'mute', 'hold', 'keypad', 'redial'] as const;
 
 interface Headset {
   info: TelephonyHidDeviceInfo;
@@ -141,21 +106,22 @@ export class HeadsetService extends EventEmitter<HeadsetServiceEvents> {
     this.headsets.clear();
   }
 
-  status(): HeadsetsStatus {
-    const devices = [...this.headsets.values()].map(({ info, controller, problem }): HeadsetView => ({
-      path: info.path,
-      name: deviceName(info),
-      vendorId: info.vendorId,
-      productId: info.productId,
-      usable: controller !== undefined,
-      ...(problem === undefined ? {} : { problem }),
-      ...(controller
-        ? { call: controller.state, muted: controller.muted, capabilities: controller.capabilities }
-        : {}),
-    }));
-    return this.unavailable === undefined
-      ? { available: true, devices }
-      : { available: false, reason: this.unavailable, devices };
+  status(): HeadsetsSnapshot {
+    const devices = [...this.headsets.values()].map(({ info, controller, problem }): HeadsetSnapshot => {
+      const can = controller?.capabilities;
+      return {
+        path: info.path,
+        name: deviceName(info),
+        vendorId: info.vendorId,
+        productId: info.productId,
+        usable: controller !== undefined,
+        problem: problem ?? null,
+        call: controller?.state ?? null,
+        muted: controller?.muted ?? null,
+        can: can ? CAPABILITIES.filter((name) => can[name]) : [],
+      };
+    });
+    return { available: this.unavailable === undefined, reason: this.unavailable ?? null, devices };
   }
 
   /** Opens devices that appeared and forgets those that went away; one scan at a time. */
@@ -174,6 +140,7 @@ export class HeadsetService extends EventEmitter<HeadsetServiceEvents> {
         this.emit('log', 'hid-unavailable', { reason: listing.reason });
       this.unavailable = listing.reason;
       clearInterval(this.timer);
+      this.emit('changed');
       return;
     }
     this.unavailable = undefined;
@@ -186,6 +153,7 @@ export class HeadsetService extends EventEmitter<HeadsetServiceEvents> {
       return !known ? [{ info }] : known.problem === undefined ? [] : [known];
     });
     await Promise.all(toOpen.map(({ info, problem }) => this.open(info, problem)));
+    this.emit('changed');
   }
 
   /** Opens a device; `before` is why it could not be used last time (logged again only when it changes). */
@@ -234,6 +202,7 @@ export class HeadsetService extends EventEmitter<HeadsetServiceEvents> {
     this.headsets.delete(path);
     void headset.controller?.close().catch(() => undefined);
     this.emit('log', 'headset-removed', { path, name: deviceName(headset.info), why });
+    this.emit('changed');
   }
 
   /**
@@ -262,6 +231,7 @@ export class HeadsetService extends EventEmitter<HeadsetServiceEvents> {
     else this.phoneId = undefined;
     this.call = target;
     for (const { controller } of this.headsets.values()) if (controller) this.show(controller, target);
+    this.emit('changed');
   }
 
   private show(controller: TelephonyController, target: DeviceCall): void {
@@ -284,6 +254,7 @@ export class HeadsetService extends EventEmitter<HeadsetServiceEvents> {
       return;
     }
     this.emit('log', 'headset-event', fields);
+    this.emit('changed'); // the device already shows what the user did
     sendToPhone(session, event).then(
       () => undefined,
       (error: Error) => {
@@ -296,11 +267,12 @@ export class HeadsetService extends EventEmitter<HeadsetServiceEvents> {
   /** Back to the phone's last word on every device (a request failed, or there was no phone to ask). */
   private resync(): void {
     for (const { controller } of this.headsets.values()) if (controller) this.show(controller, this.call);
+    this.emit('changed');
   }
 }
 
 /** `btoe status` lines for the headsets: what each is doing, or why none can be used. */
-export function headsetLines(status: HeadsetsStatus): string[] {
+export function headsetLines(status: HeadsetsSnapshot): string[] {
   const title = 'Headsets and HID phones';
   if (!status.available) return [`${title}: not available (${status.reason})`];
   if (status.devices.length === 0) return [`${title}: none found`];
@@ -308,11 +280,8 @@ export function headsetLines(status: HeadsetsStatus): string[] {
     `${title}:`,
     ...status.devices.map((d) => {
       if (!d.usable) return `  ${d.name} (${d.path}): cannot be used: ${d.problem}`;
-      const can = Object.entries(d.capabilities ?? {})
-        .filter(([name, has]) => has === true && name !== 'lights')
-        .map(([name]) => name);
       const call = d.call === 'idle' ? 'no call' : `call ${d.call}${d.muted ? ', muted' : ''}`;
-      return `  ${d.name} (${d.path}): ${call}; ${can.length > 0 ? `can ${can.join(', ')}` : 'lights only'}`;
+      return `  ${d.name} (${d.path}): ${call}; ${d.can.length > 0 ? `can ${d.can.join(', ')}` : 'lights only'}`;
     }),
   ];
 }

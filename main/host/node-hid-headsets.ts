@@ -11,7 +11,7 @@ import {
   loadNodeHid,
   openTelephonyDevice,
 } from '../../native-bridge/hid/discovery.js';
-import type { HeadsetListing, HeadsetSource, OpenedHeadset } from '../core/headsets.js';
+import type { HeadsetListing, HeadsetSource, OpenedHeadset } from '../core/ports/headset-source.js';
 
 export class NodeHidHeadsetSource implements HeadsetSource {
   constructor(

@@ -1,4 +1,4 @@
-// Environment: any Node (native bridge, shared by the companion and the phone simulator).
+// Environment: Node (native-bridge: talks to phones; imports nothing from main/).
 // Report ports: fixed-size report bodies in and out of one HID interface, below the tunnel. fromHidAsync adapts
 // node-hid on the PC, fromHidDeviceEndpoint the phone's end of the interface.
 import { EventEmitter } from 'node:events';

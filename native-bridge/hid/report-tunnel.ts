@@ -1,4 +1,4 @@
-// Environment: any Node (native bridge, shared by the companion and the phone simulator).
+// Environment: Node (native-bridge: talks to phones; imports nothing from main/).
 import { randomBytes } from 'node:crypto';
 import { ChunkLinkListener, ChunkLinkStream, openLink } from '../link/chunk-link.js';
 import { LinkError } from '../link/errors.js';

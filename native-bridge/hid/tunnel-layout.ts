@@ -1,4 +1,4 @@
-// Environment: any Node (native bridge).
+// Environment: any (plain TypeScript; native-bridge).
 // Finding the tunnel in a report descriptor: which vendor-defined collection carries it, never a guess.
 import { type HidCollection, type HidField, type ReportDescriptor, reportOf } from './report-descriptor.js';
 import type { TunnelReportIds } from './report-port.js';

@@ -1,4 +1,4 @@
-// Environment: any Node (native bridge, shared by the companion and the phone simulator).
+// Environment: Node (native-bridge: talks to phones; imports nothing from main/).
 // The line: a report port with tunnel reports in and out, written one at a time.
 import { EventEmitter } from 'node:events';
 import { CLOSE_FLUSH_MS } from '../link/chunk-link.js';

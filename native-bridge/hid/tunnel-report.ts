@@ -1,4 +1,4 @@
-// Environment: any Node (native bridge, shared by the companion and the phone simulator).
+// Environment: Node (native-bridge: talks to phones; imports nothing from main/).
 // The HID report tunnel's reports (docs/protocol.md, "HID report tunnel"): the fixed-size report body, its
 // 6-byte header, the CLOSE reasons, and the strict codec that refuses anything not exactly as specified.
 import { LINK_CHUNK_TYPES, type LinkChunkKind, linkChunkKind } from '../link/chunk-link.js';
