@@ -9,7 +9,7 @@ import {
 } from '../core/commands.js';
 import { Companion, defaultStoreDir } from '../core/companion.js';
 import { EXIT } from '../core/exit-codes.js';
-import { loadPolicy } from '../core/policy.js';
+import { loadPolicy, settingsChoices } from '../core/policy.js';
 import { loadSettings } from '../core/settings.js';
 import { callIpc, ipcEndpoint } from '../host/ipc.js';
 
@@ -114,12 +114,13 @@ async function run(argv: string[]): Promise<number> {
       const result = await nearbyCommand(storeDir, request);
       if (result) return print(json, result);
     }
-    const companion = await Companion.open({ storeDir, policy: await loadPolicy() });
     const { settings } = await loadSettings(storeDir);
+    const policy = await loadPolicy({ choices: settingsChoices(settings) });
+    const companion = await Companion.open({ storeDir, policy });
     const result = await executeCommand(
       {
         companion,
-        defaultRegion: settings.defaultRegion,
+        defaultRegion: policy.policy.DefaultRegion || undefined,
         async withSession(device, use) {
           const session = await companion.connect(device);
           try {

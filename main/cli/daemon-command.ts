@@ -4,7 +4,7 @@ import { Companion } from '../core/companion.js';
 import { CompanionService } from '../core/daemon.js';
 import { EventLog } from '../core/event-log.js';
 import { EXIT } from '../core/exit-codes.js';
-import { loadPolicy } from '../core/policy.js';
+import { followPolicy, loadPolicy, platformPolicyReader, settingsChoices } from '../core/policy.js';
 import { loadSettings } from '../core/settings.js';
 import { AlreadyRunningError, IpcServer, ipcEndpoint } from '../host/ipc.js';
 import { platformLockSources } from '../host/platform-lock-sources.js';
@@ -13,8 +13,9 @@ import { platformLockSources } from '../host/platform-lock-sources.js';
 export async function runDaemon(storeDir: string, json: boolean): Promise<number> {
   const say = (event: string, message: string, fields: Record<string, unknown> = {}) =>
     process.stdout.write(json ? `${JSON.stringify({ event, message, ...fields })}\n` : `${message}\n`);
-  const policy = await loadPolicy();
   const { settings, warning } = await loadSettings(storeDir);
+  const reader = platformPolicyReader();
+  const policy = await loadPolicy({ reader, choices: settingsChoices(settings) });
   const companion = await Companion.open({ storeDir, policy });
   const log = new EventLog(join(storeDir, 'logs'));
   if (warning) say('settings-warning', `Settings ignored: ${warning}`);
@@ -40,6 +41,15 @@ export async function runDaemon(storeDir: string, json: boolean): Promise<number
   const sources = await platformLockSources();
   for (const source of sources) await service.follow(source);
   await service.start(discoverySetting(), true);
+  // Policy changes apply without a restart: the next pairing, unlock or dial sees the new values.
+  const stopFollowing = followPolicy(
+    reader,
+    () => settingsChoices(settings),
+    (next) => {
+      companion.updatePolicy(next);
+      say('policy', `Policy changed (${next.source})`, { warnings: next.warnings });
+    },
+  );
   say(
     'ready',
     `Companion running for ${companion.pairings.list().length} paired phone(s); session lock from ${sources.map((s) => s.name).join(', ') || 'nothing on this system'}; log: ${log.path}`,
@@ -55,6 +65,7 @@ export async function runDaemon(storeDir: string, json: boolean): Promise<number
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
+  stopFollowing();
   await service.stop();
   await server.close();
   await log.flush();

@@ -5,6 +5,7 @@ import { StoreFileError } from '../../native-bridge/persist/atomic-file.js';
 import { type Companion, CompanionError, type DeviceView } from './companion.js';
 import { DialTargetError } from './dial-target-error.js';
 import { EXIT } from './exit-codes.js';
+import { effectivePolicy } from './policy.js';
 import type { PhoneSession } from './phone-session.js';
 import { copyToClipboard, openBrowser, validateUpn, verificationAddress } from './sign-in.js';
 
@@ -252,6 +253,7 @@ async function signIn(
 function status(ctx: CommandContext): CommandResult {
   const { companion } = ctx;
   const { policy, source, warnings } = companion.policy;
+  const effective = effectivePolicy(companion.policy);
   const phones = companion.pairings.list();
   const running = ctx.status?.();
   const data = {
@@ -259,7 +261,7 @@ function status(ctx: CommandContext): CommandResult {
     id: companion.identity.id,
     store: companion.storeDir,
     secretStore: { kind: companion.secrets.kind, description: companion.secrets.description },
-    policy: { ...policy, source, warnings },
+    policy: { ...policy, source, warnings, effective },
     phones: phones.map(({ id, name, address, mode, pairedAt, firmware, lockType }) => ({
       id,
       name,
@@ -276,6 +278,10 @@ function status(ctx: CommandContext): CommandResult {
     `Store: ${companion.storeDir}`,
     `Private key: ${companion.secrets.description}`,
     `Policy (${source}): BToE ${policy.EnableBetterTogetherOverEthernet ? 'on' : 'off'}, pairing mode ${policy.BetterTogetherOverEthernetPairingMode}`,
+    ...effective.map(
+      ({ key, value, source: from }) =>
+        `  ${key}: ${Array.isArray(value) ? value.join(', ') || '(none)' : String(value) || '(not set)'}  [${from.kind === 'default' || from.kind === 'settings' ? from.location : `${from.kind} policy, ${from.location}`}]`,
+    ),
     ...warnings.map((w) => `Policy warning: ${w}`),
     phones.length === 0 ? 'No phone is paired.' : 'Paired phones:',
     ...phones.map(

@@ -6,7 +6,7 @@ import type { SessionLockSource } from '../host/session-lock.js';
 import { Companion, defaultStoreDir } from './companion.js';
 import { CompanionService } from './daemon.js';
 import { EventLog } from './event-log.js';
-import { loadPolicy } from './policy.js';
+import { followPolicy, loadPolicy, platformPolicyReader, settingsChoices } from './policy.js';
 import { loadSettings } from './settings.js';
 
 /**
@@ -15,8 +15,10 @@ import { loadSettings } from './settings.js';
  * companion per user: starting the app while a daemon runs fails with AlreadyRunningError (and vice versa).
  */
 export async function createCompanionPort(lockSources: SessionLockSource[], storeDir = defaultStoreDir()) {
-  const companion = await Companion.open({ storeDir, policy: await loadPolicy() });
   const { settings } = await loadSettings(storeDir);
+  const reader = platformPolicyReader();
+  const policy = await loadPolicy({ reader, choices: settingsChoices(settings) });
+  const companion = await Companion.open({ storeDir, policy });
   const service = new CompanionService(companion, settings, new EventLog(join(storeDir, 'logs')));
   await IpcServer.listen(
     ipcEndpoint(storeDir),
@@ -58,6 +60,15 @@ export async function createCompanionPort(lockSources: SessionLockSource[], stor
       for (const listener of listeners) listener(view);
     });
   service.links.on('changed', notify);
+  // Policy changes apply without a restart, and the window shows them at once.
+  followPolicy(
+    reader,
+    () => settingsChoices(settings),
+    (next) => {
+      companion.updatePolicy(next);
+      notify();
+    },
+  );
 
   return {
     status,

@@ -102,9 +102,18 @@ export class Companion {
     readonly identity: Identity,
     readonly pairings: PairingStore,
     readonly secrets: SecretStore,
-    readonly policy: LoadedPolicy,
+    private currentPolicy: LoadedPolicy,
     private readonly macs: () => string[],
   ) {}
+
+  /** The effective admin policy; a running companion follows its changes (updatePolicy). */
+  get policy(): LoadedPolicy {
+    return this.currentPolicy;
+  }
+
+  updatePolicy(policy: LoadedPolicy): void {
+    this.currentPolicy = policy;
+  }
 
   static async open(options: {
     storeDir: string;

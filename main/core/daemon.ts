@@ -178,9 +178,13 @@ export class CompanionService {
   private readonly context: CommandContext;
 
   private commandContext(): CommandContext {
+    const companion = this.companion;
     return {
-      companion: this.companion,
-      defaultRegion: this.settings.defaultRegion,
+      companion,
+      // Policy's DefaultRegion, else the user's setting (resolved in the policy), followed as it changes.
+      get defaultRegion() {
+        return companion.policy.policy.DefaultRegion || undefined;
+      },
       withSession: async (device, use) => {
         const phone = this.companion.resolvePaired(device);
         const live = this.links.session(phone.id);
