@@ -31,12 +31,13 @@ export function runProcess(
   file: string,
   args: readonly string[],
   env?: NodeJS.ProcessEnv,
+  timeoutMs = 60_000,
 ): ReturnType<RegRunner> {
   return new Promise((resolve) => {
     execFile(
       file,
       [...args],
-      { encoding: 'utf8', windowsHide: true, timeout: 60_000, maxBuffer: 1 << 20, env },
+      { encoding: 'utf8', windowsHide: true, timeout: timeoutMs, maxBuffer: 1 << 22, env },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
         resolve({ code, stdout, stderr: stderr || (error && code === -1 ? error.message : '') });

@@ -225,16 +225,18 @@ export const POLICY_TABLE = {
     default: true,
     invalid: 'default',
     userChoice: true,
-    msiProperty: 'STARTATLOGIN',
+    // Not STARTATLOGIN: that property only registers the start for every user (HKLM Run), which each user may
+    // still turn off; this one forces it.
+    msiProperty: 'FORCESTARTATLOGIN',
     en: {
       title: 'Start at login',
       explain:
-        "Forces starting the companion (tray only) when a user signs in, on or off. Not configured: each user's own setting decides. The MSI property STARTATLOGIN=1 also registers the start for every user.",
+        "Forces starting the companion (tray only) when a user signs in, on or off. Not configured: each user's own setting decides (the installer property STARTATLOGIN=1 starts it for every user who has not turned it off).",
     },
     fr: {
       title: "Démarrer à l'ouverture de session",
       explain:
-        "Force le démarrage du compagnon (dans la zone de notification) à l'ouverture de session, activé ou désactivé. Non configuré : le réglage de chaque utilisateur décide. La propriété MSI STARTATLOGIN=1 inscrit aussi le démarrage pour tous les utilisateurs.",
+        "Force le démarrage du compagnon (dans la zone de notification) à l'ouverture de session, activé ou désactivé. Non configuré : le réglage de chaque utilisateur décide (la propriété d'installation STARTATLOGIN=1 le démarre pour chaque utilisateur qui ne l'a pas désactivé).",
     },
   }),
   LoggingLevel: choiceKey(['error', 'warn', 'info', 'debug'], {
