@@ -193,8 +193,14 @@ ${nsisClickToCallRemoval('user', '      ').join('\n')}
 
 const WIX_EXE = `[APPLICATIONFOLDER]${APP_EXECUTABLE}`;
 
+/** Text for element content. */
+function xmlText(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Text for an attribute value in double quotes. */
 function xml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  return xmlText(text).replace(/"/g, '&quot;');
 }
 
 /** A stable component GUID per name, so upgrades keep their component rules (GUIDs must never move). */
@@ -218,7 +224,7 @@ function wixRegistry(id: string, entries: readonly RegistryEntry[], condition?: 
     )
     .join('\n');
   return `      <Component Id="${id}" Guid="${wixGuid(id)}" Win64="yes">
-${condition ? `        <Condition>${xml(condition)}</Condition>\n` : ''}${values}
+${condition ? `        <Condition>${xmlText(condition)}</Condition>\n` : ''}${values}
       </Component>`;
 }
 
@@ -261,7 +267,7 @@ export function wixFragment(): string {
     id: `BToEFirewall${i}`,
   }));
   return `<!-- ${HEADER} -->
-<!-- Inserted before </Product> by build/msi-project-created.cjs (electron-builder's msiProjectCreated hook). -->
+<!-- Inserted before </Product> by build/msi-project-created.mjs (electron-builder's msiProjectCreated hook). -->
     ${INSTALLER_PROPERTIES.map(({ property }) => `<Property Id="${property}" Secure="yes"/>`).join('\n    ')}
     <DirectoryRef Id="APPLICATIONFOLDER">
 ${components.join('\n')}
@@ -395,7 +401,7 @@ export function adml(language: 'en' | 'fr'): string {
   <description>${xml(text.description)}</description>
   <resources>
     <stringTable>
-${strings.map(([id, value]) => `      <string id="${id}">${xml(value)}</string>`).join('\n')}
+${strings.map(([id, value]) => `      <string id="${id}">${xmlText(value)}</string>`).join('\n')}
     </stringTable>
     <presentationTable>
 ${presentations.join('\n')}
