@@ -71,7 +71,8 @@ describe('generated Windows files', () => {
 
 describe.skipIf(!HAVE_XMLLINT)('ADMX and ADML', () => {
   it('are well-formed XML', () => {
-    for (const file of [ADMX, ADML.en, ADML.fr]) execFileSync('xmllint', ['--noout', file]);
+    for (const file of [ADMX, ADML.en, ADML.fr, join(ROOT, 'build/default-associations.xml')])
+      execFileSync('xmllint', ['--noout', file]);
   });
 
   it('define exactly the table’s keys, each with its registry value and type', () => {
