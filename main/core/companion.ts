@@ -22,7 +22,7 @@ import { ensurePrivateDir, writeFileAtomic } from '../../native-bridge/persist/a
 import { openTransport } from '../../native-bridge/transport/connect.js';
 import { hostMacs, hostName } from './host.js';
 import { type PairedPhone, PairingStore } from './pairing-store.js';
-import { type LoadedPolicy } from './policy.js';
+import { type LoadedPolicy, transportRefusal } from './policy.js';
 import { PhoneSession } from './phone-session.js';
 import { type SecretStore, openSecretStore } from './secret-store.js';
 
@@ -382,6 +382,8 @@ export class Companion {
     purpose: Purpose,
     isPinned?: (id: string) => boolean,
   ): Promise<PhoneConnection> {
+    const refused = transportRefusal(this.policy, address.transport);
+    if (refused) throw new CompanionError('policy', refused);
     const transport = await openTransport(address);
     return connectToPhone(transport, { identity: this.identity, purpose, companion: this.info, isPinned });
   }

@@ -15,6 +15,7 @@ import type { EventLog } from './event-log.js';
 import { LockSync, type LockSyncState } from './lock-sync.js';
 import { type PhoneLinkState, PhoneLinks } from './phone-links.js';
 import type { PhoneSession } from './phone-session.js';
+import { lockSyncRefusal } from './policy.js';
 import type { Settings } from './settings.js';
 
 const ipcRequest = z.object({
@@ -52,6 +53,7 @@ export class CompanionService {
     this.links = new PhoneLinks(companion);
     this.lockSync = new LockSync(this.links, {
       unlockAllowed: () => companion.policy.policy.UnlockPhoneWithPc,
+      off: () => lockSyncRefusal(companion.policy),
       activated: (session) => this.activated(session),
     });
     this.lockSync.on('log', (event, fields) => log.write(event, fields));

@@ -8,6 +8,8 @@ export type LockSyncState =
 export interface LockSyncOptions {
   /** Admin policy: may the PC unlock the phone (UnlockPhoneWithPc)? Locking is always allowed. */
   unlockAllowed: () => boolean;
+  /** Why lock sync is off altogether (policy or the user's choice), or undefined while it is on. */
+  off?: () => string | undefined;
   /** Paired but not activated (the phone's user is not the PC's): lock sync is off. */
   activated: (session: PhoneSession) => boolean;
   /** How often a lock is tried before giving up until the link comes back. */
@@ -42,6 +44,8 @@ export class LockSync extends EventEmitter<{
   /** Why a phone's lock does or does not follow the PC, for status and diagnostics. */
   stateOf(session: PhoneSession): LockSyncState {
     const phone = session.phone.id;
+    const off = this.options.off?.();
+    if (off !== undefined) return { phone, syncing: false, reason: off };
     if (session.hello.lockType !== 'phone-lock') {
       return {
         phone,

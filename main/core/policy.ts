@@ -146,6 +146,29 @@ export function effectivePolicy(
   return POLICY_KEYS.map((key) => ({ key, value: loaded.policy[key], source: loaded.sources[key] }));
 }
 
+/** The policy's name for each way of reaching a phone (a phone address's transport). */
+const TRANSPORT_NAMES = { tcp: 'Ethernet', serial: 'USB', hid: 'HID' } as const;
+
+/** Why policy forbids reaching a phone over `transport` (AllowedTransports), or undefined when it allows it. */
+export function transportRefusal(
+  loaded: LoadedPolicy,
+  transport: keyof typeof TRANSPORT_NAMES,
+): string | undefined {
+  const name = TRANSPORT_NAMES[transport];
+  if (loaded.policy.AllowedTransports.includes(name)) return undefined;
+  return `your administrator does not allow ${name} connections to phones (AllowedTransports: ${loaded.policy.AllowedTransports.join(', ') || 'none'})`;
+}
+
+/** Why lock sync is off by policy or the user's choice (EnableBetterTogetherOverEthernet, LockSync), if it is. */
+export function lockSyncRefusal(loaded: LoadedPolicy): string | undefined {
+  if (!loaded.policy.EnableBetterTogetherOverEthernet)
+    return 'BToE is turned off by your administrator (EnableBetterTogetherOverEthernet)';
+  if (loaded.policy.LockSync) return undefined;
+  return loaded.sources.LockSync.kind === 'settings'
+    ? 'lock sync is turned off in your settings'
+    : 'lock sync is turned off by your administrator (LockSync)';
+}
+
 /** Where a platform keeps its policy, and how a change there is noticed. */
 export interface PolicyReader {
   read(): Promise<PolicyLayer[]>;

@@ -241,6 +241,19 @@ describe('auto pairing', () => {
     expect(phone.list('paired')).toEqual([]);
   });
 
+  withPolicy('refuses a transport policy does not allow, before connecting', async () => {
+    const phone = await startPhone(['--pcport-mac', ourMac()]);
+    const store = await tempDir();
+    const machinePolicy = JSON.stringify({ AllowedTransports: ['USB', 'HID'] });
+    const result = await runBtoe(['pair', phone.address], { store, machinePolicy });
+    expect(result.code, show(result)).toBe(EXIT.policy);
+    expect(result.stderr).toContain(
+      'does not allow Ethernet connections to phones (AllowedTransports: USB, HID)',
+    );
+    await phone.barrier();
+    expect(phone.list('paired')).toEqual([]);
+  });
+
   withPolicy('refuses any pairing when policy turns BToE off', async () => {
     const phone = await startPhone(['--pcport-mac', ourMac()]);
     const store = await tempDir();

@@ -10,8 +10,10 @@ import {
   filePolicyReader,
   followPolicy,
   loadPolicy,
+  lockSyncRefusal,
   readPolicyFile,
   resolvePolicy,
+  transportRefusal,
 } from '../../main/core/policy.js';
 import { POLICY_KEYS, PolicySchema } from '../../main/core/policy-table.js';
 
@@ -303,5 +305,35 @@ describe('policy files', () => {
     } finally {
       stop();
     }
+  });
+});
+
+describe('what policy refuses', () => {
+  it('allows a transport only when AllowedTransports names it', () => {
+    const loaded = resolvePolicy([machine({ AllowedTransports: ['USB'] })]);
+    expect(transportRefusal(loaded, 'serial')).toBeUndefined();
+    expect(transportRefusal(loaded, 'tcp')).toBe(
+      'your administrator does not allow Ethernet connections to phones (AllowedTransports: USB)',
+    );
+    expect(transportRefusal(resolvePolicy([machine({ AllowedTransports: [] })]), 'hid')).toContain(
+      'AllowedTransports: none',
+    );
+    expect(transportRefusal(resolvePolicy([]), 'hid')).toBeUndefined();
+  });
+
+  it('says why lock sync is off: BToE off, the admin, or the user', () => {
+    expect(lockSyncRefusal(resolvePolicy([]))).toBeUndefined();
+    expect(lockSyncRefusal(resolvePolicy([machine({ EnableBetterTogetherOverEthernet: false })]))).toContain(
+      'EnableBetterTogetherOverEthernet',
+    );
+    expect(lockSyncRefusal(resolvePolicy([user({ LockSync: false })]))).toBe(
+      'lock sync is turned off by your administrator (LockSync)',
+    );
+    expect(lockSyncRefusal(resolvePolicy([], { LockSync: false }))).toBe(
+      'lock sync is turned off in your settings',
+    );
+    expect(
+      lockSyncRefusal(resolvePolicy([machine({ LockSync: true })], { LockSync: false })),
+    ).toBeUndefined();
   });
 });
