@@ -60,7 +60,11 @@ export type UserChoices = { readonly [K in PolicyKey]?: CompanionPolicy[K] };
 
 /** The user's settings file, as choices for the keys policy may leave to the user. */
 export function settingsChoices(settings: Settings): UserChoices {
-  return settings.defaultRegion === undefined ? {} : { DefaultRegion: settings.defaultRegion };
+  return {
+    ...(settings.defaultRegion === undefined ? {} : { DefaultRegion: settings.defaultRegion }),
+    ...(settings.startAtLogin === undefined ? {} : { StartAtLogin: settings.startAtLogin }),
+    ...(settings.lockSync === undefined ? {} : { LockSync: settings.lockSync }),
+  };
 }
 
 const DEFAULTS: PolicySource = { kind: 'default', location: 'defaults' };
@@ -253,7 +257,7 @@ export const REGISTRY_POLL_MS = 60_000;
  * Windows: HKLM then HKCU through reg.exe. A change is noticed by reading both keys again once a minute
  * (RegNotifyChangeKeyValue needs a native addon; a poll of two small keys costs little).
  */
-export function registryPolicyReader(reg: RegRunner = windowsReg): PolicyReader {
+export function registryPolicyReader(reg: RegRunner = windowsReg, pollMs = REGISTRY_POLL_MS): PolicyReader {
   const layer = async (kind: 'machine' | 'user', key: string): Promise<PolicyLayer> => {
     const read = await readRegistryPolicy(key, reg);
     if (!read.found) return { kind, location: key };
@@ -267,14 +271,19 @@ export function registryPolicyReader(reg: RegRunner = windowsReg): PolicyReader 
   return {
     read: async () => [await layer('machine', MACHINE_POLICY_KEY), await layer('user', USER_POLICY_KEY)],
     watch(changed) {
-      void snapshot().then((s) => (last = s));
+      // One reading at a time: a slow reg.exe never lets an older reading overwrite a newer one.
+      let reading: Promise<void> | undefined = snapshot().then((s) => {
+        last = s;
+        reading = undefined;
+      });
       const timer = setInterval(() => {
-        void snapshot().then((s) => {
+        reading ??= snapshot().then((s) => {
+          reading = undefined;
           if (s === last) return;
           last = s;
           changed();
         });
-      }, REGISTRY_POLL_MS);
+      }, pollMs);
       timer.unref();
       return () => clearInterval(timer);
     },

@@ -121,6 +121,32 @@ describe.skipIf(gate.skip)('the registry reader, against wine’s registry', () 
     },
     WINE_TIMEOUT,
   );
+
+  it(
+    'notices a change by reading the keys again (every minute in the app; every second here)',
+    async () => {
+      // Counts the reader's queries, to change the registry only once it has read the unchanged keys.
+      let queries = 0;
+      const reader = registryPolicyReader((args) => {
+        queries++;
+        return wine.reg(args);
+      }, 1_000);
+      let changed!: () => void;
+      const noticed = new Promise<void>((resolve) => (changed = resolve));
+      const stop = reader.watch(() => changed());
+      try {
+        while (queries < 4) await new Promise((resolve) => setTimeout(resolve, 200));
+        const add = ['add', MACHINE_POLICY_KEY, '/v', 'AllowClickToCall', '/t', 'REG_DWORD', '/d', '0', '/f'];
+        expect((await wine.reg(add)).code).toBe(0);
+        await noticed;
+        expect(resolvePolicy(await reader.read()).policy.AllowClickToCall).toBe(false);
+      } finally {
+        stop();
+        await wine.reg(['delete', MACHINE_POLICY_KEY, '/f']);
+      }
+    },
+    WINE_TIMEOUT,
+  );
 });
 
 describe.skipIf(gate.skip)('the NSIS include, in a test installer run by wine', () => {
