@@ -15,7 +15,7 @@ import type { EventLog } from './event-log.js';
 import { LockSync, type LockSyncState } from './lock-sync.js';
 import { type PhoneLinkState, PhoneLinks } from './phone-links.js';
 import type { PhoneSession } from './phone-session.js';
-import { lockSyncRefusal } from './policy.js';
+import { lockSyncRefusal, policyUsbVendorIds, usbVendorRefusal } from './policy.js';
 import type { Settings } from './settings.js';
 
 const ipcRequest = z.object({
@@ -118,11 +118,14 @@ export class CompanionService {
    */
   private async watchUsb(): Promise<void> {
     const { PhonePortWatcher } = await import('../../native-bridge/usb/hotplug.js');
-    const watcher = new PhonePortWatcher();
+    // Vendor ids policy adds are looked for from the start; AllowedUsbVendorIds is checked on every port.
+    const watcher = new PhonePortWatcher({ extraVendorIds: policyUsbVendorIds(this.companion.policy) });
     this.usbWatcher = watcher;
     watcher.on('scan-failed', (error) => this.log.write('usb-scan-failed', { error: error.message }));
     watcher.on('port-added', (port) => {
       const address = `serial:${port.path}`;
+      const refused = usbVendorRefusal(this.companion.policy, port.vendorId);
+      if (refused) return this.log.write('usb-port-refused', { address, reason: refused });
       const known = this.companion.pairings
         .list()
         .some((p) => (p.addresses ?? [p.address]).includes(address));

@@ -212,12 +212,12 @@ export const POLICY_TABLE = {
       en: {
         title: 'Allowed USB vendor ids',
         explain:
-          'The USB vendor ids (four hex digits, e.g. 047F) of phones the PC may use over USB and HID, comma-separated; * allows any vendor.',
+          'The USB vendor ids (four hex digits, e.g. 047F) of phones the PC may use over USB and HID, comma-separated; * allows the phone makers the app knows. An id not in that list is added to it.',
       },
       fr: {
         title: 'Identifiants de fabricant USB autorisés',
         explain:
-          'Les identifiants de fabricant USB (quatre chiffres hexadécimaux, par ex. 047F) des téléphones utilisables en USB et HID, séparés par des virgules ; * autorise tout fabricant.',
+          'Les identifiants de fabricant USB (quatre chiffres hexadécimaux, par ex. 047F) des téléphones utilisables en USB et HID, séparés par des virgules ; * autorise les fabricants de téléphones connus de l’application. Un identifiant absent de cette liste y est ajouté.',
       },
     },
   ),

@@ -163,6 +163,27 @@ export function transportRefusal(
   return `your administrator does not allow ${name} connections to phones (AllowedTransports: ${loaded.policy.AllowedTransports.join(', ') || 'none'})`;
 }
 
+/** Why policy forbids using a USB device of this vendor (AllowedUsbVendorIds; "*": the known phone makers). */
+export function usbVendorRefusal(loaded: LoadedPolicy, vendorId: string): string | undefined {
+  const allowed = loaded.policy.AllowedUsbVendorIds;
+  if (allowed.includes('*') || allowed.includes(vendorId.toUpperCase())) return undefined;
+  return `your administrator does not allow USB devices of vendor ${vendorId.toUpperCase()} (AllowedUsbVendorIds: ${allowed.join(', ') || 'none'})`;
+}
+
+/** The vendor ids policy names explicitly, to look for beside the known phone makers. */
+export function policyUsbVendorIds(loaded: LoadedPolicy): string[] {
+  return loaded.policy.AllowedUsbVendorIds.filter((id) => id !== '*');
+}
+
+/** Why policy refuses tel:/callto:/sip: links (AllowClickToCall, EnableBetterTogetherOverEthernet), if it does. */
+export function clickToCallRefusal(loaded: LoadedPolicy): string | undefined {
+  if (!loaded.policy.EnableBetterTogetherOverEthernet)
+    return 'BToE is turned off by your administrator (EnableBetterTogetherOverEthernet)';
+  return loaded.policy.AllowClickToCall
+    ? undefined
+    : 'click-to-call is turned off by your administrator (AllowClickToCall)';
+}
+
 /** Why lock sync is off by policy or the user's choice (EnableBetterTogetherOverEthernet, LockSync), if it is. */
 export function lockSyncRefusal(loaded: LoadedPolicy): string | undefined {
   if (!loaded.policy.EnableBetterTogetherOverEthernet)

@@ -5,15 +5,18 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   DEFAULT_POLICY,
   type PolicyLayer,
+  clickToCallRefusal,
   effectivePolicy,
   evaluatePolicyFile,
   filePolicyReader,
   followPolicy,
   loadPolicy,
   lockSyncRefusal,
+  policyUsbVendorIds,
   readPolicyFile,
   resolvePolicy,
   transportRefusal,
+  usbVendorRefusal,
 } from '../../main/core/policy.js';
 import { POLICY_KEYS, PolicySchema } from '../../main/core/policy-table.js';
 
@@ -335,5 +338,28 @@ describe('what policy refuses', () => {
     expect(
       lockSyncRefusal(resolvePolicy([machine({ LockSync: true })], { LockSync: false })),
     ).toBeUndefined();
+  });
+});
+
+describe('USB vendors and click-to-call', () => {
+  it('allows the known phone makers with *, else exactly the listed vendors', () => {
+    expect(usbVendorRefusal(resolvePolicy([]), '047f')).toBeUndefined();
+    const listed = resolvePolicy([machine({ AllowedUsbVendorIds: ['095d', '0x1234'] })]);
+    expect(usbVendorRefusal(listed, '1234')).toBeUndefined();
+    expect(usbVendorRefusal(listed, '047f')).toBe(
+      'your administrator does not allow USB devices of vendor 047F (AllowedUsbVendorIds: 095D, 1234)',
+    );
+    expect(policyUsbVendorIds(listed)).toEqual(['095D', '1234']);
+    expect(policyUsbVendorIds(resolvePolicy([]))).toEqual([]);
+  });
+
+  it('refuses click-to-call when policy turns it or BToE off', () => {
+    expect(clickToCallRefusal(resolvePolicy([]))).toBeUndefined();
+    expect(clickToCallRefusal(resolvePolicy([machine({ AllowClickToCall: false })]))).toBe(
+      'click-to-call is turned off by your administrator (AllowClickToCall)',
+    );
+    expect(
+      clickToCallRefusal(resolvePolicy([machine({ EnableBetterTogetherOverEthernet: false })])),
+    ).toContain('EnableBetterTogetherOverEthernet');
   });
 });
