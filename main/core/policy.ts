@@ -150,48 +150,9 @@ export function effectivePolicy(
   return POLICY_KEYS.map((key) => ({ key, value: loaded.policy[key], source: loaded.sources[key] }));
 }
 
-/** The policy's name for each way of reaching a phone (a phone address's transport). */
-const TRANSPORT_NAMES = { tcp: 'Ethernet', serial: 'USB', hid: 'HID' } as const;
-
-/** Why policy forbids reaching a phone over `transport` (AllowedTransports), or undefined when it allows it. */
-export function transportRefusal(
-  loaded: LoadedPolicy,
-  transport: keyof typeof TRANSPORT_NAMES,
-): string | undefined {
-  const name = TRANSPORT_NAMES[transport];
-  if (loaded.policy.AllowedTransports.includes(name)) return undefined;
-  return `your administrator does not allow ${name} connections to phones (AllowedTransports: ${loaded.policy.AllowedTransports.join(', ') || 'none'})`;
-}
-
-/** Why policy forbids using a USB device of this vendor (AllowedUsbVendorIds; "*": the known phone makers). */
-export function usbVendorRefusal(loaded: LoadedPolicy, vendorId: string): string | undefined {
-  const allowed = loaded.policy.AllowedUsbVendorIds;
-  if (allowed.includes('*') || allowed.includes(vendorId.toUpperCase())) return undefined;
-  return `your administrator does not allow USB devices of vendor ${vendorId.toUpperCase()} (AllowedUsbVendorIds: ${allowed.join(', ') || 'none'})`;
-}
-
-/** The vendor ids policy names explicitly, to look for beside the known phone makers. */
+/** The vendor ids policy names explicitly, to look for beside the phone makers the companion knows. */
 export function policyUsbVendorIds(loaded: LoadedPolicy): string[] {
   return loaded.policy.AllowedUsbVendorIds.filter((id) => id !== '*');
-}
-
-/** Why policy refuses tel:/callto:/sip: links (AllowClickToCall, EnableBetterTogetherOverEthernet), if it does. */
-export function clickToCallRefusal(loaded: LoadedPolicy): string | undefined {
-  if (!loaded.policy.EnableBetterTogetherOverEthernet)
-    return 'BToE is turned off by your administrator (EnableBetterTogetherOverEthernet)';
-  return loaded.policy.AllowClickToCall
-    ? undefined
-    : 'click-to-call is turned off by your administrator (AllowClickToCall)';
-}
-
-/** Why lock sync is off by policy or the user's choice (EnableBetterTogetherOverEthernet, LockSync), if it is. */
-export function lockSyncRefusal(loaded: LoadedPolicy): string | undefined {
-  if (!loaded.policy.EnableBetterTogetherOverEthernet)
-    return 'BToE is turned off by your administrator (EnableBetterTogetherOverEthernet)';
-  if (loaded.policy.LockSync) return undefined;
-  return loaded.sources.LockSync.kind === 'settings'
-    ? 'lock sync is turned off in your settings'
-    : 'lock sync is turned off by your administrator (LockSync)';
 }
 
 /** Where a platform keeps its policy, and how a change there is noticed. */

@@ -1,5 +1,6 @@
 // Pairing, sessions and resets between the phone simulator and `btoe`, each its own process, over loopback.
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { needs } from '../helpers/needs.js';
 import { EXIT } from '../../main/core/exit-codes.js';
 import { resolvePolicy } from '../../main/core/policy.js';
 import type { Companion } from '../../main/core/companion.js';
@@ -225,10 +226,9 @@ describe('auto pairing', () => {
   });
 
   // Machine policy reaches a btoe process only through /etc/btoe-companion/policy.json (see processes.ts).
-  const policyWhy = machinePolicyUnavailable();
-  if (policyWhy && process.env.CI !== 'true')
-    console.warn(`machine-policy pairing tests SKIPPED: ${policyWhy}`);
-  const withPolicy = policyWhy && process.env.CI !== 'true' ? it.skip : it;
+  const withPolicy = it.skipIf(
+    needs('the machine-policy pairing tests', machinePolicyUnavailable()) !== undefined,
+  );
 
   withPolicy('refuses Auto when policy requires Manual, even on the PC port', async () => {
     const phone = await startPhone(['--pcport-mac', ourMac()]);

@@ -30,9 +30,10 @@ import {
   startAtLoginEntry,
 } from '../../main/core/windows-registration.js';
 import { REPO } from './helpers/processes.js';
-import { WinePrefix, wineGate } from './helpers/wine.js';
+import { needs } from '../helpers/needs.js';
+import { WinePrefix, wineUnavailable } from './helpers/wine.js';
 
-const gate = wineGate('wine installer and registry');
+const gate = { skip: needs('the wine installer and registry tests', wineUnavailable()) !== undefined };
 const WINE_TIMEOUT = 600_000;
 
 let wine: WinePrefix;

@@ -27,15 +27,6 @@ export function wineUnavailable(
   return missing.length === 0 ? undefined : `missing ${missing.map((m) => probes[m]![2]).join(' and ')}`;
 }
 
-/** Skips outside CI with the reason; under CI=true a missing tool is a failure. */
-export function wineGate(name: string, needs?: Array<'wine' | 'makensis'>): { skip: boolean; why?: string } {
-  const why = wineUnavailable(needs);
-  if (!why) return { skip: false };
-  if (process.env.CI === 'true') throw new Error(`CI=true: the ${name} tests must run, but ${why}`);
-  console.warn(`${name} tests SKIPPED: ${why}; CI=true makes this a failure`);
-  return { skip: true, why };
-}
-
 export class WinePrefix {
   private constructor(readonly dir: string) {}
 
