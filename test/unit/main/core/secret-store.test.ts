@@ -96,8 +96,7 @@ describe('openSecretStore', () => {
     await new Promise<void>((listening) => bus.listen(socketPath, listening));
     process.env['DBUS_SESSION_BUS_ADDRESS'] = `unix:path=${socketPath}`;
     try {
-      // Long enough for the probe process to start and connect on a loaded machine; the description says the
-      // store gave up because of this deadline.
+      // Long enough for the probe's child process to start and connect on a loaded machine.
       const store = await openSecretStore(storeDir, { probeTimeoutMs: 3000 });
       expect(store.kind).toBe('file');
       expect(store.description).toMatch(/Secret Service did not answer within 3000 ms/);
