@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it, vi } from 'vitest';
 import type { CompanionView } from '../../../contract/window.js';
 import { createCompanionPort } from '../../../main/composition/running-companion.js';
+import { filePolicyReader } from '../../../main/core/policy.js';
 import type { SessionLockEvents, SessionLockSource } from '../../../main/core/ports/session-lock.js';
 import { AlreadyRunningError } from '../../../main/host/companion-socket.js';
 import { PhoneIdentityStore } from '../../../simulator/phone-identity.js';
@@ -54,7 +55,6 @@ const events: PhoneEvent[] = [];
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'btoe-app-'));
   vi.stubEnv('BTOE_SECRET_STORE', 'file');
-  vi.stubEnv('BTOE_POLICY_FILE', join(dir, 'policy.json'));
   phone = new PhoneSimulator(CONFIG, await PhoneIdentityStore.open(undefined));
   phone.on('event', (e) => events.push(e));
   server = net.createServer((socket) => void phone.accept(socket));
@@ -72,7 +72,12 @@ afterEach(async () => {
 });
 
 async function start(source = new TestLockSource()): Promise<Port> {
-  const port = await createCompanionPort([source], join(dir, 'store'));
+  // Machine policy from a file of this test's own, read the way the platform's file is.
+  const port = await createCompanionPort(
+    [source],
+    join(dir, 'store'),
+    filePolicyReader(join(dir, 'policy.json')),
+  );
   ports.push(port);
   return port;
 }
