@@ -355,7 +355,7 @@ describe('headsets follow the paired phone', () => {
     };
     const companion = await Companion.open({
       storeDir: dir,
-      policy: { policy: DEFAULT_POLICY, source: 'defaults', warnings: [] },
+      policy: resolvePolicy([]),
     });
     const running = new CompanionService(companion, new EventLog(join(dir, 'logs')), {
       openBrowser: () => Promise.reject(new Error('no browser in this test')),
