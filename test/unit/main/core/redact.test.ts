@@ -1,3 +1,4 @@
+// The one redaction for support: secrets in every form go, the person goes, what support needs stays.
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { REDACTED, namesSecret, redactForSupport } from '../../../../main/core/redact.js';
