@@ -3,6 +3,7 @@ import { constants, existsSync } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DiscoveredPhone } from '../../../native-bridge/ethernet/discovery.js';
+import { COMPANION_IPC_VERSION, companionResponseSchemas } from '../../../contract/companion-ipc.js';
 import { parseAddress } from '../../../native-bridge/link/address.js';
 import { type Identity, createIdentity } from '../../../native-bridge/link/identity.js';
 import type { PhoneHello } from '../../../native-bridge/link/messages.js';
@@ -24,12 +25,12 @@ import type {
 import type { DoctorReport } from '../../../contract/doctor-report.js';
 import { buildReport } from '../../core/doctor/report.js';
 import { detectRemoteSession } from '../../core/doctor/session.js';
-import { hostMacs } from '../../core/host.js';
+import { hostMacs } from '../../core/this-pc.js';
 import { discoverySetting } from '../../core/nearby.js';
 import { type PairedPhone, PairingStore } from '../../core/pairing-store.js';
 import { openSecretStore } from '../../core/secret-store.js';
 import { loadSettings } from '../../core/settings.js';
-import { callIpc, ipcEndpoint } from '../ipc.js';
+import { callIpc, ipcEndpoint } from '../companion-socket.js';
 import { interfaceFacts } from './interfaces.js';
 import { candidatePolicy, effectivePolicy } from './policy-source.js';
 
@@ -304,17 +305,19 @@ async function hidFacts(): Promise<EnumerationFact<HidDeviceFact>> {
 }
 
 async function companionFacts(storeDir: string): Promise<CompanionFact> {
+  let answer: unknown;
   try {
-    const hello = (await callIpc(ipcEndpoint(storeDir), { kind: 'hello' }, 2_000)) as
-      { pid?: unknown; version?: unknown; startedAt?: unknown } | undefined;
-    if (hello === undefined) return { running: false };
-    return {
-      running: true,
-      pid: typeof hello.pid === 'number' ? hello.pid : undefined,
-      version: typeof hello.version === 'string' ? hello.version : undefined,
-      startedAt: typeof hello.startedAt === 'string' ? hello.startedAt : undefined,
-    };
+    answer = await callIpc(ipcEndpoint(storeDir), { v: COMPANION_IPC_VERSION, kind: 'hello' }, 2_000);
   } catch (error) {
     return { running: 'unknown', error: (error as Error).message };
   }
+  if (answer === undefined) return { running: false };
+  const parsed = companionResponseSchemas.hello.safeParse(answer);
+  if (!parsed.success || !('hello' in parsed.data)) {
+    // Another companion protocol version: it runs, but not this version of the app.
+    const v = (answer as { v?: unknown } | null)?.v;
+    return { running: true, version: `unknown (companion protocol v${String(v ?? '?')})` };
+  }
+  const { pid, version, startedAt } = parsed.data.hello;
+  return { running: true, pid, version, startedAt };
 }
