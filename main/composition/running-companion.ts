@@ -11,6 +11,7 @@ import { loadPolicy } from '../core/policy.js';
 import type { Desktop } from '../core/ports/desktop.js';
 import type { SessionLockSource } from '../core/ports/session-lock.js';
 import { IpcServer, ipcEndpoint } from '../host/companion-socket.js';
+import { NodeHidHeadsetSource } from '../host/node-hid-headsets.js';
 import { osDesktop } from '../host/os-desktop.js';
 
 export interface RunningCompanionOptions {
@@ -31,6 +32,7 @@ export async function startRunningCompanion(options: RunningCompanionOptions) {
   const service = new CompanionService(companion, log, options.desktop ?? osDesktop);
   const endpoint = ipcEndpoint(storeDir);
   await service.serve((handler) => IpcServer.listen(endpoint, handler));
+  service.useHeadsets(new NodeHidHeadsetSource());
   for (const source of options.lockSources) await service.follow(source);
   await service.start(discoverySetting(), true);
   return {

@@ -3,7 +3,6 @@ import { constants, existsSync } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DiscoveredPhone } from '../../../native-bridge/ethernet/discovery.js';
-import { COMPANION_IPC_VERSION, companionResponseSchemas } from '../../../contract/companion-ipc.js';
 import { parseAddress } from '../../../native-bridge/link/address.js';
 import { type Identity, createIdentity } from '../../../native-bridge/link/identity.js';
 import type { PhoneHello } from '../../../native-bridge/link/messages.js';
@@ -22,6 +21,12 @@ import type {
   SerialPortFact,
   StoreFact,
 } from '../../core/doctor/facts.js';
+import {
+  COMPANION_IPC_VERSION,
+  type CompanionRequest,
+  companionResponseSchemas,
+  describeInvalid,
+} from '../../../contract/companion-ipc.js';
 import type { DoctorReport } from '../../../contract/doctor-report.js';
 import { buildReport } from '../../core/doctor/report.js';
 import { detectRemoteSession } from '../../core/doctor/session.js';
@@ -305,19 +310,17 @@ async function hidFacts(): Promise<EnumerationFact<HidDeviceFact>> {
 }
 
 async function companionFacts(storeDir: string): Promise<CompanionFact> {
-  let answer: unknown;
   try {
-    answer = await callIpc(ipcEndpoint(storeDir), { v: COMPANION_IPC_VERSION, kind: 'hello' }, 2_000);
+    const request: CompanionRequest = { v: COMPANION_IPC_VERSION, kind: 'hello' };
+    const raw = await callIpc(ipcEndpoint(storeDir), request, 2_000);
+    if (raw === undefined) return { running: false };
+    const answer = companionResponseSchemas.hello.safeParse(raw);
+    if (!answer.success)
+      return { running: 'unknown', error: describeInvalid("The companion's answer", answer.error) };
+    if ('error' in answer.data) return { running: 'unknown', error: answer.data.error.message };
+    const { hello } = answer.data;
+    return { running: true, pid: hello.pid, version: hello.version, startedAt: hello.startedAt };
   } catch (error) {
     return { running: 'unknown', error: (error as Error).message };
   }
-  if (answer === undefined) return { running: false };
-  const parsed = companionResponseSchemas.hello.safeParse(answer);
-  if (!parsed.success || !('hello' in parsed.data)) {
-    // Another companion protocol version: it runs, but not this version of the app.
-    const v = (answer as { v?: unknown } | null)?.v;
-    return { running: true, version: `unknown (companion protocol v${String(v ?? '?')})` };
-  }
-  const { pid, version, startedAt } = parsed.data.hello;
-  return { running: true, pid, version, startedAt };
 }
