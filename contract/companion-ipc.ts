@@ -103,6 +103,17 @@ export const companionSnapshotSchema = z.object({
     unlockWithPc: z.boolean(),
     source: z.string(),
     warnings: z.array(z.string()),
+    /** Every policy key's effective value and where it came from (main/core/policy.ts, effectivePolicy). */
+    effective: z.array(
+      z.object({
+        key: z.string(),
+        value: z.union([z.boolean(), z.string(), z.array(z.string())]),
+        source: z.object({
+          kind: z.enum(['machine', 'user', 'settings', 'default', 'candidate']),
+          location: z.string(),
+        }),
+      }),
+    ),
   }),
   secretStore: z.string(),
   phones: z.array(phoneSnapshotSchema),

@@ -10,7 +10,8 @@ import {
 import { COMMANDS, executeCommand, failure, oneShotContext } from '../core/commands.js';
 import { APP_NAME, APP_VERSION, Companion, defaultStoreDir } from '../core/companion.js';
 import { EXIT } from '../core/exit-codes.js';
-import { loadPolicy } from '../core/policy.js';
+import { loadPolicy, settingsChoices } from '../core/policy.js';
+import { loadSettings } from '../core/settings.js';
 import { ipcEndpoint } from '../host/companion-socket.js';
 import { osDesktop } from '../host/os-desktop.js';
 import { runInCompanion } from './companion-client.js';
@@ -147,7 +148,9 @@ async function run(argv: string[]): Promise<number> {
       const result = await nearbyCommand(storeDir, request);
       if (result) return print(json, result);
     }
-    const companion = await Companion.open({ storeDir, policy: await loadPolicy() });
+    const { settings } = await loadSettings(storeDir);
+    const policy = await loadPolicy({ choices: settingsChoices(settings) });
+    const companion = await Companion.open({ storeDir, policy });
     return print(json, await executeCommand(oneShotContext(companion, osDesktop), request));
   } catch (error) {
     return print(json, failure(error));

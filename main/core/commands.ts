@@ -7,6 +7,7 @@ import { APP_NAME, APP_VERSION, type Companion, CompanionError, type DeviceView 
 import { DialTargetError } from './dial-target-error.js';
 import type { CommandRequest, CommandResult } from '../../contract/companion-ipc.js';
 import { EXIT } from './exit-codes.js';
+import { effectivePolicy } from './policy.js';
 import type { PhoneSession } from './phone-session.js';
 import type { Desktop } from './ports/desktop.js';
 import { RuleError } from './rules/rules.js';
@@ -82,7 +83,8 @@ export async function executeCommand(ctx: CommandContext, request: CommandReques
 async function execute(ctx: CommandContext, request: CommandRequest): Promise<CommandResult> {
   const { command, args, device, code } = request;
   const { companion } = ctx;
-  const defaultRegion = companion.settings.defaultRegion;
+  // Policy's DefaultRegion, else the user's setting (the policy resolves both), followed as it changes.
+  const defaultRegion = companion.policy.policy.DefaultRegion || undefined;
   const target = device ?? (command === 'dial' ? undefined : args[0]);
   switch (command) {
     case 'status':
@@ -246,6 +248,7 @@ async function signIn(
 function status(ctx: CommandContext): CommandResult {
   const { companion } = ctx;
   const { policy, source, warnings } = companion.policy;
+  const effective = effectivePolicy(companion.policy);
   const phones = companion.pairings.list();
   const running = ctx.status?.();
   const data = {
@@ -254,7 +257,7 @@ function status(ctx: CommandContext): CommandResult {
     id: companion.identity.id,
     store: companion.storeDir,
     secretStore: { kind: companion.secrets.kind, description: companion.secrets.description },
-    policy: { ...policy, source, warnings },
+    policy: { ...policy, source, warnings, effective },
     phones: phones.map(({ id, name, address, mode, pairedAt, firmware, lockType }) => ({
       id,
       name,
@@ -272,6 +275,10 @@ function status(ctx: CommandContext): CommandResult {
     `Store: ${companion.storeDir}`,
     `Private key: ${companion.secrets.description}`,
     `Policy (${source}): BToE ${policy.EnableBetterTogetherOverEthernet ? 'on' : 'off'}, pairing mode ${policy.BetterTogetherOverEthernetPairingMode}`,
+    ...effective.map(
+      ({ key, value, source: from }) =>
+        `  ${key}: ${Array.isArray(value) ? value.join(', ') || '(none)' : String(value) || '(not set)'}  [${from.kind === 'default' || from.kind === 'settings' ? from.location : `${from.kind} policy, ${from.location}`}]`,
+    ),
     ...warnings.map((w) => `Policy warning: ${w}`),
     phones.length === 0 ? 'No phone is paired.' : 'Paired phones:',
     ...phones.map(

@@ -18,6 +18,7 @@ import { type DiscoverySetting, Nearby } from './nearby.js';
 import { nearbyExecute, wantsDiscovery } from './nearby-command.js';
 import { PhoneKeeper } from './phone-keeper.js';
 import { PhoneLinks } from './phone-links.js';
+import { policyUsbVendorIds } from './policy.js';
 import type { Desktop } from './ports/desktop.js';
 import type { HeadsetSource } from './ports/headset-source.js';
 import type { ListenLocal, LocalServer } from './ports/local-server.js';
@@ -135,11 +136,17 @@ export class CompanionService {
    */
   private async watchUsb(): Promise<void> {
     const { PhonePortWatcher } = await import('../../native-bridge/usb/hotplug.js');
-    const watcher = new PhonePortWatcher();
+    // Vendor ids policy adds are looked for from the start; AllowedUsbVendorIds is checked on every port.
+    const watcher = new PhonePortWatcher({ extraVendorIds: policyUsbVendorIds(this.companion.policy) });
     this.usbWatcher = watcher;
     watcher.on('scan-failed', (error) => this.log.write('usb-scan-failed', { error: error.message }));
     watcher.on('port-added', (port) => {
       const address = `serial:${port.path}`;
+      const vendor = this.companion.rules.usbVendor(port.vendorId);
+      if (!vendor.allowed) {
+        this.log.write('usb-port-refused', { address, reason: vendor.reason });
+        return;
+      }
       const known = this.companion.pairings
         .list()
         .some((p) => (p.addresses ?? [p.address]).includes(address));

@@ -107,7 +107,7 @@ export class Companion {
     readonly identity: Identity,
     readonly pairings: PairingStore,
     readonly secrets: SecretStore,
-    readonly policy: LoadedPolicy,
+    private currentPolicy: LoadedPolicy,
     /** The user's settings (settings.json); a damaged file is reported here and the defaults apply. */
     readonly settings: Settings,
     readonly settingsWarning: string | undefined,
@@ -118,6 +118,15 @@ export class Companion {
 
   /** Every rule (activation, policy, Device-Lock), decided in one place for every path that holds a Companion. */
   readonly rules: Rules;
+
+  /** The effective admin policy; a running companion follows its changes (updatePolicy). */
+  get policy(): LoadedPolicy {
+    return this.currentPolicy;
+  }
+
+  updatePolicy(policy: LoadedPolicy): void {
+    this.currentPolicy = policy;
+  }
 
   static async open(options: {
     storeDir: string;
@@ -377,6 +386,7 @@ export class Companion {
     purpose: Purpose,
     isPinned?: (id: string) => boolean,
   ): Promise<PhoneConnection> {
+    this.rules.assertTransport(address.transport);
     const transport = await openTransport(address);
     return connectToPhone(transport, { identity: this.identity, purpose, companion: this.info, isPinned });
   }

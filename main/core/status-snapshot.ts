@@ -4,6 +4,7 @@ import type { CompanionSnapshot, HeadsetsSnapshot, PhoneSnapshot } from '../../c
 import { APP_VERSION, type Companion } from './companion.js';
 import type { LockSync } from './lock-sync.js';
 import type { PhoneLinks } from './phone-links.js';
+import { effectivePolicy } from './policy.js';
 
 export interface SnapshotSources {
   readonly companion: Companion;
@@ -93,6 +94,11 @@ export class StatusSnapshot extends EventEmitter<{ changed: [CompanionSnapshot] 
         unlockWithPc: policy.UnlockPhoneWithPc,
         source,
         warnings: [...warnings],
+        effective: effectivePolicy(companion.policy).map(({ key, value, source: from }) => ({
+          key,
+          value: typeof value === 'object' ? [...value] : value,
+          source: { ...from },
+        })),
       },
       secretStore: companion.secrets.description,
       phones,

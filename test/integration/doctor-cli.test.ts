@@ -21,7 +21,6 @@ async function btoe(
     ...process.env,
     BTOE_DISCOVERY: 'off',
     BTOE_SECRET_STORE: 'file',
-    BTOE_POLICY_FILE: join(store, 'none.json'),
   };
   try {
     const { stdout, stderr } = await exec(
@@ -58,8 +57,9 @@ describe('btoe doctor (no network)', () => {
     });
     expect(policy.details).toEqual(
       expect.arrayContaining([
-        'BetterTogetherOverEthernetPairingMode = "Manual"',
-        expect.stringMatching(/must be "Auto" or "Manual", not "Sometimes"; using Manual/),
+        `BetterTogetherOverEthernetPairingMode = "Manual" (candidate: ${candidate})`,
+        'UnlockPhoneWithPc = true (default: defaults)',
+        expect.stringMatching(/must be "Auto" or "Manual", not "Sometimes"; using "Manual"/),
         expect.stringMatching(/unknown policy setting "Colour" is ignored/),
       ]),
     );

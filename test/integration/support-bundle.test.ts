@@ -142,7 +142,6 @@ describe('the support bundle (btoe doctor --bundle)', () => {
           ...process.env,
           BTOE_DISCOVERY: 'off',
           BTOE_SECRET_STORE: 'file',
-          BTOE_POLICY_FILE: join(store, 'no-policy.json'),
           BTOE_SIGN_IN_PASSWORD: PASSWORD,
           BTOE_PAIRING_CODE: PAIRING_CODE,
           BTOE_WEB_CODE: SIGN_IN_CODE,
