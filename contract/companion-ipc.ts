@@ -91,6 +91,8 @@ export const headsetsSnapshotSchema = z.object({
 /** The running companion's status: what `btoe status`, the tray and the window show. */
 export const companionSnapshotSchema = z.object({
   companion: z.object({
+    /** The running companion's version (the window shows it). */
+    version: z.string(),
     pid: z.number().int(),
     startedAt: z.string(),
     store: z.string(),
