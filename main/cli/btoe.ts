@@ -12,6 +12,7 @@ import { EXIT } from '../core/exit-codes.js';
 import { loadPolicy } from '../core/policy.js';
 import { loadSettings } from '../core/settings.js';
 import { callIpc, ipcEndpoint } from '../host/ipc.js';
+import { escapeForTerminal, jsonForTerminal } from '../../native-bridge/link/display-text.js';
 
 const HELP = `btoe: the BToE Companion without a window
 
@@ -52,10 +53,11 @@ Exit codes: 0 done, 1 internal error, 2 bad arguments, 3 not paired, 4 several p
 running.
 `;
 
+/** Results can quote what a phone sent: nothing reaches the terminal unescaped (display-text.ts). */
 function print(json: boolean, result: CommandResult): number {
-  if (json) process.stdout.write(`${JSON.stringify(result.data)}\n`);
-  else if (result.code === EXIT.ok) process.stdout.write(`${result.human}\n`);
-  else process.stderr.write(`btoe: ${result.human}\n`);
+  if (json) process.stdout.write(`${jsonForTerminal(result.data)}\n`);
+  else if (result.code === EXIT.ok) process.stdout.write(`${escapeForTerminal(result.human)}\n`);
+  else process.stderr.write(`btoe: ${escapeForTerminal(result.human)}\n`);
   return result.code;
 }
 

@@ -8,11 +8,14 @@ import { loadPolicy } from '../core/policy.js';
 import { loadSettings } from '../core/settings.js';
 import { AlreadyRunningError, IpcServer, ipcEndpoint } from '../host/ipc.js';
 import { platformLockSources } from '../host/platform-lock-sources.js';
+import { escapeForTerminal, jsonForTerminal } from '../../native-bridge/link/display-text.js';
 
 /** `btoe daemon`: the companion without a window, until SIGINT or SIGTERM. */
 export async function runDaemon(storeDir: string, json: boolean): Promise<number> {
   const say = (event: string, message: string, fields: Record<string, unknown> = {}) =>
-    process.stdout.write(json ? `${JSON.stringify({ event, message, ...fields })}\n` : `${message}\n`);
+    process.stdout.write(
+      json ? `${jsonForTerminal({ event, message, ...fields })}\n` : `${escapeForTerminal(message)}\n`,
+    );
   const policy = await loadPolicy();
   const { settings, warning } = await loadSettings(storeDir);
   const companion = await Companion.open({ storeDir, policy });
@@ -32,8 +35,10 @@ export async function runDaemon(storeDir: string, json: boolean): Promise<number
     const running = error.running as { pid?: number; startedAt?: string };
     const message = `a companion is already running for this user (pid ${running.pid ?? '?'}, since ${running.startedAt ?? '?'}): use it ("btoe status"), or stop it before starting another`;
     if (json)
-      process.stdout.write(`${JSON.stringify({ ok: false, error: { kind: 'already-running', message } })}\n`);
-    else process.stderr.write(`btoe: ${message}\n`);
+      process.stdout.write(
+        `${jsonForTerminal({ ok: false, error: { kind: 'already-running', message } })}\n`,
+      );
+    else process.stderr.write(`btoe: ${escapeForTerminal(message)}\n`);
     return EXIT['already-running'];
   }
 

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
+import { displayText } from '../../native-bridge/link/display-text.js';
 import { DEVICE_ID_PATTERN } from '../../native-bridge/link/identity.js';
 import { LOCK_TYPES, macAddress, PAIRING_MODES } from '../../native-bridge/link/messages.js';
 import { ensurePrivateDir, readJsonFile, writeFileAtomic } from '../../native-bridge/persist/atomic-file.js';
@@ -8,12 +9,13 @@ const MAX_ADDRESSES = 8;
 
 const phoneShape = {
   id: z.string().regex(DEVICE_ID_PATTERN, 'a device id: 26 characters of a-z and 2-7'),
-  name: z.string(),
-  vendor: z.string(),
-  family: z.string(),
-  model: z.string(),
-  firmware: z.string(),
-  serial: z.string(),
+  // What the phone's hello said (printable only, as the protocol requires), checked again when read back.
+  name: displayText(129),
+  vendor: displayText(64),
+  family: displayText(64),
+  model: displayText(64),
+  firmware: displayText(64),
+  serial: displayText(64),
   mac: macAddress,
   lockType: z.enum(LOCK_TYPES),
   transport: z.enum(['tcp', 'serial', 'hid']),
