@@ -11,6 +11,7 @@ import { Companion, defaultStoreDir } from '../core/companion.js';
 import { EXIT } from '../core/exit-codes.js';
 import { loadPolicy } from '../core/policy.js';
 import { loadSettings } from '../core/settings.js';
+import { resolveStoreDir } from '../core/store-dir.js';
 import { callIpc, ipcEndpoint } from '../host/ipc.js';
 import { escapeForTerminal, jsonForTerminal } from '../../native-bridge/link/display-text.js';
 
@@ -41,7 +42,8 @@ While a companion runs (the app or "btoe daemon"), commands go through it.
 
 Options:
   --device ID     the phone to use when several are paired (default: the only paired phone)
-  --store DIR     where pairings are kept [${defaultStoreDir()}]
+  --store DIR     where pairings are kept [${defaultStoreDir()}]; a folder of yours that is not a store
+                  gets its own btoe-companion folder inside, and is never changed itself
   --json          machine-readable output on stdout
   --timeout S     devices, pair: how long to listen for phones on this PC's links [1]
                   (BTOE_DISCOVERY=off never listens; BTOE_DISCOVERY=eth0 listens on eth0 only)
@@ -88,7 +90,12 @@ async function run(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return command === undefined && !values.help ? EXIT.usage : EXIT.ok;
   }
-  const storeDir = values.store ?? defaultStoreDir();
+  let storeDir: string;
+  try {
+    storeDir = values.store === undefined ? defaultStoreDir() : await resolveStoreDir(values.store);
+  } catch (error) {
+    return print(json, failure(error));
+  }
   if (command === 'hid') return (await import('./hid-command.js')).runHidDescribe(args, json);
   if (command === 'daemon') {
     const { runDaemon } = await import('./daemon-command.js');

@@ -1,15 +1,9 @@
 import { X509Certificate } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { type PhoneAddress, formatAddress, parseAddress } from '../../native-bridge/link/address.js';
 import { LinkError, ProtocolError } from '../../native-bridge/link/errors.js';
-import {
-  type Identity,
-  DEVICE_ID_PATTERN,
-  createIdentity,
-  identityFromPem,
-} from '../../native-bridge/link/identity.js';
+import { type Identity, DEVICE_ID_PATTERN } from '../../native-bridge/link/identity.js';
 import type { PhoneHello, PairingMode } from '../../native-bridge/link/messages.js';
 import {
   type CompanionInfo,
@@ -18,9 +12,10 @@ import {
   connectToPhone,
 } from '../../native-bridge/link/phone-connection.js';
 import type { Purpose } from '../../native-bridge/link/tls.js';
-import { ensurePrivateDir, writeFileAtomic } from '../../native-bridge/persist/atomic-file.js';
+import { ensurePrivateDir } from '../../native-bridge/persist/atomic-file.js';
 import { openTransport } from '../../native-bridge/transport/connect.js';
 import { hostMacs, hostName } from './host.js';
+import { loadOrCreateIdentity } from './identity-store.js';
 import { type PairedPhone, PairingStore } from './pairing-store.js';
 import { type LoadedPolicy } from './policy.js';
 import { PhoneSession } from './phone-session.js';
@@ -90,8 +85,6 @@ export function defaultStoreDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'btoe-companion');
 }
 
-const IDENTITY_KEY = 'identity-key';
-
 /**
  * The companion's core without any UI: its identity, the paired phones, pairing and sessions. The `btoe`
  * command, the daemon and the desktop app all drive this one object.
@@ -113,7 +106,7 @@ export class Companion {
   }): Promise<Companion> {
     await ensurePrivateDir(options.storeDir);
     const secrets = await openSecretStore(options.storeDir);
-    const identity = await loadOrCreateIdentity(options.storeDir, secrets);
+    const identity = await loadOrCreateIdentity(options.storeDir, secrets, `BToE Companion ${hostName()}`);
     const pairings = await PairingStore.open(options.storeDir);
     return new Companion(
       options.storeDir,
@@ -447,28 +440,4 @@ function phoneRecord(connection: PhoneConnection, address: PhoneAddress, mode: P
 
 function describe(phone: PairedPhone): string {
   return `${phone.name} (${phone.id})`;
-}
-
-async function loadOrCreateIdentity(storeDir: string, secrets: SecretStore): Promise<Identity> {
-  const certPath = join(storeDir, 'identity-cert.pem');
-  let certificatePem: string | undefined;
-  try {
-    certificatePem = await readFile(certPath, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-  const key = await secrets.get(IDENTITY_KEY);
-  if (certificatePem !== undefined && key !== undefined) {
-    return identityFromPem(Buffer.from(key).toString('utf8'), certificatePem);
-  }
-  if (certificatePem !== undefined || key !== undefined) {
-    throw new CompanionError(
-      'usage',
-      `this PC's identity in ${storeDir} is incomplete (${certificatePem === undefined ? 'certificate' : 'private key'} missing): move the folder aside to start afresh, then pair again`,
-    );
-  }
-  const identity = createIdentity(`BToE Companion ${hostName()}`);
-  await secrets.set(IDENTITY_KEY, Buffer.from(identity.privateKeyPem, 'utf8'));
-  await writeFileAtomic(certPath, identity.certificatePem, 0o644);
-  return identity;
 }

@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { displayText } from '../../native-bridge/link/display-text.js';
@@ -25,7 +26,9 @@ const phoneShape = {
   addresses: z.array(z.string()).max(MAX_ADDRESSES).optional(),
   certificate: z
     .string()
-    .regex(/^-----BEGIN CERTIFICATE-----\r?\n[\s\S]+-----END CERTIFICATE-----\s*$/, 'a PEM certificate'),
+    .regex(/^-----BEGIN CERTIFICATE-----\r?\n[\s\S]+-----END CERTIFICATE-----\s*$/, 'a PEM certificate')
+    // The shape is not enough: a damaged body would only fail later, deep in a connection, as a crash.
+    .refine(isCertificate, 'a PEM certificate (this one cannot be parsed)'),
   mode: z.enum(PAIRING_MODES),
   pairedAt: z.iso.datetime({ offset: true }),
 };
@@ -154,4 +157,13 @@ function merge(phone: PairedPhone | undefined, ...more: Array<string | string[] 
     ...more.flat().filter((a) => a !== undefined),
   ];
   return [...new Set(all.reverse())].reverse().slice(-MAX_ADDRESSES);
+}
+
+function isCertificate(pem: string): boolean {
+  try {
+    new X509Certificate(pem);
+    return true;
+  } catch {
+    return false;
+  }
 }
