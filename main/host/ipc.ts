@@ -35,6 +35,7 @@ export class IpcServer {
   private constructor(
     private readonly server: net.Server,
     private readonly endpoint: string,
+    private readonly connections: Set<Connection>,
   ) {}
 
   /** Listens on the endpoint; a live companion there is AlreadyRunningError, a stale socket file is replaced. */
@@ -42,7 +43,12 @@ export class IpcServer {
     const running = await callIpc(endpoint, { kind: 'hello' }, 1_000).catch(() => undefined);
     if (running !== undefined) throw new AlreadyRunningError(running);
     if (process.platform !== 'win32') await unlink(endpoint).catch(() => undefined);
-    const server = net.createServer((socket) => serve(socket, handler, hello));
+    const connections = new Set<Connection>();
+    const server = net.createServer((socket) => {
+      const connection = serve(socket, handler, hello);
+      connections.add(connection);
+      socket.once('close', () => connections.delete(connection));
+    });
     await new Promise<void>((done, fail) => {
       server.once('error', fail);
       server.listen(endpoint, () => {
@@ -51,7 +57,14 @@ export class IpcServer {
       });
     });
     if (process.platform !== 'win32') await chmod(endpoint, 0o600);
-    return new IpcServer(server, endpoint);
+    return new IpcServer(server, endpoint, connections);
+  }
+
+  /** Bytes held for clients: requests read but not yet answered, and answers not yet taken by the client. */
+  bufferedBytes(): number {
+    let total = 0;
+    for (const connection of this.connections) total += connection.bufferedBytes();
+    return total;
   }
 
   async close(): Promise<void> {
@@ -60,22 +73,43 @@ export class IpcServer {
   }
 }
 
-function serve(socket: net.Socket, handler: IpcHandler, hello: () => unknown): void {
+interface Connection {
+  bufferedBytes(): number;
+}
+
+/**
+ * One client, one request at a time: the socket is paused while a chunk of requests is being answered, and an
+ * answer the client has not taken (the socket's buffer is full) is waited for before the next request is read.
+ * A client that pipelines requests and never reads the answers therefore stalls itself, in the kernel's socket
+ * buffers, instead of growing the companion's memory.
+ */
+function serve(socket: net.Socket, handler: IpcHandler, hello: () => unknown): Connection {
   socket.on('error', () => socket.destroy());
-  const lines = createInterface({ input: socket, crlfDelay: Infinity });
-  lines.on('error', () => socket.destroy());
-  let buffered = 0;
+  let input: Buffer = Buffer.alloc(0);
+  let answering = false;
   socket.on('data', (chunk: Buffer) => {
-    buffered += chunk.length;
-    // readline has no line cap of its own: a client that never sends a newline is cut off.
-    if (buffered > MAX_LINE * 4) socket.destroy();
+    input = input.length === 0 ? chunk : Buffer.concat([input, chunk]);
+    socket.pause();
+    void answerAll();
   });
-  lines.on('line', (line) => {
-    buffered = 0;
-    void answer(line).then((response) => {
-      if (!socket.destroyed) socket.write(`${JSON.stringify(response)}\n`);
-    });
-  });
+  async function answerAll(): Promise<void> {
+    if (answering) return;
+    answering = true;
+    for (;;) {
+      const end = input.indexOf(0x0a);
+      if (end < 0) break;
+      const line = input.subarray(0, end).toString('utf8').replace(/\r$/, '');
+      input = input.subarray(end + 1);
+      const response = await answer(line);
+      if (socket.destroyed) return;
+      if (!socket.write(`${JSON.stringify(response)}\n`)) await drained(socket);
+      if (socket.destroyed) return;
+    }
+    answering = false;
+    // A line never ends: the client is cut off rather than buffered without bound.
+    if (input.length > MAX_LINE) socket.destroy();
+    else socket.resume();
+  }
   async function answer(line: string): Promise<{ id: number; body: unknown }> {
     let request: z.infer<typeof requestEnvelope>;
     try {
@@ -91,6 +125,19 @@ function serve(socket: net.Socket, handler: IpcHandler, hello: () => unknown): v
       return { id: request.id, body: { error: (error as Error).message } };
     }
   }
+  return { bufferedBytes: () => input.length + socket.writableLength };
+}
+
+function drained(socket: net.Socket): Promise<void> {
+  return new Promise((done) => {
+    const finish = () => {
+      socket.off('drain', finish);
+      socket.off('close', finish);
+      done();
+    };
+    socket.on('drain', finish);
+    socket.on('close', finish);
+  });
 }
 
 /** Sends one request to the running companion; undefined when none is running. */
