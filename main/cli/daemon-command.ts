@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { discoverySetting } from '../core/nearby.js';
 import { Companion } from '../core/companion.js';
 import { CompanionService } from '../core/daemon.js';
-import { EventLog } from '../core/event-log.js';
+import { CompanionLog } from '../core/companion-log.js';
 import { EXIT } from '../core/exit-codes.js';
 import { loadPolicy } from '../core/policy.js';
 import { loadSettings } from '../core/settings.js';
@@ -19,7 +19,7 @@ export async function runDaemon(storeDir: string, json: boolean): Promise<number
   const policy = await loadPolicy();
   const { settings, warning } = await loadSettings(storeDir);
   const companion = await Companion.open({ storeDir, policy });
-  const log = new EventLog(join(storeDir, 'logs'));
+  const log = new CompanionLog(join(storeDir, 'logs'));
   if (warning) say('settings-warning', `Settings ignored: ${warning}`);
   const service = new CompanionService(companion, settings, log);
 
@@ -52,6 +52,7 @@ export async function runDaemon(storeDir: string, json: boolean): Promise<number
       pid: process.pid,
       endpoint: ipcEndpoint(storeDir),
       log: log.path,
+      auditLog: log.auditPath,
       lockSources: sources.map((s) => s.name),
     },
   );

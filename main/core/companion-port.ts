@@ -5,7 +5,7 @@ import { IpcServer, ipcEndpoint } from '../host/ipc.js';
 import type { SessionLockSource } from '../host/session-lock.js';
 import { Companion, defaultStoreDir } from './companion.js';
 import { CompanionService } from './daemon.js';
-import { EventLog } from './event-log.js';
+import { CompanionLog } from './companion-log.js';
 import { loadPolicy } from './policy.js';
 import { loadSettings } from './settings.js';
 
@@ -17,7 +17,7 @@ import { loadSettings } from './settings.js';
 export async function createCompanionPort(lockSources: SessionLockSource[], storeDir = defaultStoreDir()) {
   const companion = await Companion.open({ storeDir, policy: await loadPolicy() });
   const { settings } = await loadSettings(storeDir);
-  const service = new CompanionService(companion, settings, new EventLog(join(storeDir, 'logs')));
+  const service = new CompanionService(companion, settings, new CompanionLog(join(storeDir, 'logs')));
   await IpcServer.listen(
     ipcEndpoint(storeDir),
     (body) => service.handleIpc(body),

@@ -11,7 +11,7 @@ import { type DiscoverySetting, Nearby } from './nearby.js';
 import { nearbyExecute, wantsDiscovery } from './nearby-command.js';
 import { PhoneKeeper } from './phone-keeper.js';
 import { type Companion, CompanionError } from './companion.js';
-import type { EventLog } from './event-log.js';
+import type { EventSink } from './companion-log.js';
 import { LockSync, type LockSyncState } from './lock-sync.js';
 import { type PhoneLinkState, PhoneLinks } from './phone-links.js';
 import type { PhoneSession } from './phone-session.js';
@@ -47,7 +47,7 @@ export class CompanionService {
   constructor(
     readonly companion: Companion,
     private readonly settings: Settings,
-    private readonly log: EventLog,
+    private readonly log: EventSink,
   ) {
     this.links = new PhoneLinks(companion);
     this.lockSync = new LockSync(this.links, {
@@ -89,6 +89,8 @@ export class CompanionService {
    */
   async start(discovery: DiscoverySetting = { enabled: false }, usb = false): Promise<void> {
     this.log.write('started', { pid: process.pid, store: this.companion.storeDir });
+    const { policy, source, warnings } = this.companion.policy;
+    this.log.write('policy', { ...policy, source, warnings });
     if (usb) await this.watchUsb();
     if (discovery.enabled) {
       const nearby = await Nearby.open(this.companion, discovery);
