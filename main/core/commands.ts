@@ -5,6 +5,7 @@ import { StoreFileError } from '../../native-bridge/persist/atomic-file.js';
 import { type Companion, CompanionError, type DeviceView } from './companion.js';
 import { DialTargetError } from './dial-target-error.js';
 import { EXIT } from './exit-codes.js';
+import { ForeignPipeError } from './windows-pipe-trust.js';
 import type { PhoneSession } from './phone-session.js';
 import { copyToClipboard, openBrowser, validateUpn, verificationAddress } from './sign-in.js';
 
@@ -316,6 +317,8 @@ export function failure(error: unknown): CommandResult {
   }
   if (error instanceof CompanionError) return fail(EXIT[error.kind], error.kind, error.message);
   if (error instanceof StoreFileError) return fail(EXIT.store, 'store', error.message);
+  // Windows: the companion's pipe is served by another user; nothing was sent to it.
+  if (error instanceof ForeignPipeError) return fail(EXIT['already-running'], 'pipe-taken', error.message);
   if (error instanceof ProtocolError) {
     const kind = error.code === 'policy' ? 'policy' : 'refused';
     return fail(EXIT[kind], kind, `the phone refused: ${error.message}`);

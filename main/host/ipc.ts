@@ -4,6 +4,13 @@ import net from 'node:net';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
+import {
+  ForeignPipeError,
+  addressInUseDecision,
+  checkPipeServer,
+  restrictPipeInstances,
+  verifyBeforeConnect,
+} from '../core/windows-pipe-trust.js';
 
 /**
  * The local channel between `btoe` (and URL launches) and the running companion: newline-delimited JSON over a
@@ -40,7 +47,11 @@ export class IpcServer {
 
   /** Listens on the endpoint; a live companion there is AlreadyRunningError, a stale socket file is replaced. */
   static async listen(endpoint: string, handler: IpcHandler, hello: () => unknown): Promise<IpcServer> {
-    const running = await callIpc(endpoint, { kind: 'hello' }, 1_000).catch(() => undefined);
+    if (process.platform === 'win32') await guardWindowsPipe(endpoint);
+    const running = await callIpc(endpoint, { kind: 'hello' }, 1_000).catch((error: unknown) => {
+      if (error instanceof ForeignPipeError) throw error;
+      return undefined;
+    });
     if (running !== undefined) throw new AlreadyRunningError(running);
     if (process.platform !== 'win32') await unlink(endpoint).catch(() => undefined);
     const connections = new Set<Connection>();
@@ -140,8 +151,26 @@ function drained(socket: net.Socket): Promise<void> {
   });
 }
 
+/**
+ * Windows: the pipe instances this process creates are its user's only, and a name held by another user stops
+ * the start (main/core/windows-pipe-trust.ts). Unix sockets need none of it: they live in the user's 0700 store.
+ */
+async function guardWindowsPipe(endpoint: string): Promise<void> {
+  const { windowsPipeApi } = await import('./windows-pipe-koffi.js');
+  const api = windowsPipeApi();
+  restrictPipeInstances(api);
+  const verdict = checkPipeServer(api, endpoint);
+  if (verdict.kind === 'foreign') addressInUseDecision(verdict, endpoint);
+}
+
 /** Sends one request to the running companion; undefined when none is running. */
 export async function callIpc(endpoint: string, body: unknown, timeoutMs = 60_000): Promise<unknown> {
+  if (process.platform === 'win32') {
+    // Nothing is sent before the pipe's server is known to run as this user (a squatter would get a password).
+    const { windowsPipeApi } = await import('./windows-pipe-koffi.js');
+    const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+    if ((await verifyBeforeConnect(windowsPipeApi(), endpoint, wait)) === undefined) return undefined;
+  }
   return new Promise((done, fail) => {
     const socket = net.connect(endpoint);
     const timer = setTimeout(() => {
