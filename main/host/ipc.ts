@@ -117,9 +117,10 @@ function serve(socket: net.Socket, handler: IpcHandler, hello: () => unknown): C
       if (socket.destroyed) return;
     }
     answering = false;
-    // A line never ends: the client is cut off rather than buffered without bound.
-    if (input.length > MAX_LINE) socket.destroy();
-    else socket.resume();
+    if (input.length <= MAX_LINE) return void socket.resume();
+    // A line that does not end within the cap: told, and cut off rather than buffered without bound.
+    input = Buffer.alloc(0);
+    socket.end(`${JSON.stringify({ id: 0, body: { error: `a request is at most ${MAX_LINE} bytes` } })}\n`);
   }
   async function answer(line: string): Promise<{ id: number; body: unknown }> {
     let request: z.infer<typeof requestEnvelope>;

@@ -81,3 +81,33 @@ it.skipIf(process.platform === 'win32')(
     expect(maxBuffered).toBeLessThanOrEqual(BOUND);
   },
 );
+
+it.skipIf(process.platform === 'win32')(
+  'answers a request that never ends within the cap, then closes, holding no more than the cap',
+  async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'btoe-ipc-'));
+    disposers.push(() => rm(dir, { recursive: true, force: true }));
+    const server = await IpcServer.listen(
+      join(dir, 'companion.sock'),
+      async () => ({}),
+      () => ({ running: true }),
+    );
+    disposers.push(() => server.close());
+    const client = net.connect(join(dir, 'companion.sock'));
+    disposers.push(() => void client.destroy());
+    let received = '';
+    client.setEncoding('utf8').on('data', (chunk: string) => (received += chunk));
+    client.on('error', () => undefined);
+    const closed = new Promise((resolve) => client.once('close', resolve));
+    const chunk = 'x'.repeat(16 * 1024);
+    let maxBuffered = 0;
+    for (let i = 0; i < 64 && !client.destroyed; i++) {
+      client.write(chunk);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      maxBuffered = Math.max(maxBuffered, server.bufferedBytes());
+    }
+    await closed;
+    expect(JSON.parse(received.trim())).toEqual({ id: 0, body: { error: expect.stringMatching(/at most/) } });
+    expect(maxBuffered).toBeLessThanOrEqual(BOUND);
+  },
+);
