@@ -150,7 +150,7 @@ async function run(argv: string[]): Promise<number> {
 async function readPassword(user: string): Promise<string> {
   const { createInterface } = await import('node:readline');
   const input = process.stdin;
-  if (input.isTTY) process.stderr.write(`Password for ${user}: `);
+  if (input.isTTY) process.stderr.write(`Password for ${escapeForTerminal(user)}: `);
   const lines = createInterface({ input, terminal: false });
   if (input.isTTY) input.setRawMode(true);
   const password = await new Promise<string>((resolve) => {
