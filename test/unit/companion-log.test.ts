@@ -5,7 +5,7 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CompanionLog, EVENT_RATE_LIMIT } from '../../main/core/companion-log.js';
+import { CompanionLog, EVENT_RATE_LIMIT, EVENT_TYPE_RATE_LIMIT } from '../../main/core/companion-log.js';
 import { RateLimiter } from '../../main/core/log-rate-limit.js';
 
 const dirs: string[] = [];
@@ -100,6 +100,26 @@ describe('the running companion log', () => {
         event: 'log-rate-limited-total',
         limited: 'ethernet-pair-again',
         dropped: 5_000 - 20,
+      }),
+    );
+  });
+});
+
+describe('a LAN host announcing itself under ever new device ids', () => {
+  it('is held to the per-type limit, and every drop is counted', async () => {
+    const dir = await logDir();
+    const log = new CompanionLog(dir, { now: () => 0 });
+    for (let i = 0; i < 5_000; i++)
+      log.write('ethernet-listed', { id: `phone${String(i).padStart(21, '0')}`, name: 'decoy' });
+    await log.flush();
+    const listed = (await lines(log.path)).filter((l) => l.event === 'ethernet-listed');
+    expect(listed).toHaveLength(EVENT_TYPE_RATE_LIMIT.burst);
+    const totals = (await lines(log.auditPath)).filter((l) => l.event === 'log-rate-limited-total');
+    expect(totals).toContainEqual(
+      expect.objectContaining({
+        phone: '*',
+        limited: 'ethernet-listed',
+        dropped: 5_000 - EVENT_TYPE_RATE_LIMIT.burst,
       }),
     );
   });
