@@ -1,3 +1,4 @@
+// Environment: Node (main process core).
 import { X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';

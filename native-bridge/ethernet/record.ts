@@ -1,3 +1,4 @@
+// Environment: Node (native-bridge: talks to phones; imports nothing from main/).
 import { z } from 'zod';
 import { displayText } from '../link/display-text.js';
 import { DEVICE_ID_PATTERN } from '../link/identity.js';
