@@ -15,6 +15,7 @@ const AUDIT_EVENTS = new Set([
   'started',
   'stopped',
   'policy',
+  'policy-changed',
   'lock-source-error',
   'phone-unlock-not-allowed',
   'ethernet-paired',

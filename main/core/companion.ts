@@ -88,6 +88,9 @@ export function defaultStoreDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'btoe-companion');
 }
 
+/** This PC's identity: the private key's name in the secret store, and the certificate's file in the store. */
+export { IDENTITY_CERT_FILE, IDENTITY_KEY } from './identity-store.js';
+
 /**
  * The companion's core without any UI: its identity, the paired phones, pairing and sessions. The `btoe`
  * command, the daemon and the desktop app all drive this one object.
@@ -98,7 +101,7 @@ export class Companion {
     readonly identity: Identity,
     readonly pairings: PairingStore,
     readonly secrets: SecretStore,
-    readonly policy: LoadedPolicy,
+    private currentPolicy: LoadedPolicy,
     /** The user's settings (settings.json); a damaged file is reported here and the defaults apply. */
     readonly settings: Settings,
     readonly settingsWarning: string | undefined,
@@ -109,6 +112,15 @@ export class Companion {
 
   /** Every rule (activation, policy, Device-Lock), decided in one place for every path that holds a Companion. */
   readonly rules: Rules;
+
+  /** The effective admin policy; a running companion follows its changes (updatePolicy). */
+  get policy(): LoadedPolicy {
+    return this.currentPolicy;
+  }
+
+  updatePolicy(policy: LoadedPolicy): void {
+    this.currentPolicy = policy;
+  }
 
   static async open(options: {
     storeDir: string;
@@ -368,6 +380,7 @@ export class Companion {
     purpose: Purpose,
     isPinned?: (id: string) => boolean,
   ): Promise<PhoneConnection> {
+    this.rules.assertTransport(address.transport);
     const transport = await openTransport(address);
     return connectToPhone(transport, { identity: this.identity, purpose, companion: this.info, isPinned });
   }

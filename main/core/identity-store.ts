@@ -7,7 +7,7 @@ import { StoreFileError, writeFileAtomic } from '../../native-bridge/persist/ato
 import type { SecretStore } from './secret-store.js';
 
 export const IDENTITY_KEY = 'identity-key';
-export const IDENTITY_CERTIFICATE = 'identity-cert.pem';
+export const IDENTITY_CERT_FILE = 'identity-cert.pem';
 
 /**
  * This PC's identity: the certificate in `<store>/identity-cert.pem`, its private key in the secret store.
@@ -20,7 +20,7 @@ export async function loadOrCreateIdentity(
   secrets: SecretStore,
   commonName: string,
 ): Promise<Identity> {
-  const certPath = join(storeDir, IDENTITY_CERTIFICATE);
+  const certPath = join(storeDir, IDENTITY_CERT_FILE);
   const keyPlace = secrets.where(IDENTITY_KEY);
   let certificatePem: string | undefined;
   try {
@@ -45,7 +45,7 @@ export async function loadOrCreateIdentity(
   if (certificatePem === undefined) {
     throw new StoreFileError(
       keyPlace,
-      `this PC's private key is in ${keyPlace} but its certificate ${certPath} is missing: restore ${IDENTITY_CERTIFICATE} from a backup, or move the key aside (${fresh})`,
+      `this PC's private key is in ${keyPlace} but its certificate ${certPath} is missing: restore ${IDENTITY_CERT_FILE} from a backup, or move the key aside (${fresh})`,
     );
   }
   if (key === undefined) {
