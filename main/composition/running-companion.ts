@@ -5,7 +5,7 @@ import type { CompanionSnapshot } from '../../contract/companion-ipc.js';
 import type { CompanionView, PairResult } from '../../contract/window.js';
 import { Companion, defaultStoreDir } from '../core/companion.js';
 import { CompanionService } from '../core/companion-service.js';
-import { EventLog } from '../core/event-log.js';
+import { CompanionLog } from '../core/companion-log.js';
 import { discoverySetting } from '../core/nearby.js';
 import {
   type PolicyReader,
@@ -43,7 +43,7 @@ export async function startRunningCompanion(options: RunningCompanionOptions) {
     storeDir,
     policy: await loadPolicy({ reader, choices: choices() }),
   });
-  const log = new EventLog(join(storeDir, 'logs'));
+  const log = new CompanionLog(join(storeDir, 'logs'));
   const service = new CompanionService(companion, log, options.desktop ?? osDesktop);
   // Policy changes apply without a restart: the next pairing, lock or dial sees them, and so does the status.
   const stopFollowing = followPolicy(reader, choices, (next) => {
