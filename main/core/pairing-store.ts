@@ -25,6 +25,11 @@ const phoneShape = {
     .string()
     .regex(/^-----BEGIN CERTIFICATE-----\r?\n[\s\S]+-----END CERTIFICATE-----\s*$/, 'a PEM certificate'),
   mode: z.enum(PAIRING_MODES),
+  /**
+   * Auto mode only: the user confirmed this phone (a click, "btoe pair"). An Auto pairing made by itself, right
+   * after the cable was plugged in, is not confirmed: no password is handed to it (docs/protocol.md, "Auto mode").
+   */
+  confirmedByUser: z.boolean().optional(),
   pairedAt: z.iso.datetime({ offset: true }),
 };
 

@@ -515,7 +515,7 @@ function validLooking(shares: string[]): fc.Arbitrary<Record<string, unknown>> {
       pairing: fc.record({
         mode: fc.constantFrom('auto', 'manual'),
         window: fc.constantFrom('open', 'closed'),
-        pcPortMacs: fc.array(mac, { maxLength: 3 }),
+        peerOnPcPort: fc.boolean(),
       }),
     }),
     fc.record({
@@ -596,7 +596,7 @@ const randomJson: fc.Arbitrary<unknown> = fc.oneof(
 
 describe('hostile bytes (property-based)', () => {
   it('never brings the phone down: bad frames are answered or cut off, and pairing still works', async () => {
-    const phone = await startPhone(['--pcport-mac', PORT_MAC]);
+    const phone = await startPhone(['--test-peer-on-pc-port']);
     await phone.openPairing();
     const identity = dist.identity.createIdentity('fuzzer');
     const shares = Array.from({ length: 6 }, () => {
