@@ -13,10 +13,7 @@ let links: LinkWatcher | undefined;
  * the neighbour table and the bridge's forwarding table. Without it, the answer the simulator was given
  * (--test-peer-on-pc-port): a stand-in for tests on loopback, where there is no layer 2 to look at.
  */
-export function peerOnPcPort(
-  iface: string | undefined,
-  testAnswer: boolean,
-): PhoneConfig['peerOnPcPort'] {
+export function peerOnPcPort(iface: string | undefined, testAnswer: boolean): PhoneConfig['peerOnPcPort'] {
   if (iface === undefined) return () => Promise.resolve(testAnswer);
   let port: PcPort;
   try {

@@ -159,7 +159,8 @@ export class PhoneSimulator extends EventEmitter<{ event: [PhoneEvent]; log: [st
       this.emit('log', 'a new connection replaced the oldest unfinished TLS handshake');
     }
     this.handshakes.add(transport);
-    const remoteAddress = via === 'tcp' ? (transport as Duplex & { remoteAddress?: string }).remoteAddress : undefined;
+    const remoteAddress =
+      via === 'tcp' ? (transport as Duplex & { remoteAddress?: string }).remoteAddress : undefined;
     const adjacency = via === 'tcp' ? this.config.peerOnPcPort(remoteAddress) : Promise.resolve(false);
     let c: Connection;
     try {

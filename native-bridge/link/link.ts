@@ -122,7 +122,10 @@ export class MessageLink extends EventEmitter<MessageLinkEvents> {
     if (error.code !== 'bad-message' && error.code !== 'unknown-type') return;
     if (++this.invalid >= MAX_INVALID_REQUESTS && this.closed === null) {
       this.abort(
-        new ProtocolError('bad-message', `${MAX_INVALID_REQUESTS} invalid requests on one connection: closing it`),
+        new ProtocolError(
+          'bad-message',
+          `${MAX_INVALID_REQUESTS} invalid requests on one connection: closing it`,
+        ),
       );
     }
   }

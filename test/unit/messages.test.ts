@@ -330,9 +330,7 @@ describe('decodeMessage', () => {
       ),
     ).toMatchObject({ code: 'bad-message', replyTo: 18 });
     expect(
-      decodeError(
-        json({ type: 'hello', id: 19, protocol: 1, role: 'companion', app: 'a'.repeat(65) }),
-      ),
+      decodeError(json({ type: 'hello', id: 19, protocol: 1, role: 'companion', app: 'a'.repeat(65) })),
     ).toMatchObject({ code: 'bad-message', replyTo: 19 });
   });
 
