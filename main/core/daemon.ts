@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { z } from 'zod';
 import type { SessionLockSource } from '../host/session-lock.js';
 import {
@@ -9,7 +10,7 @@ import {
 } from './commands.js';
 import { type DiscoverySetting, Nearby } from './nearby.js';
 import { nearbyExecute, wantsDiscovery } from './nearby-command.js';
-import { PhoneKeeper } from './phone-keeper.js';
+import { type PendingPairing, PhoneKeeper } from './phone-keeper.js';
 import { type Companion, CompanionError } from './companion.js';
 import type { EventLog } from './event-log.js';
 import { LockSync, type LockSyncState } from './lock-sync.js';
@@ -33,9 +34,11 @@ const ipcRequest = z.object({
 
 /**
  * The long-running companion: keeps the paired phones connected, follows the PC's session lock, and serves
- * `btoe` commands and URL launches. The daemon process and the desktop app each host one.
+ * `btoe` commands and URL launches. The daemon process and the desktop app each host one. `pending-pairing`
+ * fires when the phone on this PC's port waits for the user's click to pair (or no longer does): the window and
+ * the tray show it, and `btoe pair` without a DEVICE confirms it.
  */
-export class CompanionService {
+export class CompanionService extends EventEmitter<{ 'pending-pairing': [PendingPairing | undefined] }> {
   readonly links: PhoneLinks;
   readonly lockSync: LockSync;
   readonly startedAt = new Date();
@@ -49,6 +52,7 @@ export class CompanionService {
     private readonly settings: Settings,
     private readonly log: EventLog,
   ) {
+    super();
     this.links = new PhoneLinks(companion);
     this.lockSync = new LockSync(this.links, {
       unlockAllowed: () => companion.policy.policy.UnlockPhoneWithPc,
@@ -98,7 +102,10 @@ export class CompanionService {
       this.links.delegate((id) => keeper.keeps(id));
       keeper.on('event', (event) => {
         this.log.write(`ethernet-${event.event}`, { ...event, event: undefined });
-        if (event.event === 'paired') this.links.refresh();
+        if (event.event === 'paired' || event.event === 'auto-pairing-dropped') this.links.refresh();
+        if (event.event === 'confirm-pairing') this.emit('pending-pairing', keeper.pendingPairing);
+        if (event.event === 'paired' || event.event === 'manual-offered')
+          this.emit('pending-pairing', undefined);
         if (event.event === 'ready' && keeper.session) this.links.adopt(keeper.session);
       });
       nearby.discovery.on('warning', (error: Error) =>
@@ -159,8 +166,18 @@ export class CompanionService {
     };
   }
 
+  /** The phone on this PC's port that waits for the user's click to pair, if any. */
+  get pendingPairing(): PendingPairing | undefined {
+    return this.keeper?.pendingPairing;
+  }
+
   async run(request: CommandRequest): Promise<CommandResult> {
     this.log.write('command', { command: request.command, device: request.device ?? null });
+    const pending = this.pendingPairing;
+    if (request.command === 'pair' && !request.args[0] && !request.device && !request.code && pending) {
+      // `btoe pair` alone is the user's click for the phone that waits for it (checked again as it pairs).
+      request = { ...request, args: [pending.id] };
+    }
     if (this.nearby && wantsDiscovery(request)) {
       try {
         const result = await nearbyExecute(this.nearby, request, 0);
@@ -209,10 +226,15 @@ export class CompanionService {
           return { ...state, lockSync: session ? this.lockSync.stateOf(session) : undefined };
         });
         return {
-          data: { companion: { ...this.hello(), pcLocked: this.lockSync.isPcLocked }, links: states },
+          data: {
+            companion: { ...this.hello(), pcLocked: this.lockSync.isPcLocked },
+            links: states,
+            pendingPairing: this.pendingPairing ?? null,
+          },
           lines: [
             `Companion running (pid ${process.pid}, since ${this.startedAt.toISOString()}); the PC is ${this.lockSync.isPcLocked ? 'locked' : 'unlocked'}`,
             ...states.map(describeLink),
+            ...(this.pendingPairing ? [`Waiting for you: ${this.pendingPairing.message}`] : []),
           ],
         };
       },
