@@ -11,13 +11,32 @@ export interface CompanionPolicy {
   readonly BetterTogetherOverEthernetPairingMode: 'Auto' | 'Manual';
   /** Ours, not Microsoft's: may a PC unlock unlock the phone too (locking always follows the PC)? */
   readonly UnlockPhoneWithPc: boolean;
+  /**
+   * Ours: the identity provider's sign-in pages a phone may send the user to for web sign-in, as `host` or
+   * `host/path` (lowercase; a path also admits what lies below it). Any other address is refused: a phone (or a
+   * decoy paired in Auto mode) must not open an arbitrary page asking for the user's password.
+   */
+  readonly WebSignInAllowedAddresses: readonly string[];
 }
+
+/** Microsoft's device-login pages (RFC 8628 verification URIs of Entra ID). */
+export const MICROSOFT_DEVICE_LOGIN = [
+  'microsoft.com/devicelogin',
+  'www.microsoft.com/devicelogin',
+  'login.microsoftonline.com',
+  'login.microsoft.com',
+] as const;
 
 export const DEFAULT_POLICY: CompanionPolicy = {
   EnableBetterTogetherOverEthernet: true,
   BetterTogetherOverEthernetPairingMode: 'Auto',
   UnlockPhoneWithPc: true,
+  WebSignInAllowedAddresses: MICROSOFT_DEVICE_LOGIN,
 };
+
+/** `host` or `host/path`: a DNS name (no scheme, port, query or wildcard) and an optional path. */
+const ALLOWED_ADDRESS =
+  /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+(\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)?$/;
 
 export interface LoadedPolicy {
   readonly policy: CompanionPolicy;
@@ -84,6 +103,22 @@ export function parsePolicy(raw: Record<string, unknown>, origin: string): Omit<
       );
     }
   }
+  let webSignIn: readonly string[] = DEFAULT_POLICY.WebSignInAllowedAddresses;
+  const addresses = raw.WebSignInAllowedAddresses;
+  if (addresses !== undefined) {
+    const list = Array.isArray(addresses) ? addresses : [];
+    const valid =
+      list.length > 0 &&
+      list.length <= 64 &&
+      list.every((a) => typeof a === 'string' && a.length <= 256 && ALLOWED_ADDRESS.test(a.toLowerCase()));
+    if (valid) webSignIn = list.map((a: string) => a.toLowerCase().replace(/\/+$/, ''));
+    else {
+      webSignIn = [];
+      warnings.push(
+        `${origin}: WebSignInAllowedAddresses must be a list of 1-64 addresses like "login.microsoftonline.com" or "microsoft.com/devicelogin", not ${JSON.stringify(addresses).slice(0, 120)}; web sign-in is refused until it is fixed`,
+      );
+    }
+  }
   for (const key of Object.keys(raw)) {
     if (!Object.hasOwn(DEFAULT_POLICY, key))
       warnings.push(`${origin}: unknown policy setting "${key.slice(0, 64)}" is ignored`);
@@ -93,6 +128,7 @@ export function parsePolicy(raw: Record<string, unknown>, origin: string): Omit<
       EnableBetterTogetherOverEthernet: enabled,
       BetterTogetherOverEthernetPairingMode: mode,
       UnlockPhoneWithPc: unlock,
+      WebSignInAllowedAddresses: webSignIn,
     },
     warnings,
   };
@@ -104,6 +140,7 @@ function failClosed(path: string, warnings: string[]): LoadedPolicy {
       EnableBetterTogetherOverEthernet: false,
       BetterTogetherOverEthernetPairingMode: 'Manual',
       UnlockPhoneWithPc: false,
+      WebSignInAllowedAddresses: [],
     },
     source: path,
     warnings,

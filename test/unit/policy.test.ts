@@ -8,6 +8,7 @@ const CLOSED: CompanionPolicy = {
   EnableBetterTogetherOverEthernet: false,
   BetterTogetherOverEthernetPairingMode: 'Manual',
   UnlockPhoneWithPc: false,
+  WebSignInAllowedAddresses: [],
 };
 
 describe('DEFAULT_POLICY', () => {
@@ -16,8 +17,37 @@ describe('DEFAULT_POLICY', () => {
       EnableBetterTogetherOverEthernet: true,
       BetterTogetherOverEthernetPairingMode: 'Auto',
       UnlockPhoneWithPc: true,
+      WebSignInAllowedAddresses: [
+        'microsoft.com/devicelogin',
+        'www.microsoft.com/devicelogin',
+        'login.microsoftonline.com',
+        'login.microsoft.com',
+      ],
     });
   });
+});
+
+describe('WebSignInAllowedAddresses', () => {
+  it('takes a list of hosts and host/paths, lowercased', () => {
+    expect(
+      parsePolicy({ WebSignInAllowedAddresses: ['Login.Contoso.com', 'idp.contoso.com/device/'] }, 'test'),
+    ).toEqual({
+      policy: {
+        ...DEFAULT_POLICY,
+        WebSignInAllowedAddresses: ['login.contoso.com', 'idp.contoso.com/device'],
+      },
+      warnings: [],
+    });
+  });
+
+  it.each([[[]], ['login.contoso.com'], [['https://login.contoso.com']], [['*.contoso.com']], [[7]]])(
+    'fails closed on %j: no web sign-in, with a warning',
+    (value) => {
+      const { policy, warnings } = parsePolicy({ WebSignInAllowedAddresses: value }, 'test');
+      expect(policy.WebSignInAllowedAddresses).toEqual([]);
+      expect(warnings.join()).toMatch(/WebSignInAllowedAddresses .*web sign-in is refused/);
+    },
+  );
 });
 
 describe('parsePolicy', () => {
@@ -38,7 +68,11 @@ describe('parsePolicy', () => {
     [{ BetterTogetherOverEthernetPairingMode: 'Auto' }, DEFAULT_POLICY],
     [
       { EnableBetterTogetherOverEthernet: false, BetterTogetherOverEthernetPairingMode: 'Manual' },
-      { ...CLOSED, UnlockPhoneWithPc: true },
+      {
+        ...CLOSED,
+        UnlockPhoneWithPc: true,
+        WebSignInAllowedAddresses: DEFAULT_POLICY.WebSignInAllowedAddresses,
+      },
     ],
   ])('reads %j', (raw, policy) => {
     expect(parsePolicy(raw, 'test')).toEqual({ policy, warnings: [] });
@@ -69,6 +103,7 @@ describe('parsePolicy', () => {
         EnableBetterTogetherOverEthernet: false,
         BetterTogetherOverEthernetPairingMode: 'Auto',
         UnlockPhoneWithPc: true,
+        WebSignInAllowedAddresses: DEFAULT_POLICY.WebSignInAllowedAddresses,
       });
       expect(warnings).toHaveLength(1);
       expect(warnings[0]).toContain(
@@ -90,6 +125,7 @@ describe('parsePolicy', () => {
         EnableBetterTogetherOverEthernet: true,
         BetterTogetherOverEthernetPairingMode: 'Manual',
         UnlockPhoneWithPc: true,
+        WebSignInAllowedAddresses: DEFAULT_POLICY.WebSignInAllowedAddresses,
       });
       expect(warnings).toHaveLength(1);
       expect(warnings[0]).toContain(
@@ -104,7 +140,11 @@ describe('parsePolicy', () => {
       { EnableBetterTogetherOverEthernet: 'on', BetterTogetherOverEthernetPairingMode: 'Sometimes' },
       'test',
     );
-    expect(policy).toEqual({ ...CLOSED, UnlockPhoneWithPc: true });
+    expect(policy).toEqual({
+      ...CLOSED,
+      UnlockPhoneWithPc: true,
+      WebSignInAllowedAddresses: DEFAULT_POLICY.WebSignInAllowedAddresses,
+    });
     expect(warnings).toHaveLength(2);
     expect(warnings.join('\n')).toMatch(
       /EnableBetterTogetherOverEthernet[\s\S]*BetterTogetherOverEthernetPairingMode/,
@@ -125,6 +165,7 @@ describe('parsePolicy', () => {
       EnableBetterTogetherOverEthernet: true,
       BetterTogetherOverEthernetPairingMode: 'Manual',
       UnlockPhoneWithPc: true,
+      WebSignInAllowedAddresses: DEFAULT_POLICY.WebSignInAllowedAddresses,
     });
     expect(warnings).toEqual([
       'test: unknown policy setting "EnableBetterTogetherOverEthernetPairing" is ignored',
@@ -184,7 +225,15 @@ describe('loadPolicy', () => {
         BetterTogetherOverEthernetPairingMode: 'manual',
       }),
     );
-    expect(loaded).toEqual({ policy: { ...CLOSED, UnlockPhoneWithPc: true }, source: file, warnings: [] });
+    expect(loaded).toEqual({
+      policy: {
+        ...CLOSED,
+        UnlockPhoneWithPc: true,
+        WebSignInAllowedAddresses: DEFAULT_POLICY.WebSignInAllowedAddresses,
+      },
+      source: file,
+      warnings: [],
+    });
   });
 
   it('reads a partial file over the defaults', async () => {
@@ -193,6 +242,7 @@ describe('loadPolicy', () => {
       EnableBetterTogetherOverEthernet: true,
       BetterTogetherOverEthernetPairingMode: 'Manual',
       UnlockPhoneWithPc: true,
+      WebSignInAllowedAddresses: DEFAULT_POLICY.WebSignInAllowedAddresses,
     });
     expect(loaded.warnings).toEqual([]);
   });
@@ -212,6 +262,7 @@ describe('loadPolicy', () => {
       EnableBetterTogetherOverEthernet: true,
       BetterTogetherOverEthernetPairingMode: 'Manual',
       UnlockPhoneWithPc: true,
+      WebSignInAllowedAddresses: DEFAULT_POLICY.WebSignInAllowedAddresses,
     });
     expect(mode.loaded.warnings[0]).toContain('BetterTogetherOverEthernetPairingMode');
   });
