@@ -49,7 +49,8 @@ Commands on stdin, one per line:
   incoming-call NUMBER    a call rings on the phone
   answer | hangup         pick up or end the call on the phone
   lock | unlock PIN       lock the phone, unlock it with the PIN
-  sign-in-request web|credentials   ask the PC to sign the phone in
+  sign-in-request web [URL]|credentials   ask the PC to sign the phone in (web: at URL, by default
+                          https://microsoft.com/devicelogin)
   web-sign-in-complete UPN   the user finished web sign-in in the browser
   sign-out                sign the user out of the phone
   drop-links              drop every session at once (a pulled cable)
@@ -227,8 +228,13 @@ async function main(): Promise<void> {
         case 'unlock':
           return phone.unlockWithPin(args[0] ?? '');
         case 'sign-in-request':
+          if (args[0] === 'web' && args[1] !== undefined) {
+            if (!/^https:\/\/[\x21-\x7e]{1,400}$/.test(args[1]))
+              throw new Error('usage: sign-in-request web https://…');
+            return phone.requestSignIn('web', args[1]);
+          }
           if (args[0] !== 'web' && args[0] !== 'credentials')
-            throw new Error('usage: sign-in-request web|credentials');
+            throw new Error('usage: sign-in-request web [URL]|credentials');
           return phone.requestSignIn(args[0]);
         case 'web-sign-in-complete':
           if (!/^[^@\s]+@[^@\s]+$/.test(args[0] ?? '')) throw new Error('usage: web-sign-in-complete UPN');

@@ -586,8 +586,12 @@ export class PhoneSimulator extends EventEmitter<{ event: [PhoneEvent]; log: [st
     this.broadcast({ type: 'lock-state', locked });
   }
 
-  /** The phone asks to be signed in via the PC: web sign-in (address and code, 15 minutes) or credentials. */
-  requestSignIn(method: 'web' | 'credentials'): void {
+  /**
+   * The phone asks to be signed in via the PC: web sign-in (address and code, 15 minutes) or credentials.
+   * `address`: another verification page than Microsoft's (a phone provisioned for another identity provider,
+   * or a rogue one).
+   */
+  requestSignIn(method: 'web' | 'credentials', address = 'https://microsoft.com/devicelogin'): void {
     if (this.user) throw new Error(`already signed in as ${this.user}`);
     const code = Array.from({ length: 9 }, () => 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789'[randomInt(32)]).join('');
     this.signInRequest =
@@ -595,10 +599,10 @@ export class PhoneSimulator extends EventEmitter<{ event: [PhoneEvent]; log: [st
         ? {
             type: 'sign-in-request',
             method,
-            verificationUri: 'https://microsoft.com/devicelogin',
+            verificationUri: address,
             userCode: code,
             expiresIn: this.config.webSignInSeconds,
-            verificationUriComplete: `https://microsoft.com/devicelogin?otc=${code}`,
+            verificationUriComplete: `${address}?otc=${code}`,
           }
         : { type: 'sign-in-request', method };
     this.signInRequestedAt = Date.now();

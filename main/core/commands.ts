@@ -196,14 +196,22 @@ async function signIn(
     if (!request.password)
       throw new UsageError('sign-in --user needs the password (typed when asked, or on stdin)');
     const password = request.password;
-    const id = await ctx.withSession(device, async (session) => {
+    const phone = await ctx.withSession(device, async (session) => {
+      const p = session.phone;
+      // A password goes only to a phone the user chose: paired with a code, or an Auto pairing they confirmed.
+      if (p.mode !== 'manual' && p.confirmedByUser !== true) {
+        throw new CompanionError(
+          'refused',
+          `your password was not sent: ${p.name} (${p.id}) at ${p.address} was paired in Auto mode without your confirmation. Confirm it with "btoe pair ${p.id}", or pair with the code the phone shows, then sign in again`,
+        );
+      }
       await session.signIn(user, password);
-      return session.phone.id;
+      return p;
     });
-    return ok(`Sent the sign-in for ${user} to the phone.`, {
+    return ok(`Sent the sign-in for ${user} to ${phone.name} (${phone.id}) at ${phone.address}.`, {
       ok: true,
       command: 'sign-in',
-      device: id,
+      device: phone.id,
       user,
     });
   }
@@ -226,7 +234,8 @@ async function signIn(
       );
     }
     const web = pending.request;
-    const address = verificationAddress(web.verificationUriComplete ?? web.verificationUri);
+    const allowed = ctx.companion.policy.policy.WebSignInAllowedAddresses;
+    const address = verificationAddress(web.verificationUriComplete ?? web.verificationUri, allowed);
     const minutes = Math.max(1, Math.floor((pending.expiresAt - Date.now()) / 60_000));
     let copied = false;
     if (request.open) {

@@ -4,6 +4,7 @@
 // one of them lies, as a decoy would.
 import { EventEmitter } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { executeCommand } from '../../main/core/commands.js';
 import { Companion } from '../../main/core/companion.js';
 import { Nearby } from '../../main/core/nearby.js';
 import { type KeeperEvent, PhoneKeeper } from '../../main/core/phone-keeper.js';
@@ -122,6 +123,26 @@ describe('claimants are counted after a full discovery round', () => {
     heard.hear(real);
     expect(await waitFor('paired')).toMatchObject({ id: real.id, mode: 'auto' });
     expect(companion.pairings.get(real.id)).toMatchObject({ mode: 'auto', confirmedByUser: false });
+    // No password for a phone the user never chose; the refusal says which phone it was.
+    const from = real.mark();
+    const handOff = await executeCommand(
+      {
+        companion,
+        withSession: async (device, use) => {
+          const session = await companion.connect(device);
+          try {
+            return await use(session);
+          } finally {
+            session.close();
+          }
+        },
+      },
+      { command: 'sign-in', args: [], user: 'amosm@contoso.com', password: 'correct horse' },
+    );
+    expect(handOff.code).toBe(9);
+    expect(handOff.human).toMatch(new RegExp(`not sent: .*\\(${real.id}\\).*without your confirmation`));
+    await real.barrier();
+    expect(real.list('sign-in', from)).toEqual([]);
     heard.hear(decoy, 'Decoy');
     const dropped = await waitFor('auto-pairing-dropped');
     expect(dropped).toMatchObject({ id: real.id });
