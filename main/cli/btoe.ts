@@ -47,7 +47,7 @@ Options:
   --help
 
 Exit codes: 0 done, 1 internal error, 2 bad arguments, 3 not paired, 4 several phones paired (use --device),
-5 phone unreachable, 6 phone did not answer, 7 pairing failed, 8 phone identity changed (reset: pair again),
+5 phone unreachable, 6 phone did not answer or is busy, 7 pairing failed, 8 phone identity changed (reset: pair again),
 9 the phone refused the command, 10 not allowed by policy, 11 the store is damaged, 12 a companion is already
 running.
 `;

@@ -338,6 +338,8 @@ export function failure(error: unknown): CommandResult {
       );
     }
     if (error.reason === 'not-paired') return fail(EXIT['not-paired'], 'not-paired', error.message);
+    // The phone answered and said so: nothing is wrong with its address.
+    if (error.reason === 'busy') return fail(EXIT['no-answer'], 'phone-busy', error.message);
     return fail(
       EXIT.unreachable,
       'unreachable',

@@ -118,7 +118,7 @@ export class MessageLink extends EventEmitter<MessageLinkEvents> {
 
   /** Answers a request with an error; the link ends once the peer has sent too many invalid requests. */
   fail(re: number, error: ProtocolError): void {
-    this.write({ type: 'error', re, code: error.code, message: error.message.slice(0, 256) });
+    this.writeError(re, error);
     if (error.code !== 'bad-message' && error.code !== 'unknown-type') return;
     if (++this.invalid >= MAX_INVALID_REQUESTS && this.closed === null) {
       this.abort(
@@ -137,12 +137,16 @@ export class MessageLink extends EventEmitter<MessageLinkEvents> {
   /** Tells the peer why (re 0: not an answer to any message) and closes. */
   abort(error: ProtocolError): void {
     if (this.closed !== null) return;
-    this.fail(0, error);
+    this.writeError(0, error);
     this.shutdown(new LinkError('protocol', error.message));
   }
 
   close(): void {
     this.shutdown(undefined);
+  }
+
+  private writeError(re: number, error: ProtocolError): void {
+    this.write({ type: 'error', re, code: error.code, message: error.message.slice(0, 256) });
   }
 
   private write(message: Message): void {
