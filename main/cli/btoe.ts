@@ -22,6 +22,7 @@ Commands:
                               and phones at the given addresses
   pair DEVICE [--code CODE]   pair: with the code the phone shows (Manual), or without one (Auto: only the
                               phone whose PC port this PC is plugged into)
+  pair                        while a companion runs: confirm the phone on this PC's port that waits for you
   unpair [DEVICE]             forget the phone, here and on the phone
   status                      this PC's identity, where its key is kept, the policy, the paired phones
   lock | unlock               lock or unlock the phone

@@ -48,7 +48,6 @@ describe.skipIf(why !== undefined)(
         'fw=58.86.0.5',
         'pv=1',
         'mode=manual',
-        'pcmac=',
       ];
       const publisher: ChildProcess = lab.exec('lan', [
         'sh',
