@@ -58,11 +58,41 @@ const MAX_PROBES = 64;
  */
 export const DISCOVERY_ROUND_MS = 1_000;
 
+/** How many discovery entries' TLS answers are remembered (a few times the table). */
+const MAX_CHECKED = 1024;
+
 export class Nearby {
+  /** What each discovery entry answered over TLS, by entry key: whether it says this PC is on its PC port. */
+  private readonly checked = new Map<string, { print: string; claimant: boolean; id?: string }>();
+
   constructor(
     readonly companion: Companion,
     readonly discovery: PhoneDiscovery,
   ) {}
+
+  /** A paired phone, or one that said over TLS that this PC is on its PC port: kept in a full table. */
+  isImportant(claims: { id: string }): boolean {
+    if (this.companion.pairings.get(claims.id)) return true;
+    return [...this.checked.values()].some((c) => c.claimant && c.id === claims.id);
+  }
+
+  /** Asked already, and of no interest: its place in a full table goes to a newcomer. */
+  isExpendable(entry: DiscoveredPhone): boolean {
+    const checked = this.checked.get(entry.key);
+    return (
+      checked !== undefined &&
+      checked.print === probeKey(entry) &&
+      !checked.claimant &&
+      !this.companion.pairings.get(entry.claims.id)
+    );
+  }
+
+  private remember(result: Probed): void {
+    if (this.checked.size >= MAX_CHECKED) this.checked.delete(this.checked.keys().next().value!);
+    const claimant = result.hello !== undefined && this.companion.onThisPcPort(result.hello);
+    this.checked.delete(result.entry.key);
+    this.checked.set(result.entry.key, { print: probeKey(result.entry), claimant, id: result.id });
+  }
 
   /** Opens discovery for this companion: phones that claim this PC or are paired always get into the table. */
   static async open(companion: Companion, setting: DiscoverySetting): Promise<Nearby> {
@@ -70,7 +100,9 @@ export class Nearby {
     const made: { nearby?: Nearby } = {};
     const discovery = await PhoneDiscovery.start({
       interfaces: setting.interfaces,
-      important: (claims) => companion.pairings.get(claims.id) !== undefined,
+      important: (claims) =>
+        made.nearby?.isImportant(claims) ?? companion.pairings.get(claims.id) !== undefined,
+      expendable: (phone) => made.nearby?.isExpendable(phone) ?? false,
     });
     made.nearby = new Nearby(companion, discovery);
     return made.nearby;
@@ -86,18 +118,22 @@ export class Nearby {
     for (const address of entry.addresses) {
       try {
         const result = await withTimeout(this.companion.probe(address), timeoutMs);
-        return {
+        const probed: Probed = {
           entry,
           address,
           id: result.id,
           hello: result.hello,
           verified: result.id === entry.claims.id,
         };
+        this.remember(probed);
+        return probed;
       } catch (e) {
         error = (e as Error).message;
       }
     }
-    return { entry, verified: false, error };
+    const unreachable: Probed = { entry, verified: false, error };
+    this.remember(unreachable);
+    return unreachable;
   }
 
   /** Probes many, a few at a time; `cache` holds probes already under way (keyed by record and addresses). */
@@ -178,7 +214,19 @@ export class Nearby {
   }
 
   private async count(probes: Map<string, Promise<Probed>>): Promise<Round> {
-    const probed = await this.probeAll(this.discovery.phones(), probes);
+    // Those that claimed this PC before first, then those not asked yet, newest first: in a table full of
+    // strangers, the phone that matters is asked within the probe budget.
+    const rank = (p: DiscoveredPhone) => {
+      const checked = this.checked.get(p.key);
+      if (checked?.print !== probeKey(p)) return 1;
+      return checked.claimant ? 0 : 2;
+    };
+    const phones = this.discovery
+      .phones()
+      .map((p) => ({ p, rank: rank(p) }))
+      .sort((a, b) => a.rank - b.rank || b.p.firstSeen - a.p.firstSeen)
+      .map(({ p }) => p);
+    const probed = await this.probeAll(phones, probes);
     const seen = new Set<string>();
     const claimants = probed.filter((p) => {
       if (!p.hello || !p.id || !this.companion.onThisPcPort(p.hello) || seen.has(p.id)) return false;
