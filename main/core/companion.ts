@@ -1,3 +1,4 @@
+// Environment: Node (main process core).
 import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -22,6 +23,8 @@ import { ensurePrivateDir, writeFileAtomic } from '../../native-bridge/persist/a
 import { openTransport } from '../../native-bridge/transport/connect.js';
 import { type PairedPhone, PairingStore } from './pairing-store.js';
 import { type LoadedPolicy } from './policy.js';
+import { Rules } from './rules/rules.js';
+import { type Settings, loadSettings } from './settings.js';
 import { PhoneSession } from './phone-session.js';
 import { type SecretStore, openSecretStore } from './secret-store.js';
 
@@ -102,14 +105,23 @@ export class Companion {
     readonly pairings: PairingStore,
     readonly secrets: SecretStore,
     readonly policy: LoadedPolicy,
-  ) {}
+    /** The user's settings (settings.json); a damaged file is reported here and the defaults apply. */
+    readonly settings: Settings,
+    readonly settingsWarning: string | undefined,
+  ) {
+    this.rules = new Rules(() => this.policy.policy, settings);
+  }
+
+  /** Every rule (activation, policy, Device-Lock), decided in one place for every path that holds a Companion. */
+  readonly rules: Rules;
 
   static async open(options: { storeDir: string; policy: LoadedPolicy }): Promise<Companion> {
     await ensurePrivateDir(options.storeDir);
     const secrets = await openSecretStore(options.storeDir);
     const identity = await loadOrCreateIdentity(options.storeDir, secrets);
     const pairings = await PairingStore.open(options.storeDir);
-    return new Companion(options.storeDir, identity, pairings, secrets, options.policy);
+    const { settings, warning } = await loadSettings(options.storeDir);
+    return new Companion(options.storeDir, identity, pairings, secrets, options.policy, settings, warning);
   }
 
   /** Before authentication a phone learns the product and its version, not who or which PC this is. */
@@ -175,23 +187,11 @@ export class Companion {
     code: string | undefined,
     options: { confirmedByUser: boolean } = { confirmedByUser: true },
   ): Promise<{ phone: PairedPhone; replaced?: PairedPhone }> {
-    const policy = this.policy.policy;
-    if (!policy.EnableBetterTogetherOverEthernet) {
-      throw new CompanionError(
-        'policy',
-        'pairing is turned off by your administrator (EnableBetterTogetherOverEthernet)',
-      );
-    }
+    this.rules.assertMayPair(code === undefined ? 'auto' : 'manual');
     const known = DEVICE_ID_PATTERN.test(target) ? this.pairings.get(target) : undefined;
     const address = parseAddress(known ? known.address : target);
     const { normalizePairingCode } = await import('../../native-bridge/link/pairing-code.js');
     const password = code === undefined ? undefined : normalizePairingCode(code);
-    if (password === undefined && policy.BetterTogetherOverEthernetPairingMode === 'Manual') {
-      throw new CompanionError(
-        'policy',
-        'your administrator requires Manual pairing: open pairing on the phone and run "btoe pair ADDRESS --code CODE" with the code it shows',
-      );
-    }
     const connection = await this.open(address, 'pairing');
     try {
       const mode: PairingMode = password === undefined ? 'auto' : 'manual';
@@ -277,7 +277,7 @@ export class Companion {
         `the phone at ${addressText} presented a certificate that differs from the pinned one: pair again`,
       );
     }
-    return new PhoneSession(phone, connection, formatAddress(address));
+    return new PhoneSession(phone, connection, this.rules, formatAddress(address));
   }
 
   /** Forgets the phone on both sides; if the phone cannot be told, forgets it here and says so. */

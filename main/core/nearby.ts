@@ -1,3 +1,4 @@
+// Environment: Node (main process core).
 import { isIPv4 } from 'node:net';
 import type { DiscoveredPhone, PhoneDiscovery } from '../../native-bridge/ethernet/discovery.js';
 import { formatAddress, parseAddress } from '../../native-bridge/link/address.js';
@@ -270,8 +271,7 @@ export class Nearby {
     target: string | undefined,
     windowMs = DISCOVERY_ROUND_MS,
   ): Promise<{ phone: PairedPhone; replaced?: PairedPhone }> {
-    const policy = this.companion.policy.policy;
-    if (!policy.EnableBetterTogetherOverEthernet || policy.BetterTogetherOverEthernetPairingMode !== 'Auto') {
+    if (!this.companion.rules.pairing('auto').allowed) {
       // The companion's own refusal says why (policy off, or Manual required); it refuses before connecting.
       const placeholder = target && !DEVICE_ID_PATTERN.test(target) ? target : 'tcp://127.0.0.1:1';
       return this.companion.pair(placeholder, undefined);
