@@ -122,11 +122,11 @@ describe.skipIf(why !== undefined)(`discovery in the PC-port lab${why ? ` (skipp
       '--identity',
       join(await labTempDir(), 'in-the-crowd'),
     ]);
-    expect(await agent.waitFor('confirm-pairing', 15_000)).toMatchObject({ id: phone.id });
+    expect(await agent.waitFor('confirm-pairing', 30_000)).toMatchObject({ id: phone.id });
     const replug = agent.mark();
     lab.down();
     lab.up();
-    const paired = await agent.waitFor('paired', 15_000, replug);
+    const paired = await agent.waitFor('paired', 30_000, replug);
     expect(paired).toMatchObject({ id: phone.id, mode: 'auto' });
     await agent.waitFor('ready', 10_000);
     const stats = await tableFull();
@@ -135,5 +135,5 @@ describe.skipIf(why !== undefined)(`discovery in the PC-port lab${why ? ` (skipp
     agent.send('quit');
     flood.kill('SIGTERM');
     await phone.stop();
-  });
+  }, 120_000);
 });
