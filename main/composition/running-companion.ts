@@ -7,10 +7,12 @@ import { Companion, defaultStoreDir } from '../core/companion.js';
 import { CompanionService } from '../core/companion-service.js';
 import { EventLog } from '../core/event-log.js';
 import { discoverySetting } from '../core/nearby.js';
-import { loadPolicy } from '../core/policy.js';
+import { followPolicy, loadPolicy, platformPolicyReader, settingsChoices } from '../core/policy.js';
+import { loadSettings } from '../core/settings.js';
 import type { Desktop } from '../core/ports/desktop.js';
 import type { SessionLockSource } from '../core/ports/session-lock.js';
 import { IpcServer, ipcEndpoint } from '../host/companion-socket.js';
+import { NodeHidHeadsetSource } from '../host/node-hid-headsets.js';
 import { osDesktop } from '../host/os-desktop.js';
 
 export interface RunningCompanionOptions {
@@ -26,11 +28,24 @@ export interface RunningCompanionOptions {
  */
 export async function startRunningCompanion(options: RunningCompanionOptions) {
   const storeDir = options.storeDir ?? defaultStoreDir();
-  const companion = await Companion.open({ storeDir, policy: await loadPolicy() });
+  const { settings } = await loadSettings(storeDir);
+  const reader = platformPolicyReader();
+  const choices = () => settingsChoices(settings);
+  const companion = await Companion.open({
+    storeDir,
+    policy: await loadPolicy({ reader, choices: choices() }),
+  });
   const log = new EventLog(join(storeDir, 'logs'));
   const service = new CompanionService(companion, log, options.desktop ?? osDesktop);
+  // Policy changes apply without a restart: the next pairing, lock or dial sees them, and so does the status.
+  const stopFollowing = followPolicy(reader, choices, (next) => {
+    companion.updatePolicy(next);
+    log.write('policy-changed', { source: next.source, warnings: [...next.warnings] });
+    service.snapshot.refresh();
+  });
   const endpoint = ipcEndpoint(storeDir);
   await service.serve((handler) => IpcServer.listen(endpoint, handler));
+  service.useHeadsets(new NodeHidHeadsetSource());
   for (const source of options.lockSources) await service.follow(source);
   await service.start(discoverySetting(), true);
   return {
@@ -39,6 +54,7 @@ export async function startRunningCompanion(options: RunningCompanionOptions) {
     log,
     endpoint,
     async stop(): Promise<void> {
+      stopFollowing();
       await service.stop();
       await log.flush();
     },

@@ -15,6 +15,10 @@ export const SettingsSchema = z.object({
     .regex(/^[A-Za-z]{2}$/, 'a two-letter region code like "US" or "GB"')
     .transform((region) => region.toUpperCase())
     .optional(),
+  /** Start with the session (tray only); policy StartAtLogin may force it either way. */
+  startAtLogin: z.boolean().optional(),
+  /** Lock the phone when the PC locks; policy LockSync may force it either way. */
+  lockSync: z.boolean().optional(),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 

@@ -5,7 +5,14 @@ import type { Settings } from '../settings.js';
 import { activation } from './activation.js';
 import { lockSyncSupported } from './device-lock.js';
 import type { PairedPhone } from '../pairing-store.js';
-import { pairingAllowed, unlockFollowsPc } from './policy-rules.js';
+import {
+  clickToCallAllowed,
+  lockSyncOn,
+  pairingAllowed,
+  transportAllowed,
+  unlockFollowsPc,
+  usbVendorAllowed,
+} from './policy-rules.js';
 import { credentialHandOff } from './sign-in-rules.js';
 import type { Verdict } from './verdict.js';
 
@@ -35,10 +42,27 @@ export class Rules {
     return activation(this.settings.user, { name: session.phone.name, user: session.user });
   }
 
-  /** Does this phone's lock follow the PC's? Device-Lock firmware first, then activation. */
+  /** Does this phone's lock follow the PC's? Policy and the user's choice, Device-Lock firmware, activation. */
   lockSync(session: Pick<PhoneSession, 'phone' | 'user' | 'hello'>): Verdict {
+    const on = lockSyncOn(this.policy(), this.settings.lockSync === false);
+    if (!on.allowed) return on;
     const firmware = lockSyncSupported(session.phone.name, session.hello);
     return firmware.allowed ? this.activation(session) : firmware;
+  }
+
+  /** Throws when policy forbids reaching a phone over this transport (AllowedTransports). */
+  assertTransport(transport: 'tcp' | 'serial' | 'hid'): void {
+    const verdict = transportAllowed(this.policy(), transport);
+    if (!verdict.allowed) throw new RuleError('policy', verdict.reason);
+  }
+
+  usbVendor(vendorId: string): Verdict {
+    return usbVendorAllowed(this.policy(), vendorId);
+  }
+
+  /** For the tel:/callto:/sip: link handler: may a link dial at all? */
+  clickToCall(): Verdict {
+    return clickToCallAllowed(this.policy());
   }
 
   unlockFollowsPc(): Verdict {

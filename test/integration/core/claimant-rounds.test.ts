@@ -8,7 +8,7 @@ import { executeCommand } from '../../../main/core/commands.js';
 import { Companion } from '../../../main/core/companion.js';
 import { Nearby } from '../../../main/core/nearby.js';
 import { type KeeperEvent, PhoneKeeper } from '../../../main/core/phone-keeper.js';
-import { DEFAULT_POLICY } from '../../../main/core/policy.js';
+import { resolvePolicy } from '../../../main/core/policy.js';
 import type { DiscoveredPhone, PhoneDiscovery } from '../../../native-bridge/ethernet/discovery.js';
 import { type Phone, cleanup, startPhone, tempDir } from '../helpers/processes.js';
 
@@ -62,7 +62,7 @@ async function keeperWith(windowMs: number) {
   vi.stubEnv('BTOE_SECRET_STORE', 'file');
   const companion = await Companion.open({
     storeDir: await tempDir(),
-    policy: { policy: { ...DEFAULT_POLICY }, source: 'test', warnings: [] },
+    policy: resolvePolicy([]),
   });
   const heard = new HeardPhones();
   const nearby = new Nearby(companion, heard as unknown as PhoneDiscovery);
