@@ -27,7 +27,7 @@ import { now, ratios, sinceUs, stats } from './measure.js';
 const FIXTURE = 'btoe-phone-hid-synthetic.hex';
 /** A report id the descriptor does not declare: the raw ping-pong's, ignored by the tunnel's ends. */
 const RAW_REPORT_ID = 0x7f;
-const COMPANION = { name: 'bench PC', app: 'btoe bench' };
+const COMPANION = { app: 'btoe bench' };
 
 export interface HidTunnelBenchOptions {
   rounds?: number;
@@ -55,7 +55,7 @@ const CONFIG: PhoneConfig = {
   lockType: 'phone-lock',
   pairingMode: 'manual',
   pairingWindowSeconds: 120,
-  pcPortMacs: () => [],
+  peerOnPcPort: () => Promise.resolve(false),
   pin: '246810',
   user: null,
   answerDelayMs: 1000,
@@ -90,7 +90,7 @@ async function pair(phone: PhoneSimulator, tunnel: () => Promise<HidTunnelStream
     companion: COMPANION,
   });
   try {
-    await pairWithPhone(connection, identity, normalizePairingCode(code), 'manual', []);
+    await pairWithPhone(connection, identity, normalizePairingCode(code), 'manual');
     return connection.phoneId;
   } finally {
     connection.link.close();

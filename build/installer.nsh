@@ -133,6 +133,11 @@
       WriteRegStr HKLM "SOFTWARE\Policies\BToE\Companion" "AllowedUsbVendorIds" $R1
     ${EndIf}
     ClearErrors
+    ${GetOptions} $R0 "/WEBSIGNINALLOWEDADDRESSES=" $R1
+    ${IfNot} ${Errors}
+      WriteRegStr HKLM "SOFTWARE\Policies\BToE\Companion" "WebSignInAllowedAddresses" $R1
+    ${EndIf}
+    ClearErrors
     ${GetOptions} $R0 "/FORCESTARTATLOGIN=" $R1
     ${IfNot} ${Errors}
       ${If} $R1 == "1"
@@ -212,6 +217,7 @@
       DeleteRegValue HKLM "SOFTWARE\Policies\BToE\Companion" "AllowClickToCall"
       DeleteRegValue HKLM "SOFTWARE\Policies\BToE\Companion" "AllowedTransports"
       DeleteRegValue HKLM "SOFTWARE\Policies\BToE\Companion" "AllowedUsbVendorIds"
+      DeleteRegValue HKLM "SOFTWARE\Policies\BToE\Companion" "WebSignInAllowedAddresses"
       DeleteRegValue HKLM "SOFTWARE\Policies\BToE\Companion" "StartAtLogin"
       DeleteRegValue HKLM "SOFTWARE\Policies\BToE\Companion" "LoggingLevel"
       DeleteRegValue HKLM "SOFTWARE\Policies\BToE\Companion" "DefaultRegion"

@@ -13,7 +13,7 @@ import {
 import { lockTypeFor } from '../native-bridge/firmware/minimums.js';
 import { macAddress, type PairingMode } from '../native-bridge/link/messages.js';
 import { SerialListener } from '../native-bridge/usb/serial-transport.js';
-import { advertise, pcPortMacs as livePcPortMacs, withdrawAdvertisement } from './ethernet.js';
+import { advertise, peerOnPcPort, withdrawAdvertisement } from './ethernet.js';
 import { PhoneIdentityStore } from './phone-identity.js';
 import { type PhoneConfig, type PhoneEvent, PhoneSimulator } from './phone.js';
 
@@ -30,8 +30,12 @@ Options:
   --serial SERIAL         hardware serial  [random]
   --mac MAC               the phone's own MAC [random]
   --identity DIR          keep keys and paired PCs in DIR (a fresh DIR is a factory reset)
-  --pcport-mac MAC        a MAC learned on the phone's PC port (repeatable)
-  --pc-port IFACE         the bridge port that is the phone's PC port: report the MACs learned there, live
+  --pc-port IFACE         the bridge port that is the phone's PC port: a connection is "on the PC port" when
+                          its source's MAC (neighbour table) was learned on IFACE (the bridge's forwarding
+                          table), checked for real per connection (Linux, inside the phone's namespace)
+  --test-peer-on-pc-port  TEST ONLY, without --pc-port: tell every peer it is on the PC port, unchecked (a
+                          stand-in on loopback, where there is no layer 2; a lying decoy phone). Without
+                          either option no peer is on the PC port
   --mdns                  advertise the phone as _btoe._tcp (DNS-SD) once it listens
   --pairing-mode MODE     auto|manual, as provisioned by Set-CsIPPhonePolicy [auto]
   --pairing-window S      how long an opened pairing window stays open [120]
@@ -47,7 +51,8 @@ Commands on stdin, one per line:
   incoming-call NUMBER    a call rings on the phone
   answer | hangup         pick up or end the call on the phone
   lock | unlock PIN       lock the phone, unlock it with the PIN
-  sign-in-request web|credentials   ask the PC to sign the phone in
+  sign-in-request web [URL]|credentials   ask the PC to sign the phone in (web: at URL, by default
+                          https://microsoft.com/devicelogin)
   web-sign-in-complete UPN   the user finished web sign-in in the browser
   sign-out                sign the user out of the phone
   drop-links              drop every session at once (a pulled cable)
@@ -96,8 +101,8 @@ function parseConfig(): {
         serial: { type: 'string' },
         mac: { type: 'string' },
         identity: { type: 'string' },
-        'pcport-mac': { type: 'string', multiple: true, default: [] },
         'pc-port': { type: 'string' },
+        'test-peer-on-pc-port': { type: 'boolean', default: false },
         mdns: { type: 'boolean', default: false },
         'pairing-mode': { type: 'string', default: 'auto' },
         'pairing-window': { type: 'string', default: '120' },
@@ -133,10 +138,10 @@ function parseConfig(): {
     usageError('--web-sign-in-seconds must be 1-3600');
   const answerDelay = Number(values['answer-delay']);
   if (!Number.isInteger(answerDelay) || answerDelay < 0) usageError('--answer-delay must be milliseconds');
-  const macs = values['pcport-mac'].map((m) => m.toLowerCase().replace(/-/g, ':'));
   const mac = (values.mac ?? randomMac()).toLowerCase().replace(/-/g, ':');
-  for (const m of [...macs, mac])
-    if (!macAddress.safeParse(m).success) usageError(`"${m}" is not a MAC address`);
+  if (!macAddress.safeParse(mac).success) usageError(`"${mac}" is not a MAC address`);
+  if (values['pc-port'] !== undefined && values['test-peer-on-pc-port'])
+    usageError('--test-peer-on-pc-port is a stand-in for --pc-port: give one or the other');
   const text = (name: string, value: string) => {
     if (value.length === 0 || value.length > 64) usageError(`--${name} must be 1-64 characters`);
     return value;
@@ -155,7 +160,7 @@ function parseConfig(): {
       lockType: lockTypeFor(values.vendor, values.firmware),
       pairingMode: mode as PairingMode,
       pairingWindowSeconds: window,
-      pcPortMacs: livePcPortMacs(macs, values['pc-port']),
+      peerOnPcPort: peerOnPcPort(values['pc-port'], values['test-peer-on-pc-port']),
       pin: values.pin,
       user: values.user ?? null,
       answerDelayMs: answerDelay,
@@ -218,8 +223,13 @@ async function main(): Promise<void> {
         case 'unlock':
           return phone.unlockWithPin(args[0] ?? '');
         case 'sign-in-request':
+          if (args[0] === 'web' && args[1] !== undefined) {
+            if (!/^https:\/\/[\x21-\x7e]{1,400}$/.test(args[1]))
+              throw new Error('usage: sign-in-request web https://…');
+            return phone.requestSignIn('web', args[1]);
+          }
           if (args[0] !== 'web' && args[0] !== 'credentials')
-            throw new Error('usage: sign-in-request web|credentials');
+            throw new Error('usage: sign-in-request web [URL]|credentials');
           return phone.requestSignIn(args[0]);
         case 'web-sign-in-complete':
           if (!/^[^@\s]+@[^@\s]+$/.test(args[0] ?? '')) throw new Error('usage: web-sign-in-complete UPN');

@@ -2,30 +2,30 @@
 import { PhoneAdvertiser } from '../native-bridge/ethernet/advertise.js';
 import { LinkWatcher } from '../native-bridge/ethernet/interfaces.js';
 import { PcPort } from './pc-port.js';
-import type { PhoneSimulator } from './phone.js';
+import type { PhoneConfig, PhoneSimulator } from './phone.js';
 
 /** The simulator on Ethernet: its PC port (--pc-port) and its DNS-SD advertisement (--mdns). */
 
-let pcPort: PcPort | undefined;
 let advertiser: PhoneAdvertiser | undefined;
 let links: LinkWatcher | undefined;
 
 /**
- * The PC-port MACs provider for PhoneConfig: the --pcport-mac values, plus what the bridge has learned on the
- * --pc-port interface, read afresh each time it is asked (every hello and every Auto pairing).
+ * The adjacency check for PhoneConfig. With --pc-port IFACE the real one: the connection's source, looked up in
+ * the neighbour table and the bridge's forwarding table. Without it, the answer the simulator was given
+ * (--test-peer-on-pc-port): a stand-in for tests on loopback, where there is no layer 2 to look at.
  */
-export function pcPortMacs(fixed: readonly string[], iface: string | undefined): () => readonly string[] {
-  if (iface === undefined) return () => fixed;
+export function peerOnPcPort(iface: string | undefined, testAnswer: boolean): PhoneConfig['peerOnPcPort'] {
+  if (iface === undefined) return () => Promise.resolve(testAnswer);
+  let port: PcPort;
   try {
-    pcPort = new PcPort(iface);
+    port = new PcPort(iface);
   } catch (error) {
     process.stderr.write(
       `phone-sim: --pc-port: ${(error as Error).message}\nRun with --help for the options.\n`,
     );
     process.exit(2);
   }
-  const port = pcPort;
-  return () => [...new Set([...fixed, ...port.macs()])].slice(0, 8);
+  return (remoteAddress) => port.hasPeer(remoteAddress).catch(() => false);
 }
 
 /** One JSON event on stdout, stamped with the time it happened (ms since the epoch, sub-millisecond). */
@@ -50,7 +50,6 @@ export async function advertise(
     model: c.model,
     firmware: c.firmware,
     pairingMode: c.pairingMode,
-    pcPortMacs: [...c.pcPortMacs()],
   });
   const startedAt = Date.now();
   advertiser = await PhoneAdvertiser.start({
@@ -62,13 +61,9 @@ export async function advertise(
   const current = advertiser;
   current.on('warning', (error) => log(`mDNS: ${error.message}`));
   current.on('announced', () => event({ event: 'advertised', port, probingMs: Date.now() - startedAt }));
-  // The watchers spawn `bridge monitor` and `ip monitor`: a moment later, so that a phone that has just started
-  // answers its first connections (a reconnecting PC) without waiting on two process spawns.
+  // The watcher spawns `ip monitor`: a moment later, so that a phone that has just started answers its first
+  // connections (a reconnecting PC) without waiting on a process spawn.
   setTimeout(() => {
-    if (pcPort) {
-      pcPort.on('change', () => current.update(claims()));
-      pcPort.watch();
-    }
     links = new LinkWatcher();
     links.on('change', () => current.update(claims()));
   }, 250).unref();
@@ -77,6 +72,5 @@ export async function advertise(
 /** Says goodbye on the network (so browsers drop the phone at once) before the simulator exits. */
 export async function withdrawAdvertisement(): Promise<void> {
   links?.stop();
-  pcPort?.stop();
   await advertiser?.stop();
 }

@@ -1,109 +1,86 @@
-// Environment: Node (the phone simulator).
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { EventEmitter } from 'node:events';
-import { readFileSync, readlinkSync } from 'node:fs';
+// Environment: Node (phone simulator, Linux). The phone's PC port as its switch sees it at layer 2.
+import { execFile } from 'node:child_process';
+import { readFile, readlink } from 'node:fs/promises';
+import { readlinkSync } from 'node:fs';
+import { isIPv4, isIPv6 } from 'node:net';
 import { basename } from 'node:path';
 
 /**
- * What a desk phone's switch knows about its PC port: the MAC addresses it has learned there. The simulator runs
- * inside the phone's network namespace with `--pc-port IFACE` (a port of a Linux bridge) and reads them the way
- * the switch chip would be asked: the bridge's forwarding table (/sys/class/net/BRIDGE/brforward, falling back
- * to `bridge -j fdb show brport IFACE`), re-read at every hello. `bridge monitor fdb` tells it when the table
- * changes, so the phone can re-announce what it sees.
+ * Is the peer of one connection plugged into the phone's PC port? The simulator runs inside the phone's network
+ * namespace with `--pc-port IFACE` (a port of a Linux bridge) and answers the way a phone's switch would: the
+ * connection's source IP address → the MAC in the neighbour table on the bridge (the one the phone itself sends
+ * to, so a peer that lies in ARP only sends its own MAC) → the port where the bridge's forwarding table learned
+ * that MAC. Nothing the peer says is taken into account, and nothing about the port is ever disclosed beyond the
+ * yes or no for the peer's own connection (docs/protocol.md, "Auto mode").
  */
-export class PcPort extends EventEmitter<{ change: [readonly string[]] }> {
-  private last: readonly string[] = [];
-  private monitor: ChildProcess | undefined;
-  private poll: NodeJS.Timeout | undefined;
+export class PcPort {
+  readonly bridge: string;
 
   constructor(readonly iface: string) {
-    super();
     if (!/^[A-Za-z0-9_.@-]{1,15}$/.test(iface)) throw new Error(`"${iface}" is not an interface name`);
     try {
-      readlinkSync(`/sys/class/net/${iface}/master`);
+      this.bridge = basename(readlinkSync(`/sys/class/net/${iface}/master`));
     } catch {
       throw new Error(`${iface} is not a port of a bridge here (no /sys/class/net/${iface}/master)`);
     }
-    this.last = this.read();
   }
 
-  /** The MACs learned on the port now (at most 8, the most recent first as the bridge lists them). */
-  macs(): readonly string[] {
-    const now = this.read();
-    if (now.join() !== this.last.join()) {
-      this.last = now;
-      this.emit('change', now);
+  /** The peer at `remoteAddress` (a connection's source) is on the PC port; false when it cannot be told. */
+  async hasPeer(remoteAddress: string | undefined): Promise<boolean> {
+    if (remoteAddress === undefined) return false;
+    const mac = await this.neighbourMac(remoteAddress.replace(/^::ffff:(?=\d+\.)/i, '').replace(/%.*$/, ''));
+    if (mac === undefined) return false;
+    return (await this.learnedOnPort()).has(mac);
+  }
+
+  /** The MAC the phone's neighbour table holds for `address` on the bridge (IPv4 from /proc, IPv6 from `ip`). */
+  private async neighbourMac(address: string): Promise<string | undefined> {
+    if (isIPv4(address)) {
+      const table = await readFile('/proc/net/arp', 'utf8');
+      for (const line of table.split('\n').slice(1)) {
+        const [ip, , flags, mac, , device] = line.trim().split(/\s+/);
+        // Flags 0x2: a complete entry (ATF_COM); an incomplete one has no MAC yet.
+        if (ip === address && device === this.bridge && (Number(flags) & 0x2) !== 0) return normalise(mac);
+      }
+      return undefined;
     }
-    return now;
-  }
-
-  /** Follows the forwarding table: `change` fires when the learned MACs change. */
-  watch(): void {
-    if (this.monitor || this.poll) return;
-    this.poll = setInterval(() => this.macs(), 1_000);
-    this.poll.unref();
+    if (!isIPv6(address)) return undefined;
+    const out = await new Promise<string>((resolve) =>
+      execFile('ip', ['-j', '-6', 'neigh', 'show', 'to', address, 'dev', this.bridge], (error, stdout) =>
+        resolve(error ? '[]' : stdout),
+      ),
+    );
     try {
-      const child = spawn('bridge', ['monitor', 'fdb'], { stdio: ['ignore', 'pipe', 'ignore'] });
-      child.on('error', () => undefined);
-      child.stdout.on('data', () => setImmediate(() => this.macs()));
-      child.unref();
-      this.monitor = child;
+      const entries = JSON.parse(out) as Array<{ lladdr?: string; state?: string[] }>;
+      const usable = entries.find((e) => e.lladdr && !(e.state ?? []).includes('FAILED'));
+      return usable ? normalise(usable.lladdr) : undefined;
     } catch {
-      // polling alone
+      return undefined;
     }
   }
 
-  stop(): void {
-    clearInterval(this.poll);
-    this.monitor?.kill();
-  }
-
-  private read(): readonly string[] {
-    try {
-      return this.fromSysfs();
-    } catch {
-      return this.fromBridgeCommand();
-    }
-  }
-
-  /** struct __fdb_entry: mac[6], port_no u8, is_local u8, ageing u32, port_hi u8, pad u8, unused u16 (16 bytes). */
-  private fromSysfs(): string[] {
-    const bridge = basename(readlinkSync(`/sys/class/net/${this.iface}/master`));
+  /**
+   * The MACs the bridge learned on the PC port: its forwarding table (/sys/class/net/BRIDGE/brforward, struct
+   * __fdb_entry: mac[6], port_no u8, is_local u8, ageing u32, port_hi u8, pad u8, unused u16; 16 bytes each).
+   */
+  private async learnedOnPort(): Promise<Set<string>> {
+    const bridge = basename(await readlink(`/sys/class/net/${this.iface}/master`));
     const port = Number.parseInt(
-      readFileSync(`/sys/class/net/${this.iface}/brport/port_no`, 'utf8').trim(),
+      (await readFile(`/sys/class/net/${this.iface}/brport/port_no`, 'utf8')).trim(),
       16,
     );
-    const table = readFileSync(`/sys/class/net/${bridge}/brforward`);
-    const macs: string[] = [];
+    const table = await readFile(`/sys/class/net/${bridge}/brforward`);
+    const macs = new Set<string>();
     for (let at = 0; at + 16 <= table.length; at += 16) {
       const portNo = table[at + 6]! | (table[at + 12]! << 8);
       const local = table[at + 7] !== 0;
       if (local || portNo !== port) continue;
-      macs.push([...table.subarray(at, at + 6)].map((b) => b.toString(16).padStart(2, '0')).join(':'));
+      macs.add([...table.subarray(at, at + 6)].map((b) => b.toString(16).padStart(2, '0')).join(':'));
     }
-    return normalise(macs);
-  }
-
-  private fromBridgeCommand(): string[] {
-    try {
-      const out = execFileSync('bridge', ['-j', 'fdb', 'show', 'brport', this.iface], {
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'ignore'],
-      });
-      const entries = JSON.parse(out) as Array<{ mac?: string; state?: string; flags?: string[] }>;
-      return normalise(
-        entries
-          .filter((e) => e.mac && e.state !== 'permanent' && !(e.flags ?? []).includes('self'))
-          .map((e) => e.mac!),
-      );
-    } catch {
-      return [];
-    }
+    return macs;
   }
 }
 
-function normalise(macs: string[]): string[] {
-  return [...new Set(macs.map((m) => m.toLowerCase()))]
-    .filter((m) => m !== '00:00:00:00:00:00' && !/^(01:00:5e|33:33)/.test(m))
-    .slice(0, 8);
+function normalise(mac: string | undefined): string | undefined {
+  return mac && /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(mac) ? mac.toLowerCase() : undefined;
 }

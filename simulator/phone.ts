@@ -31,8 +31,11 @@ export interface PhoneConfig {
   lockType: LockType;
   pairingMode: PairingMode;
   pairingWindowSeconds: number;
-  /** The MACs learned on the phone's PC port, asked at every hello and Auto pairing (live with --pc-port). */
-  pcPortMacs: () => readonly string[];
+  /**
+   * Is the peer at this source address (a TCP connection's; undefined on serial and HID) plugged into the phone's
+   * PC port? Asked once per connection, before the hello; never told by the peer (docs/protocol.md, "Auto mode").
+   */
+  peerOnPcPort: (remoteAddress: string | undefined) => Promise<boolean>;
   pin: string;
   user: string | null;
   /** How long the far end takes to answer an outgoing call. */
@@ -61,10 +64,15 @@ export type PairingFailure =
   | 'not-on-pc-port'
   | 'auto-refused';
 
-/** Limits from docs/protocol.md, "Pairing window". */
+/** Limits from docs/protocol.md, "Pairing window" and "Limits before authentication". */
 export const FAILURES_PER_CODE = 5;
 export const FAILURES_PER_WINDOW = 20;
+/** Connections past the TLS handshake whose peer is not authenticated; more are told `phone-busy`. */
 export const MAX_UNAUTHENTICATED_CONNECTIONS = 4;
+/** TLS handshakes under way; one more replaces the oldest, so a peer with a pinned certificate always gets in. */
+export const MAX_HANDSHAKES = 4;
+/** A pairing connection must have started pairing (the phone sent pair-reply) this long after its handshake. */
+export const PAIR_START_TIMEOUT_MS = 10_000;
 const CONFIRM_TIMEOUT_MS = 30_000;
 
 interface PairingWindow {
@@ -90,13 +98,18 @@ interface Connection {
   peerSpkiHash: Uint8Array;
   authenticated: boolean;
   via: string;
+  /** This connection's layer-2 source is on the phone's PC port (what the hello tells the peer). */
+  peerOnPcPort: boolean;
+  /** The pre-auth stage's deadline: pair-start, then pair-confirm, must come in time. */
+  deadline?: NodeJS.Timeout;
 }
 
 /** A desk phone's side of the open protocol, faithful enough to pair, lock and call against. */
 export class PhoneSimulator extends EventEmitter<{ event: [PhoneEvent]; log: [string] }> {
   private window: PairingWindow | undefined;
   private pairingInProgress = false;
-  private unauthenticated = 0;
+  private readonly handshakes = new Set<Duplex>();
+  private readonly unauthenticated = new Set<Connection>();
   private readonly sessions = new Set<Connection>();
   private locked = false;
   private call: Call | undefined;
@@ -130,51 +143,77 @@ export class PhoneSimulator extends EventEmitter<{ event: [PhoneEvent]; log: [st
     this.emit('event', { event: 'pairing-code', code: formatPairingCode(this.window.code) });
   }
 
-  /** One transport connection (TCP today; serial and HID later). Never throws: bad peers only lose their link. */
-  /** `via` names the transport (tcp, serial...) so one of them can be dropped alone. */
+  /**
+   * One transport connection (TCP, serial, HID). Never throws: bad peers only lose their link. `via` names the
+   * transport (tcp, serial...) so one of them can be dropped alone. Every stage before authentication has a
+   * deadline and a bounded number of places (docs/protocol.md, "Limits before authentication").
+   */
   async accept(transport: Duplex, via = 'tcp'): Promise<void> {
     if (this.faults.refuseConnections) {
       transport.destroy();
       return;
     }
-    if (this.unauthenticated >= MAX_UNAUTHENTICATED_CONNECTIONS) {
-      this.emit('log', 'refused a connection: too many unauthenticated connections');
-      transport.destroy();
-      return;
+    if (this.handshakes.size >= MAX_HANDSHAKES) {
+      const oldest = this.handshakes.values().next().value!;
+      this.handshakes.delete(oldest);
+      oldest.destroy();
+      this.emit('log', 'a new connection replaced the oldest unfinished TLS handshake');
     }
-    this.unauthenticated++;
-    let connection: Connection | undefined;
+    this.handshakes.add(transport);
+    const remoteAddress =
+      via === 'tcp' ? (transport as Duplex & { remoteAddress?: string }).remoteAddress : undefined;
+    const adjacency = via === 'tcp' ? this.config.peerOnPcPort(remoteAddress) : Promise.resolve(false);
+    let c: Connection;
     try {
       const channel = await acceptSecure(transport, this.store.identity);
       const peerSpkiHash = spkiHashOf(channel.peerCertificate);
-      connection = {
+      c = {
         channel,
         link: new MessageLink(channel.socket),
         peerId: deviceIdFromSpkiHash(peerSpkiHash),
         peerSpkiHash,
         authenticated: false,
         via,
+        peerOnPcPort: await adjacency,
       };
     } catch (error) {
-      this.unauthenticated--;
       this.emit('log', `connection refused: ${(error as Error).message}`);
       return;
+    } finally {
+      this.handshakes.delete(transport);
     }
-    const c = connection;
+    const pinned = c.channel.purpose === 'session' && this.store.get(c.peerId) !== undefined;
+    if (!pinned && this.unauthenticated.size >= MAX_UNAUTHENTICATED_CONNECTIONS) {
+      this.emit('log', `told ${c.peerId} the phone is busy: too many unauthenticated connections`);
+      c.link.abort(
+        new ProtocolError(
+          'phone-busy',
+          `the phone is busy: ${MAX_UNAUTHENTICATED_CONNECTIONS} other connections are waiting to authenticate; try again in a few seconds`,
+        ),
+      );
+      return;
+    }
+    this.unauthenticated.add(c);
     c.link.on('close', (reason) => {
-      if (!c.authenticated) this.unauthenticated--;
+      clearTimeout(c.deadline);
+      this.unauthenticated.delete(c);
       this.sessions.delete(c);
       if (reason && reason.reason !== 'closed')
         this.emit('log', `link to ${c.peerId} closed: ${reason.message}`);
     });
     this.sendHello(c);
     if (c.channel.purpose === 'session') {
-      if (!this.store.get(c.peerId)) {
+      if (!pinned) {
         c.link.abort(new ProtocolError('not-paired', 'this phone is not paired with that PC: pair again'));
         return;
       }
       this.authenticate(c);
       this.sessions.add(c);
+    } else {
+      c.deadline = setTimeout(() => {
+        this.emit('log', `closed a pairing connection from ${c.peerId}: no pairing within the deadline`);
+        c.link.close();
+      }, PAIR_START_TIMEOUT_MS);
     }
     c.link.handle((request) => this.onRequest(c, request));
   }
@@ -220,7 +259,7 @@ export class PhoneSimulator extends EventEmitter<{ event: [PhoneEvent]; log: [st
     for (const session of this.sessions) session.link.close();
   }
 
-  private hello(): PhoneHello {
+  private hello(peerOnPcPort: boolean): PhoneHello {
     const c = this.config;
     return {
       type: 'hello',
@@ -239,19 +278,20 @@ export class PhoneSimulator extends EventEmitter<{ event: [PhoneEvent]; log: [st
       pairing: {
         mode: c.pairingMode,
         window: this.window ? 'open' : 'closed',
-        pcPortMacs: c.pcPortMacs().slice(0, 8),
+        peerOnPcPort,
       },
     };
   }
 
   private sendHello(c: Connection): void {
-    const { id: _, ...body } = this.hello();
+    const { id: _, ...body } = this.hello(c.peerOnPcPort);
     this.notify(c, body);
   }
 
   private authenticate(c: Connection): void {
     c.authenticated = true;
-    this.unauthenticated--;
+    this.unauthenticated.delete(c);
+    clearTimeout(c.deadline);
     c.link.authenticate();
   }
 
@@ -300,9 +340,8 @@ export class PhoneSimulator extends EventEmitter<{ event: [PhoneEvent]; log: [st
           'this phone is set to Manual pairing: open pairing on the phone and enter its code',
         );
       }
-      const learned = this.config.pcPortMacs();
-      const onPort = request.macs.some((mac) => learned.includes(mac));
-      if (!onPort) {
+      // What this connection's own layer-2 source told the phone, never anything in the request.
+      if (!c.peerOnPcPort) {
         this.emit('event', { event: 'pairing-failed', reason: 'not-on-pc-port' });
         throw new ProtocolError(
           'not-on-pc-port',
@@ -344,6 +383,7 @@ export class PhoneSimulator extends EventEmitter<{ event: [PhoneEvent]; log: [st
       if (!confirmed && request.mode === 'manual') this.countFailure();
     };
     // A run that reaches our reply and is not confirmed is a spent guess, whether the peer aborts or vanishes.
+    clearTimeout(c.deadline);
     const timer = setTimeout(() => {
       finish(false);
       c.link.close();
@@ -398,6 +438,7 @@ export class PhoneSimulator extends EventEmitter<{ event: [PhoneEvent]; log: [st
     }
     this.pairingInProgress = false;
     if (mode === 'manual') this.closeWindow(undefined);
+    this.authenticate(c);
     c.link.ack(confirmId);
     this.emit('event', { event: 'paired', peer: c.peerId, mode });
   }
@@ -546,8 +587,12 @@ export class PhoneSimulator extends EventEmitter<{ event: [PhoneEvent]; log: [st
     this.broadcast({ type: 'lock-state', locked });
   }
 
-  /** The phone asks to be signed in via the PC: web sign-in (address and code, 15 minutes) or credentials. */
-  requestSignIn(method: 'web' | 'credentials'): void {
+  /**
+   * The phone asks to be signed in via the PC: web sign-in (address and code, 15 minutes) or credentials.
+   * `address`: another verification page than Microsoft's (a phone provisioned for another identity provider,
+   * or a rogue one).
+   */
+  requestSignIn(method: 'web' | 'credentials', address = 'https://microsoft.com/devicelogin'): void {
     if (this.user) throw new Error(`already signed in as ${this.user}`);
     const code = Array.from({ length: 9 }, () => 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789'[randomInt(32)]).join('');
     this.signInRequest =
@@ -555,10 +600,10 @@ export class PhoneSimulator extends EventEmitter<{ event: [PhoneEvent]; log: [st
         ? {
             type: 'sign-in-request',
             method,
-            verificationUri: 'https://microsoft.com/devicelogin',
+            verificationUri: address,
             userCode: code,
             expiresIn: this.config.webSignInSeconds,
-            verificationUriComplete: `https://microsoft.com/devicelogin?otc=${code}`,
+            verificationUriComplete: `${address}?otc=${code}`,
           }
         : { type: 'sign-in-request', method };
     this.signInRequestedAt = Date.now();

@@ -41,7 +41,6 @@ function announcement(i: number, address: string): Buffer {
     model: 'VVX 450',
     firmware: '6.4.3',
     pairingMode: 'auto',
-    pcPortMacs: [],
   });
   const txtData = Buffer.concat(
     Object.entries(txt).map(([k, v]) => {

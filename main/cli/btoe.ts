@@ -27,6 +27,7 @@ Commands:
                               and phones at the given addresses
   pair DEVICE [--code CODE]   pair: with the code the phone shows (Manual), or without one (Auto: only the
                               phone whose PC port this PC is plugged into)
+  pair                        while a companion runs: confirm the phone on this PC's port that waits for you
   unpair [DEVICE]             forget the phone, here and on the phone
   status                      this PC's identity, where its key is kept, the policy, the paired phones
   lock | unlock               lock or unlock the phone
@@ -58,7 +59,7 @@ Options:
   --help
 
 Exit codes: 0 done, 1 internal error, 2 bad arguments, 3 not paired, 4 several phones paired (use --device),
-5 phone unreachable, 6 phone did not answer, 7 pairing failed, 8 phone identity changed (reset: pair again),
+5 phone unreachable, 6 phone did not answer or is busy, 7 pairing failed, 8 phone identity changed (reset: pair again),
 9 the phone refused the command, 10 not allowed by policy, 11 the store is damaged, 12 a companion is already
 running; doctor: 0 every check passed, 20 some warned, 21 some failed (docs/doctor.md).
 `;

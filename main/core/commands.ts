@@ -193,14 +193,14 @@ async function signIn(
     if (!request.password)
       throw new UsageError('sign-in --user needs the password (typed when asked, or on stdin)');
     const password = request.password;
-    const id = await ctx.withSession(device, async (session) => {
+    const phone = await ctx.withSession(device, async (session) => {
       await session.signIn(user, password);
-      return session.phone.id;
+      return session.phone;
     });
-    return ok(`Sent the sign-in for ${user} to the phone.`, {
+    return ok(`Sent the sign-in for ${user} to ${phone.name} (${phone.id}) at ${phone.address}.`, {
       ok: true,
       command: 'sign-in',
-      device: id,
+      device: phone.id,
       user,
     });
   }
@@ -223,7 +223,8 @@ async function signIn(
       );
     }
     const web = pending.request;
-    const address = verificationAddress(web.verificationUriComplete ?? web.verificationUri);
+    const allowed = ctx.companion.rules.webSignInPages();
+    const address = verificationAddress(web.verificationUriComplete ?? web.verificationUri, allowed);
     const minutes = Math.max(1, Math.floor((pending.expiresAt - Date.now()) / 60_000));
     let copied = false;
     if (request.open) {
@@ -336,6 +337,8 @@ export function failure(error: unknown): CommandResult {
       );
     }
     if (error.reason === 'not-paired') return fail(EXIT['not-paired'], 'not-paired', error.message);
+    // The phone answered and said so: nothing is wrong with its address.
+    if (error.reason === 'busy') return fail(EXIT['no-answer'], 'phone-busy', error.message);
     return fail(
       EXIT.unreachable,
       'unreachable',

@@ -1,4 +1,5 @@
 // Environment: Node (main process core).
+import { EventEmitter } from 'node:events';
 import {
   COMPANION_IPC_VERSION,
   type CommandRequest,
@@ -16,7 +17,7 @@ import { HeadsetService, headsetLines } from './headsets.js';
 import { LockSync } from './lock-sync.js';
 import { type DiscoverySetting, Nearby } from './nearby.js';
 import { nearbyExecute, wantsDiscovery } from './nearby-command.js';
-import { PhoneKeeper } from './phone-keeper.js';
+import { type PendingPairing, PhoneKeeper } from './phone-keeper.js';
 import { PhoneLinks } from './phone-links.js';
 import { policyUsbVendorIds } from './policy.js';
 import type { Desktop } from './ports/desktop.js';
@@ -28,9 +29,11 @@ import { StatusSnapshot } from './status-snapshot.js';
 /**
  * The long-running companion: keeps the paired phones connected, follows the PC's session lock, and serves
  * `btoe` commands. The daemon process and the desktop app each host one; they differ only in
- * the adapters they give it (lock sources, desktop, local server), wired in main/composition.
+ * the adapters they give it (lock sources, desktop, local server), wired in main/composition. `pending-pairing`
+ * fires when the phone on this PC's port waits for the user's click to pair (or no longer does): the window and
+ * the tray show it, and `btoe pair` without a DEVICE confirms it.
  */
-export class CompanionService {
+export class CompanionService extends EventEmitter<{ 'pending-pairing': [PendingPairing | undefined] }> {
   readonly links: PhoneLinks;
   readonly lockSync: LockSync;
   readonly snapshot: StatusSnapshot;
@@ -48,6 +51,7 @@ export class CompanionService {
     private readonly log: EventSink,
     desktop: Desktop,
   ) {
+    super();
     this.links = new PhoneLinks(companion);
     this.lockSync = new LockSync(this.links, companion.rules);
     this.snapshot = new StatusSnapshot({
@@ -120,7 +124,10 @@ export class CompanionService {
       this.links.delegate((id) => keeper.keeps(id));
       keeper.on('event', (event) => {
         this.log.write(`ethernet-${event.event}`, { ...event, event: undefined });
-        if (event.event === 'paired') this.links.refresh();
+        if (event.event === 'paired' || event.event === 'auto-pairing-dropped') this.links.refresh();
+        if (event.event === 'confirm-pairing') this.emit('pending-pairing', keeper.pendingPairing);
+        if (event.event === 'paired' || event.event === 'manual-offered')
+          this.emit('pending-pairing', undefined);
         if (event.event === 'ready' && keeper.session) this.links.adopt(keeper.session);
       });
       nearby.discovery.on('warning', (error: Error) =>
@@ -183,8 +190,18 @@ export class CompanionService {
     };
   }
 
+  /** The phone on this PC's port that waits for the user's click to pair, if any. */
+  get pendingPairing(): PendingPairing | undefined {
+    return this.keeper?.pendingPairing;
+  }
+
   async run(request: CommandRequest): Promise<CommandResult> {
     this.log.write('command', { command: request.command, device: request.device ?? null });
+    const pending = this.pendingPairing;
+    if (request.command === 'pair' && !request.args[0] && !request.device && !request.code && pending) {
+      // `btoe pair` alone is the user's click for the phone that waits for it (checked again as it pairs).
+      request = { ...request, args: [pending.id] };
+    }
     if (this.nearby && wantsDiscovery(request)) {
       try {
         const result = await nearbyExecute(this.nearby, request, 0);
@@ -223,9 +240,13 @@ export class CompanionService {
           data: {
             companion: snapshot.companion,
             links: snapshot.phones,
+            pendingPairing: this.pendingPairing ?? null,
             ...(snapshot.headsets ? { headsets: snapshot.headsets } : {}),
           },
-          lines: describeSnapshot(snapshot),
+          lines: [
+            ...describeSnapshot(snapshot),
+            ...(this.pendingPairing ? [`Waiting for you: ${this.pendingPairing.message}`] : []),
+          ],
         };
       },
     };

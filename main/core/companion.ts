@@ -16,7 +16,6 @@ import type { Purpose } from '../../native-bridge/link/tls.js';
 import { ensurePrivateDir } from '../../native-bridge/persist/atomic-file.js';
 import { openTransport } from '../../native-bridge/transport/connect.js';
 import { loadOrCreateIdentity } from './identity-store.js';
-import { hostMacs, hostName } from './this-pc.js';
 import { type PairedPhone, PairingStore } from './pairing-store.js';
 import { type LoadedPolicy } from './policy.js';
 import { Rules } from './rules/rules.js';
@@ -105,7 +104,6 @@ export class Companion {
     /** The user's settings (settings.json); a damaged file is reported here and the defaults apply. */
     readonly settings: Settings,
     readonly settingsWarning: string | undefined,
-    private readonly macs: () => string[],
   ) {
     this.rules = new Rules(() => this.policy.policy, settings);
   }
@@ -122,30 +120,18 @@ export class Companion {
     this.currentPolicy = policy;
   }
 
-  static async open(options: {
-    storeDir: string;
-    policy: LoadedPolicy;
-    hostMacs?: () => string[];
-  }): Promise<Companion> {
+  static async open(options: { storeDir: string; policy: LoadedPolicy }): Promise<Companion> {
     await ensurePrivateDir(options.storeDir);
     const secrets = await openSecretStore(options.storeDir);
-    const identity = await loadOrCreateIdentity(options.storeDir, secrets, `BToE Companion ${hostName()}`);
+    const identity = await loadOrCreateIdentity(options.storeDir, secrets, APP_NAME);
     const pairings = await PairingStore.open(options.storeDir);
     const { settings, warning } = await loadSettings(options.storeDir);
-    return new Companion(
-      options.storeDir,
-      identity,
-      pairings,
-      secrets,
-      options.policy,
-      settings,
-      warning,
-      options.hostMacs ?? hostMacs,
-    );
+    return new Companion(options.storeDir, identity, pairings, secrets, options.policy, settings, warning);
   }
 
+  /** Before authentication a phone learns the product and its version, not who or which PC this is. */
   private get info(): CompanionInfo {
-    return { name: hostName(), app: `${APP_NAME} ${APP_VERSION}` };
+    return { app: `${APP_NAME} ${APP_VERSION}` };
   }
 
   /** Resolves DEVICE (a device id or an address) or, without one, the only paired phone. */
@@ -188,19 +174,23 @@ export class Companion {
     return { id: connection.phoneId, hello: connection.hello, address };
   }
 
-  /** Is the phone that sent this hello the one whose PC port this PC is plugged into? */
-  onThisPcPort(hello: { pairing: { pcPortMacs: readonly string[] } }): boolean {
-    const mine = new Set(this.macs());
-    return hello.pairing.pcPortMacs.some((mac) => mine.has(mac));
+  /**
+   * Does the phone that sent this hello say this PC is plugged into its PC port? It judged that for the very
+   * connection the hello came on, from its layer-2 source; it is still only a claim (a decoy can say yes).
+   */
+  onThisPcPort(hello: PhoneHello): boolean {
+    return hello.pairing.peerOnPcPort;
   }
 
   /**
    * Pairs with the phone at `target` (an address, or the id of a paired phone to pair again). With a code:
    * Manual mode. Without: Auto mode, only when policy allows it and the phone reports this PC on its PC port.
+   * `confirmedByUser` is false only for the Auto pairing the companion makes by itself after a cable came up.
    */
   async pair(
     target: string,
     code: string | undefined,
+    options: { confirmedByUser: boolean } = { confirmedByUser: true },
   ): Promise<{ phone: PairedPhone; replaced?: PairedPhone }> {
     this.rules.assertMayPair(code === undefined ? 'auto' : 'manual');
     const known = DEVICE_ID_PATTERN.test(target) ? this.pairings.get(target) : undefined;
@@ -211,8 +201,9 @@ export class Companion {
     try {
       const mode: PairingMode = password === undefined ? 'auto' : 'manual';
       if (mode === 'auto') this.checkAutoPairing(connection.hello, formatAddress(address));
-      await runPairing(connection, this.identity, password ?? '', mode, this.macs());
+      await runPairing(connection, this.identity, password ?? '', mode);
       const phone = phoneRecord(connection, address, mode);
+      if (mode === 'auto') phone.confirmedByUser = options.confirmedByUser;
       const replaced = this.pairings.findReset({ serial: phone.serial, mac: phone.mac, id: phone.id });
       if (replaced) await this.pairings.remove(replaced.id);
       await this.pairings.upsert(phone);
@@ -228,10 +219,9 @@ export class Companion {
       throw new CompanionError('pairing-failed', `the phone is set to Manual pairing: ${manual}`);
     }
     if (!this.onThisPcPort(hello)) {
-      const seen = hello.pairing.pcPortMacs.length;
       throw new CompanionError(
         'pairing-failed',
-        `Auto pairing needs the phone this PC is plugged into, and the phone at ${address} does not see this PC on its PC port (it reports ${seen} address${seen === 1 ? '' : 'es'} there, none of this PC's): ${manual}`,
+        `Auto pairing needs the phone this PC is plugged into, and the phone at ${address} does not see this PC on its PC port: ${manual}`,
       );
     }
   }
@@ -391,13 +381,12 @@ async function runPairing(
   identity: Identity,
   password: string,
   mode: PairingMode,
-  macs: string[],
 ): Promise<void> {
   // Loaded on first use: CPace's curve arithmetic is only needed when pairing.
   const { PairingExchangeError, pairWithPhone } =
     await import('../../native-bridge/link/companion-pairing.js');
   try {
-    await pairWithPhone(connection, identity, password, mode, macs);
+    await pairWithPhone(connection, identity, password, mode);
   } catch (error) {
     if (!(error instanceof PairingExchangeError)) throw pairingError(error);
     if (error.kind === 'unexpected-reply') throw new CompanionError('pairing-failed', error.message);

@@ -16,6 +16,7 @@ export type DialTargetReason =
   | 'private-numbering'
   | 'needs-region'
   | 'extension'
+  | 'post-dial'
   | 'invalid-number';
 
 export class DialTargetError extends Error {

@@ -4,7 +4,8 @@
  *
  * Accepted: tel: URIs (RFC 3966: global numbers, local numbers with or without phone-context, visual
  * separators, `;ext=`, `;isub=`, other parameters in any order, percent-encoding, case-insensitive scheme and
- * parameter names), callto: and callto:// (Skype/NetMeeting style), sip:/sips: URIs whose user part is a phone
+ * parameter names; refused with the reason: what the phone cannot honour and would otherwise silently drop,
+ * RFC 2806's post-dial digits `;postd=` and a phone-context on a number that is already international), callto: and callto:// (Skype/NetMeeting style), sip:/sips: URIs whose user part is a phone
  * number (`;user=phone`, or a user part that is plainly a number: SIP addresses of names are refused), and
  * numbers typed by people ("+1 (201) 555-0123", "0044 20 7946 0958", "201 555 0123 x12").
  *
@@ -305,6 +306,18 @@ function telSubscriber(text: string, context: Context): DialTarget {
   if (parameters.has('isub') && !parameters.get('isub'))
     throw new DialTargetError(`"${printable(context.input)}" has an empty ISDN subaddress`, 'syntax');
 
+  // RFC 2806 post-dial digits (DTMF, pauses, waits after the call connects): the phone dials only an extension,
+  // and sending the number without them would reach the right line and then never dial the rest.
+  if (parameters.has('postd'))
+    throw new DialTargetError(
+      `"${printable(context.input)}" has post-dial digits (;postd=), which the phone cannot dial after the call connects; use ;ext= for an extension, or dial the digits on the phone`,
+      'post-dial',
+    );
+  if (number.global && parameters.has('phone-context'))
+    throw new DialTargetError(
+      `"${printable(context.input)}" gives a phone-context to a number that is already international (RFC 3966 allows it only on local numbers); it is not clear which number is meant`,
+      'syntax',
+    );
   if (number.global || !parameters.has('phone-context')) return normalise(number, extension, context);
   const phoneContext = parameters.get('phone-context');
   if (!phoneContext)

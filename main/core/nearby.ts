@@ -1,7 +1,6 @@
 // Environment: Node (main process core).
 import { isIPv4 } from 'node:net';
 import type { DiscoveredPhone, PhoneDiscovery } from '../../native-bridge/ethernet/discovery.js';
-import type { PhoneClaims } from '../../native-bridge/ethernet/record.js';
 import { formatAddress, parseAddress } from '../../native-bridge/link/address.js';
 import { DEVICE_ID_PATTERN } from '../../native-bridge/link/identity.js';
 import type { PhoneHello } from '../../native-bridge/link/messages.js';
@@ -10,8 +9,9 @@ import type { PairedPhone } from './pairing-store.js';
 
 /**
  * The phones around this PC, as discovery hears them, and the decisions that depend on them: which phone is on
- * this PC's port, whether Auto pairing may go ahead (one claimant, and only one), where a paired phone is now.
- * What a record claims is checked over TLS before anything depends on it.
+ * this PC's port, whether Auto pairing may go ahead (one claimant, and only one, after a full discovery round),
+ * where a paired phone is now. What a record claims is checked over TLS before anything depends on it, and
+ * whether a phone sees this PC on its PC port is only ever asked over TLS: records say nothing about it.
  */
 
 export interface DiscoverySetting {
@@ -50,12 +50,50 @@ export interface Probed {
 export const PROBE_TIMEOUT_MS = 1_500;
 const PROBE_CONCURRENCY = 8;
 const MAX_PROBES = 64;
+/**
+ * A full discovery round: a query, then this long for every phone on the link to answer, before claimants are
+ * counted. Measured in the PC-port lab (bench/lab/discovery-round.ts, 20 rounds, 11 phones, a loaded 2-core
+ * machine): the last phone answered p50 26 ms, p90 59 ms, at most 135 ms after the query. RFC 6762 lets a
+ * responder wait up to 120 ms for a shared record, and a phone busy with other work answers later still: 1 s is
+ * about 7 times the worst seen, and what `btoe devices` listens by default.
+ */
+export const DISCOVERY_ROUND_MS = 1_000;
+
+/** How many discovery entries' TLS answers are remembered (a few times the table). */
+const MAX_CHECKED = 1024;
 
 export class Nearby {
+  /** What each discovery entry answered over TLS, by entry key: whether it says this PC is on its PC port. */
+  private readonly checked = new Map<string, { print: string; claimant: boolean; id?: string }>();
+
   constructor(
     readonly companion: Companion,
     readonly discovery: PhoneDiscovery,
   ) {}
+
+  /** A paired phone, or one that said over TLS that this PC is on its PC port: kept in a full table. */
+  isImportant(claims: { id: string }): boolean {
+    if (this.companion.pairings.get(claims.id)) return true;
+    return [...this.checked.values()].some((c) => c.claimant && c.id === claims.id);
+  }
+
+  /** Asked already, and of no interest: its place in a full table goes to a newcomer. */
+  isExpendable(entry: DiscoveredPhone): boolean {
+    const checked = this.checked.get(entry.key);
+    return (
+      checked !== undefined &&
+      checked.print === probeKey(entry) &&
+      !checked.claimant &&
+      !this.companion.pairings.get(entry.claims.id)
+    );
+  }
+
+  private remember(result: Probed): void {
+    if (this.checked.size >= MAX_CHECKED) this.checked.delete(this.checked.keys().next().value!);
+    const claimant = result.hello !== undefined && this.companion.onThisPcPort(result.hello);
+    this.checked.delete(result.entry.key);
+    this.checked.set(result.entry.key, { print: probeKey(result.entry), claimant, id: result.id });
+  }
 
   /** Opens discovery for this companion: phones that claim this PC or are paired always get into the table. */
   static async open(companion: Companion, setting: DiscoverySetting): Promise<Nearby> {
@@ -64,7 +102,8 @@ export class Nearby {
     const discovery = await PhoneDiscovery.start({
       interfaces: setting.interfaces,
       important: (claims) =>
-        made.nearby?.claimsThisPc(claims) === true || companion.pairings.get(claims.id) !== undefined,
+        made.nearby?.isImportant(claims) ?? companion.pairings.get(claims.id) !== undefined,
+      expendable: (phone) => made.nearby?.isExpendable(phone) ?? false,
     });
     made.nearby = new Nearby(companion, discovery);
     return made.nearby;
@@ -74,29 +113,28 @@ export class Nearby {
     this.discovery.stop();
   }
 
-  /** The record says the phone has learned one of this PC's MACs on its PC port (a claim, not yet checked). */
-  claimsThisPc(claims: PhoneClaims): boolean {
-    return this.companion.onThisPcPort({ pairing: { pcPortMacs: claims.pcPortMacs } });
-  }
-
   /** Reads the phone's hello at each of its addresses in turn, until one answers. */
   async probe(entry: DiscoveredPhone, timeoutMs = PROBE_TIMEOUT_MS): Promise<Probed> {
     let error = 'no address';
     for (const address of entry.addresses) {
       try {
         const result = await withTimeout(this.companion.probe(address), timeoutMs);
-        return {
+        const probed: Probed = {
           entry,
           address,
           id: result.id,
           hello: result.hello,
           verified: result.id === entry.claims.id,
         };
+        this.remember(probed);
+        return probed;
       } catch (e) {
         error = (e as Error).message;
       }
     }
-    return { entry, verified: false, error };
+    const unreachable: Probed = { entry, verified: false, error };
+    this.remember(unreachable);
+    return unreachable;
   }
 
   /** Probes many, a few at a time; `cache` holds probes already under way (keyed by record and addresses). */
@@ -148,7 +186,7 @@ export class Nearby {
       firmware: hello?.firmware ?? c.firmware,
       transport: 'tcp',
       address: p.address ?? p.entry.addresses[0] ?? '',
-      onThisPcPort: hello ? this.companion.onThisPcPort(hello) : this.claimsThisPc(c),
+      onThisPcPort: hello ? this.companion.onThisPcPort(hello) : false,
       paired: p.verified && this.companion.pairings.get(id) !== undefined,
       reachable: p.hello !== undefined,
       verified: p.verified,
@@ -158,19 +196,45 @@ export class Nearby {
   }
 
   /**
-   * The phones that claim this PC on their PC port, in their record or in their hello: each is probed, and
-   * counted once per TLS identity (or per record, when it cannot be reached: a claim is a claim).
+   * A full discovery round (a query, then DISCOVERY_ROUND_MS for every phone on the link to answer), then every
+   * phone heard is asked over TLS. Its claimants are the phones whose hello says this PC is on their PC port,
+   * counted once per TLS identity.
    */
-  async claimants(cache?: Map<string, Promise<Probed>>): Promise<Probed[]> {
-    const claiming = this.discovery.phones().filter((p) => this.claimsThisPc(p.claims));
-    const probed = await this.probeAll(claiming, cache);
+  async round(windowMs = DISCOVERY_ROUND_MS): Promise<Round> {
+    await this.discovery.query().catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, windowMs));
+    return this.count(new Map());
+  }
+
+  /**
+   * The claimants again, just before committing to one: phones heard since the round (or whose record changed)
+   * are asked too, so a real phone that answered late still makes two claimants.
+   */
+  recheck(round: Round): Promise<Round> {
+    return this.count(round.probes);
+  }
+
+  private async count(probes: Map<string, Promise<Probed>>): Promise<Round> {
+    // Those that claimed this PC before first, then those not asked yet, newest first: in a table full of
+    // strangers, the phone that matters is asked within the probe budget.
+    const rank = (p: DiscoveredPhone) => {
+      const checked = this.checked.get(p.key);
+      if (checked?.print !== probeKey(p)) return 1;
+      return checked.claimant ? 0 : 2;
+    };
+    const phones = this.discovery
+      .phones()
+      .map((p) => ({ p, rank: rank(p) }))
+      .sort((a, b) => a.rank - b.rank || b.p.firstSeen - a.p.firstSeen)
+      .map(({ p }) => p);
+    const probed = await this.probeAll(phones, probes);
     const seen = new Set<string>();
-    return probed.filter((p) => {
-      const key = p.verified ? `id:${p.id}` : `record:${p.entry.key}`;
-      if (seen.has(key)) return false;
-      seen.add(key);
+    const claimants = probed.filter((p) => {
+      if (!p.hello || !p.id || !this.companion.onThisPcPort(p.hello) || seen.has(p.id)) return false;
+      seen.add(p.id);
       return true;
     });
+    return { claimants, probes };
   }
 
   /** The addresses where discovery hears the phone with this (TLS-checked, by the caller) device id. */
@@ -203,13 +267,17 @@ export class Nearby {
    * to be: a lying phone next to the real one makes two claimants, and then the user pairs with a code.
    * `target` is the phone the user named (an address or a device id); without one, the only claimant.
    */
-  async autoPair(target: string | undefined): Promise<{ phone: PairedPhone; replaced?: PairedPhone }> {
+  async autoPair(
+    target: string | undefined,
+    windowMs = DISCOVERY_ROUND_MS,
+  ): Promise<{ phone: PairedPhone; replaced?: PairedPhone }> {
     if (!this.companion.rules.pairing('auto').allowed) {
       // The companion's own refusal says why (policy off, or Manual required); it refuses before connecting.
       const placeholder = target && !DEVICE_ID_PATTERN.test(target) ? target : 'tcp://127.0.0.1:1';
       return this.companion.pair(placeholder, undefined);
     }
-    const claimants = await this.claimants();
+    const round = await this.round(windowMs);
+    const claimants = round.claimants;
     const targetId = target !== undefined && DEVICE_ID_PATTERN.test(target) ? target : undefined;
     const targetAddress = target !== undefined && targetId === undefined ? canonical(target) : undefined;
     const matches = (p: Probed) =>
@@ -229,6 +297,10 @@ export class Nearby {
       }
     }
     if (claimants.length > 1) throw twoClaimants(claimants);
+    if (chosen && claimants.length === 1) {
+      const again = await this.recheck(round);
+      if (again.claimants.some((p) => p.id !== chosen.id)) throw twoClaimants([chosen, ...again.claimants]);
+    }
     if (!chosen) {
       throw new CompanionError(
         'pairing-failed',
@@ -271,7 +343,6 @@ export class Nearby {
             firmware: result.hello.firmware,
             protocol: result.hello.protocol,
             pairingMode: result.hello.pairing.mode,
-            pcPortMacs: result.hello.pairing.pcPortMacs,
           },
           addresses: [address],
           link: '',
@@ -289,6 +360,12 @@ export class Nearby {
   }
 }
 
+/** One count of the phones that say this PC is on their PC port; `probes` are reused by a re-check. */
+export interface Round {
+  claimants: Probed[];
+  probes: Map<string, Promise<Probed>>;
+}
+
 export function probeKey(entry: DiscoveredPhone): string {
   return `${entry.key}|${entry.claims.id}|${entry.addresses.join(',')}`;
 }
@@ -302,7 +379,8 @@ function canonical(address: string): string {
   }
 }
 
-function twoClaimants(claimants: Probed[]): CompanionError {
+function twoClaimants(all: Probed[]): CompanionError {
+  const claimants = [...new Map(all.map((p) => [p.id ?? p.entry.key, p])).values()];
   const names = claimants.map((p) => {
     const where = p.address ?? p.entry.addresses.find((a) => isIPv4(parseHost(a))) ?? p.entry.addresses[0];
     return `${p.entry.claims.vendor} ${p.entry.claims.model} (${p.id ?? p.entry.claims.id}) at ${where ?? 'an unknown address'}`;

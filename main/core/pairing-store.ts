@@ -31,6 +31,11 @@ const phoneShape = {
     // The shape is not enough: a damaged body would only fail later, deep in a connection, as a crash.
     .refine(isCertificate, 'a PEM certificate (this one cannot be parsed)'),
   mode: z.enum(PAIRING_MODES),
+  /**
+   * Auto mode only: the user confirmed this phone (a click, "btoe pair"). An Auto pairing made by itself, right
+   * after the cable was plugged in, is not confirmed: no password is handed to it (docs/protocol.md, "Auto mode").
+   */
+  confirmedByUser: z.boolean().optional(),
   pairedAt: z.iso.datetime({ offset: true }),
 };
 

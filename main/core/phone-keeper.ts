@@ -2,37 +2,52 @@
 import { EventEmitter } from 'node:events';
 import type { DiscoveredPhone } from '../../native-bridge/ethernet/discovery.js';
 import { CompanionError } from './companion.js';
-import { type Nearby, type Probed, probeKey } from './nearby.js';
+import { DISCOVERY_ROUND_MS, type Nearby, type Probed, probeKey } from './nearby.js';
 import type { PairedPhone } from './pairing-store.js';
 import type { PhoneSession } from './phone-session.js';
 
 /**
- * The phone on this PC's port, kept: Auto pairing with no user action when policy allows it and exactly one
- * phone claims this PC, then a session that comes back by itself. When a link comes up the companion asks at
- * once (discovery sends a query) and tries the paired phone's last address at once, without waiting for an
- * announcement; after a drop it retries quickly for a while (a rebooting phone listens again within seconds),
- * then more slowly. A phone with a new identity (factory reset) is never trusted silently: the user is told to
- * pair again.
+ * The phone on this PC's port, kept: Auto pairing when policy allows it and, after a full discovery round and a
+ * re-check just before committing, exactly one phone says this PC is on its PC port; then a session that comes
+ * back by itself. With no user action only within AUTO_PAIR_AFTER_LINK_UP_MS of this PC's link coming up (the
+ * cable was just plugged into the phone); otherwise the phone waits for the user's one click (`btoe pair`, the
+ * window, the tray): `pendingPairing`. A second claimant heard after an Auto pairing drops it and asks the user.
+ * When a link comes up the companion asks at once (discovery sends a query) and tries the paired phone's last
+ * address at once, without waiting for an announcement; after a drop it retries quickly for a while (a rebooting
+ * phone listens again within seconds), then more slowly. A phone with a new identity (factory reset) is never
+ * trusted silently: the user is told to pair again.
  */
 export type KeeperEvent =
   | { event: 'link'; name: string; up: boolean }
-  | { event: 'listed'; id: string; name: string; address: string; onThisPcPort: boolean; verified: false }
+  | { event: 'listed'; id: string; name: string; address: string; verified: false }
   | { event: 'gone'; id: string; name: string }
   | { event: 'paired'; id: string; address: string; mode: 'auto' | 'manual'; ms: number }
   | { event: 'ready'; id: string; address: string; ms: number }
   | { event: 'disconnected'; id: string; reason: string }
   | { event: 'pair-again'; id: string; message: string }
   | { event: 'manual-offered'; claimants: string[]; message: string }
+  | ({ event: 'confirm-pairing' } & PendingPairing)
+  | { event: 'auto-pairing-dropped'; id: string; claimants: string[]; message: string }
   | { event: 'auto-pair-failed'; message: string };
 
+/** The one phone on this PC's port, waiting for the user's click to pair (outside the plug-in window). */
+export type PendingPairing = {
+  id: string;
+  name: string;
+  address: string;
+  message: string;
+};
+
+/** Auto pairing with no click happens only this long after this PC's link came up (the cable was plugged in). */
+export const AUTO_PAIR_AFTER_LINK_UP_MS = 10_000;
+
 export interface KeeperOptions {
-  /** Pair in Auto mode by itself (policy permitting). Default true. */
+  /** Pair in Auto mode (policy permitting), by itself within the window, else on the user's click. Default true. */
   autoPair?: boolean;
-  /**
-   * How long to let other phones answer before counting claimants (default 50 ms). Phones answer a query at once
-   * (avahi within 20-120 ms); the first claimant is probed over TLS meanwhile.
-   */
-  settleMs?: number;
+  /** The discovery round's window (default DISCOVERY_ROUND_MS, measured). */
+  roundMs?: number;
+  /** The plug-in window (default AUTO_PAIR_AFTER_LINK_UP_MS). */
+  autoPairWindowMs?: number;
 }
 
 const FAST_RETRY_MS = 25;
@@ -53,9 +68,13 @@ export class PhoneKeeper extends EventEmitter<{ event: [KeeperEvent] }> {
   private readonly givenUp = new Set<string>();
   private autoPairTimer: NodeJS.Timeout | undefined;
   private autoPairing = false;
+  private roundAgain = false;
   private lastOffer = '';
-  /** Probes started while waiting for other claimants, reused by the count (a few seconds at most). */
-  private probes = new Map<string, Promise<Probed>>();
+  /** When a link last came up: the start of the plug-in window. */
+  private linkUpAt = Number.NEGATIVE_INFINITY;
+  private pending: PendingPairing | undefined;
+  /** Phones heard while an Auto-paired phone is kept, asked whether they claim this PC too. */
+  private readonly watched = new Map<string, Promise<Probed>>();
   /** Sessions lost with their link: closed once a link is back, so nothing is sent while none is. */
   private limbo: PhoneSession[] = [];
   /** Where each phone was last heard, kept across link bounces (discovery forgets a link's phones when it goes). */
@@ -73,6 +92,8 @@ export class PhoneKeeper extends EventEmitter<{ event: [KeeperEvent] }> {
     d.on('link', ({ name, up }) => {
       this.emit('event', { event: 'link', name, up });
       if (up) {
+        this.linkUpAt = Date.now();
+        this.scheduleRound();
         this.wake(true);
         setTimeout(() => this.closeLimbo(), 1_000).unref();
       } else if (this.session) this.lose(this.session, `the link ${name} went down`);
@@ -83,7 +104,6 @@ export class PhoneKeeper extends EventEmitter<{ event: [KeeperEvent] }> {
         id: p.claims.id,
         name: `${p.claims.vendor} ${p.claims.model}`,
         address: p.addresses[0] ?? '',
-        onThisPcPort: this.nearby.claimsThisPc(p.claims),
         verified: false,
       });
       this.heard(p);
@@ -91,7 +111,13 @@ export class PhoneKeeper extends EventEmitter<{ event: [KeeperEvent] }> {
     d.on('update', (p) => this.heard(p));
     d.on('down', (p) => this.emit('event', { event: 'gone', id: p.claims.id, name: p.instance }));
     for (const p of d.phones()) this.heard(p);
+    this.scheduleRound();
     void this.run();
+  }
+
+  /** The phone waiting for the user's click (`btoe pair`, the window, the tray), if any. */
+  get pendingPairing(): PendingPairing | undefined {
+    return this.target() ? undefined : this.pending;
   }
 
   stop(): void {
@@ -141,9 +167,37 @@ export class PhoneKeeper extends EventEmitter<{ event: [KeeperEvent] }> {
     }
     const target = this.target();
     if (target && p.claims.id === target.id) return this.wake(true);
-    if (!this.session && this.options.autoPair !== false && this.nearby.claimsThisPc(p.claims)) {
-      this.scheduleAutoPair(p);
-    }
+    if (target?.mode === 'auto') void this.watchForSecondClaimant(p, target);
+    else if (!target) this.scheduleRound();
+  }
+
+  /**
+   * After an Auto pairing every phone heard is asked too: one more that says this PC is on its PC port means one
+   * of the two lies, so the Auto pairing is dropped and the user asked to pair with a code.
+   */
+  private async watchForSecondClaimant(p: DiscoveredPhone, target: PairedPhone): Promise<void> {
+    const key = probeKey(p);
+    if (this.watched.has(key)) return;
+    if (this.watched.size >= 256) this.watched.clear();
+    const probe = this.nearby.probe(p);
+    this.watched.set(key, probe);
+    const result = await probe;
+    const hello = result.hello;
+    if (!hello || !result.id || result.id === target.id || this.target()?.id !== target.id) return;
+    if (!this.nearby.companion.onThisPcPort(hello)) return;
+    // The paired phone itself after a factory reset: tryConnect tells the user to pair again.
+    if (this.nearby.companion.pairings.findReset({ serial: hello.serial, mac: hello.mac, id: result.id }))
+      return;
+    const claimants = [`${target.name} (${target.id})`, `${p.instance} (${result.id})`];
+    await this.nearby.companion.pairings.remove(target.id);
+    this.session?.close();
+    this.session = undefined;
+    this.emit('event', {
+      event: 'auto-pairing-dropped',
+      id: target.id,
+      claimants,
+      message: `another phone, ${p.instance} (${result.id}), also says this PC is plugged into its PC port, so the Auto pairing with ${target.name} (${target.id}) was dropped: one of them is not telling the truth. Pair with the code your phone shows ("btoe pair DEVICE --code CODE")`,
+    });
   }
 
   /** Try now; `extra` also starts an attempt beside one that is still waiting on a dead link. */
@@ -245,43 +299,33 @@ export class PhoneKeeper extends EventEmitter<{ event: [KeeperEvent] }> {
     this.closeLimbo();
   }
 
-  private scheduleAutoPair(first: DiscoveredPhone): void {
-    const key = probeKey(first);
-    if (!this.probes.has(key)) {
-      this.probes.set(key, this.nearby.probe(first));
-      setTimeout(() => this.probes.delete(key), 5_000).unref();
+  /** A claimant round soon (one at a time; another after it when something changed meanwhile). */
+  private scheduleRound(): void {
+    if (this.options.autoPair === false || this.session || this.stopped) return;
+    if (this.autoPairing) {
+      this.roundAgain = true;
+      return;
     }
-    if (this.autoPairTimer || this.autoPairing) return;
+    if (this.autoPairTimer) return;
     this.autoPairTimer = setTimeout(() => {
       this.autoPairTimer = undefined;
       void this.autoPair();
-    }, this.options.settleMs ?? 50);
+    }, 0);
   }
 
   private async autoPair(): Promise<void> {
     const companion = this.nearby.companion;
-    if (this.session || this.stopped || this.autoPairing) return;
+    if (this.session || this.stopped || this.autoPairing || this.target()) return;
     if (!companion.rules.pairing('auto').allowed) return;
     this.autoPairing = true;
     const started = Date.now();
     try {
-      const claimants = await this.nearby.claimants(this.probes);
-      if (claimants.length > 1) {
-        const names = claimants.map((c) => `${c.entry.instance} (${c.id ?? c.entry.claims.id})`);
-        const key = names.sort().join('|');
-        if (key !== this.lastOffer) {
-          this.lastOffer = key;
-          this.emit('event', {
-            event: 'manual-offered',
-            claimants: names,
-            message: `${claimants.length} phones claim that this PC is plugged into their PC port, so Auto pairing is off: pair with the code your phone shows ("btoe pair DEVICE --code CODE")`,
-          });
-        }
-        return;
-      }
-      const only = claimants[0];
-      if (!only?.hello || !only.id || !only.address || !companion.onThisPcPort(only.hello)) return;
-      if (companion.pairings.get(only.id)) return this.wake(true);
+      const round = await this.nearby.round(this.options.roundMs ?? DISCOVERY_ROUND_MS);
+      if (this.session || this.stopped || this.target()) return;
+      if (round.claimants.length > 1) return this.offerManual(round.claimants);
+      const only = round.claimants[0];
+      this.pending = undefined;
+      if (!only?.hello || !only.id || !only.address) return;
       const reset = companion.pairings.findReset({
         serial: only.hello.serial,
         mac: only.hello.mac,
@@ -298,7 +342,21 @@ export class PhoneKeeper extends EventEmitter<{ event: [KeeperEvent] }> {
         }
         return;
       }
-      const { phone } = await companion.pair(only.address, undefined);
+      const name = `${only.hello.vendor} ${only.hello.model}`;
+      if (Date.now() - this.linkUpAt > (this.options.autoPairWindowMs ?? AUTO_PAIR_AFTER_LINK_UP_MS)) {
+        this.pending = {
+          id: only.id,
+          name,
+          address: only.address,
+          message: `${name} (${only.id}) says this PC is plugged into its PC port: pair with it? ("btoe pair")`,
+        };
+        this.emit('event', { event: 'confirm-pairing', ...this.pending });
+        return;
+      }
+      // Just before committing: phones heard since the round are asked too.
+      const again = await this.nearby.recheck(round);
+      if (again.claimants.some((p) => p.id !== only.id)) return this.offerManual(again.claimants);
+      const { phone } = await companion.pair(only.address, undefined, { confirmedByUser: false });
       this.lostAt = Date.now();
       this.emit('event', {
         event: 'paired',
@@ -312,6 +370,23 @@ export class PhoneKeeper extends EventEmitter<{ event: [KeeperEvent] }> {
       this.emit('event', { event: 'auto-pair-failed', message: (error as Error).message });
     } finally {
       this.autoPairing = false;
+      if (this.roundAgain) {
+        this.roundAgain = false;
+        this.scheduleRound();
+      }
     }
+  }
+
+  private offerManual(claimants: Probed[]): void {
+    this.pending = undefined;
+    const names = claimants.map((c) => `${c.entry.instance} (${c.id ?? c.entry.claims.id})`);
+    const key = [...names].sort().join('|');
+    if (key === this.lastOffer) return;
+    this.lastOffer = key;
+    this.emit('event', {
+      event: 'manual-offered',
+      claimants: names,
+      message: `${claimants.length} phones say that this PC is plugged into their PC port, so Auto pairing is off: pair with the code your phone shows ("btoe pair DEVICE --code CODE")`,
+    });
   }
 }

@@ -57,9 +57,14 @@ export class PhoneSession extends EventEmitter<PhoneSessionEvents> {
   resume = () => this.command({ type: 'resume' });
   mute = (muted: boolean) => this.command({ type: 'mute', muted });
   ping = () => this.command({ type: 'ping' });
-  /** Credential hand-off: the password goes to the phone once and is kept nowhere. */
-  signIn = (user: string, password: string) =>
-    this.command({ type: 'sign-in-response', method: 'credentials', user, password });
+  /**
+   * Credential hand-off: the password goes to the phone once and is kept nowhere, and only to a phone the user
+   * chose (refused here, below every path that can ask for it).
+   */
+  signIn = async (user: string, password: string) => {
+    this.rules.assertMayHandOffCredentials(this.phone);
+    await this.command({ type: 'sign-in-response', method: 'credentials', user, password });
+  };
   unpair = () => this.command({ type: 'unpair' });
 
   /** The phone's latest request to sign in via the PC; an expired web code is never offered. */

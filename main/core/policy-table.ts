@@ -108,6 +108,27 @@ const usbVendorId = z
   .transform((text) => text.trim().toUpperCase().replace(/^0X/, ''))
   .pipe(z.string().regex(/^([0-9A-F]{4}|\*)$/));
 
+/** Microsoft's device-login pages (RFC 8628 verification URIs of Entra ID). */
+export const MICROSOFT_DEVICE_LOGIN = [
+  'microsoft.com/devicelogin',
+  'www.microsoft.com/devicelogin',
+  'login.microsoftonline.com',
+  'login.microsoft.com',
+] as const;
+
+/** `host` or `host/path`: a DNS name (no scheme, port, query or wildcard) and an optional path; lowercased. */
+const signInPage = z
+  .string()
+  .transform((text) => text.trim().toLowerCase().replace(/\/+$/, ''))
+  .pipe(
+    z
+      .string()
+      .max(256)
+      .regex(
+        /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+(\/[a-z0-9._~!$&'()*+,;=:@%/-]*)?$/,
+      ),
+  );
+
 export const POLICY_TABLE = {
   EnableBetterTogetherOverEthernet: booleanKey({
     default: true,
@@ -218,6 +239,27 @@ export const POLICY_TABLE = {
         title: 'Identifiants de fabricant USB autorisés',
         explain:
           'Les identifiants de fabricant USB (quatre chiffres hexadécimaux, par ex. 047F) des téléphones utilisables en USB et HID, séparés par des virgules ; * autorise les fabricants de téléphones connus de l’application. Un identifiant absent de cette liste y est ajouté.',
+      },
+    },
+  ),
+  WebSignInAllowedAddresses: listKey(
+    {
+      schema: signInPage,
+      values: ['a host, e.g. login.microsoftonline.com', 'a host and path, e.g. microsoft.com/devicelogin'],
+    },
+    {
+      default: MICROSOFT_DEVICE_LOGIN,
+      invalid: [],
+      msiProperty: 'WEBSIGNINALLOWEDADDRESSES',
+      en: {
+        title: 'Allowed web sign-in addresses',
+        explain:
+          "The identity provider's sign-in pages a phone may send the user to for web sign-in, as host or host/path (a path also admits what lies below it), comma-separated. Any other address is refused, so a phone cannot open a page of its own asking for the user's password. Not configured: Microsoft's device login pages.",
+      },
+      fr: {
+        title: 'Adresses de connexion web autorisées',
+        explain:
+          "Les pages de connexion du fournisseur d'identité vers lesquelles un téléphone peut envoyer l'utilisateur, sous la forme hôte ou hôte/chemin (un chemin admet aussi ce qui est en dessous), séparées par des virgules. Toute autre adresse est refusée : un téléphone ne peut pas ouvrir sa propre page demandant le mot de passe de l'utilisateur. Non configuré : les pages de connexion par appareil de Microsoft.",
       },
     },
   ),

@@ -15,8 +15,12 @@ export function validateUpn(text: string): string {
   return upn;
 }
 
-/** The address to open for web sign-in: https only, no credentials in it, nothing but printable ASCII. */
-export function verificationAddress(text: string): string {
+/**
+ * The address to open for web sign-in: https only, no credentials or port in it, nothing but printable ASCII,
+ * and on one of the identity provider's pages that policy allows (`allowed`: `host` or `host/path` entries,
+ * WebSignInAllowedAddresses). A phone, or a decoy that got paired, must not send the user to a page of its own.
+ */
+export function verificationAddress(text: string, allowed: readonly string[]): string {
   let url: URL;
   try {
     url = new URL(text);
@@ -30,6 +34,19 @@ export function verificationAddress(text: string): string {
     throw new CompanionError(
       'refused',
       `the phone sent a sign-in address that is not a plain https address: "${printable(text)}"`,
+    );
+  }
+  const host = url.hostname.toLowerCase();
+  const onAllowedPage = allowed.some((entry) => {
+    const slash = entry.indexOf('/');
+    const [allowedHost, path] = slash < 0 ? [entry, ''] : [entry.slice(0, slash), entry.slice(slash)];
+    if (host !== allowedHost || url.port !== '') return false;
+    return path === '' || url.pathname === path || url.pathname.startsWith(`${path}/`);
+  });
+  if (!onAllowedPage) {
+    throw new CompanionError(
+      'refused',
+      `the phone sent a sign-in address on ${printable(host)}, which is not a sign-in page your administrator allows (WebSignInAllowedAddresses: ${allowed.length === 0 ? 'none' : allowed.join(', ')}); it was not opened`,
     );
   }
   return url.href;

@@ -47,6 +47,12 @@ export interface DiscoveryOptions {
    * PC on their PC port, and the paired ones. Without it a flood could crowd out the one phone that matters.
    */
   important?: (claims: PhoneClaims) => boolean;
+  /**
+   * Entries the companion has already asked over TLS and found of no interest (unreachable, or not claiming this
+   * PC and not paired): when the table is full, any newcomer takes the place of the oldest of them. Records say
+   * nothing about the PC port, so a newcomer must get in to be asked at all.
+   */
+  expendable?: (phone: DiscoveredPhone) => boolean;
   /** Watch links (default true); without it, call refreshLinks() yourself. */
   watchLinks?: boolean;
 }
@@ -134,8 +140,8 @@ export class PhoneDiscovery extends EventEmitter<DiscoveryEvents> {
   private timers: NodeJS.Timeout[] = [];
   private sending: Promise<void> = Promise.resolve();
   private stopped = false;
-  private readonly options: Required<Omit<DiscoveryOptions, 'interfaces' | 'important'>> &
-    Pick<DiscoveryOptions, 'interfaces' | 'important'>;
+  private readonly options: Required<Omit<DiscoveryOptions, 'interfaces' | 'important' | 'expendable'>> &
+    Pick<DiscoveryOptions, 'interfaces' | 'important' | 'expendable'>;
 
   private constructor(options: DiscoveryOptions) {
     super();
@@ -382,7 +388,12 @@ export class PhoneDiscovery extends EventEmitter<DiscoveryEvents> {
       entry.phone = { ...entry.phone, lastSeen: now };
       return;
     }
-    if (!entry && this.table.size >= this.options.maxPhones && this.refused.get(key) === print) {
+    if (
+      !entry &&
+      this.table.size >= this.options.maxPhones &&
+      this.refused.get(key) === print &&
+      !this.oldestExpendable()
+    ) {
       this.stats.tableFull++;
       return;
     }
@@ -425,7 +436,7 @@ export class PhoneDiscovery extends EventEmitter<DiscoveryEvents> {
     if ((this.perSource.get(source) ?? 0) >= this.options.maxPerSource) return this.refuse(key, print);
     if (this.table.size >= this.options.maxPhones) {
       const important = this.options.important?.(phone.claims) ?? false;
-      const victim = important ? this.oldestUnimportant() : undefined;
+      const victim = this.oldestExpendable() ?? (important ? this.oldestUnimportant() : undefined);
       if (!victim) return this.refuse(key, print);
       this.stats.evicted++;
       this.remove(victim);
@@ -565,6 +576,17 @@ export class PhoneDiscovery extends EventEmitter<DiscoveryEvents> {
     const n = (this.perSource.get(source) ?? 0) + delta;
     if (n <= 0) this.perSource.delete(source);
     else this.perSource.set(source, n);
+  }
+
+  private oldestExpendable(): Entry | undefined {
+    const expendable = this.options.expendable;
+    if (!expendable) return undefined;
+    let oldest: Entry | undefined;
+    for (const entry of this.table.values()) {
+      if (!expendable(entry.phone)) continue;
+      if (!oldest || entry.phone.lastSeen < oldest.phone.lastSeen) oldest = entry;
+    }
+    return oldest;
   }
 
   private oldestUnimportant(): Entry | undefined {

@@ -7,26 +7,20 @@ import { PAIRING_MODES, PROTOCOL_VERSION } from '../link/messages.js';
 /**
  * The DNS-SD record a phone publishes: `_btoe._tcp.local`, port = where it accepts the protocol, TXT as below
  * (docs/protocol.md, "Discovery"). Everything in it is a claim: the device id is only trusted once the phone's
- * TLS certificate hashes to it, and the PC-port MACs only decide whether Auto pairing is *offered*; the phone's
- * hello over TLS is asked again before pairing.
+ * TLS certificate hashes to it. It says nothing about the phone's PC port: whether this PC is plugged into it is
+ * told per connection, in the phone's hello over TLS, and never as a list of MACs anyone could echo back.
  *
  * TXT keys: id (device id), vendor, model, fw (firmware), pv (protocol version, "1"), mode (auto|manual: how the
- * phone is provisioned), pcmac (the MACs the phone's switch has learned on its PC port, 12 hex digits each,
- * comma-separated, at most 8: what the adjacency check needs).
+ * phone is provisioned). A record from an older phone with `pcmac` is accepted and that key ignored.
  */
 export const SERVICE_TYPE = 'btoe';
 export const SERVICE_PROTOCOL = 'tcp';
 export const SERVICE_NAME = `_${SERVICE_TYPE}._${SERVICE_PROTOCOL}.local`;
 /** RFC 6763 recommends TXT records stay small; ours fit in ~200 bytes, and anything over this is refused. */
 export const MAX_TXT_BYTES = 512;
-export const MAX_PC_PORT_MACS = 8;
 
 // Shown in `btoe devices` and the window before any TLS: printable only (display-text.ts).
 const short = displayText(64, 1);
-const macList = z
-  .string()
-  .max(MAX_PC_PORT_MACS * 13)
-  .regex(/^([0-9a-f]{12}(,[0-9a-f]{12})*)?$/, 'MACs as 12 lowercase hex digits, comma-separated');
 
 export const txtSchema = z.object({
   id: z.string().regex(DEVICE_ID_PATTERN, 'a device id'),
@@ -35,7 +29,6 @@ export const txtSchema = z.object({
   fw: short,
   pv: z.literal(String(PROTOCOL_VERSION)),
   mode: z.enum(PAIRING_MODES),
-  pcmac: macList.optional(),
 });
 
 export interface PhoneClaims {
@@ -45,12 +38,10 @@ export interface PhoneClaims {
   firmware: string;
   protocol: number;
   pairingMode: (typeof PAIRING_MODES)[number];
-  pcPortMacs: string[];
 }
 
 /** The TXT key/value pairs for a phone's claims (what the advertiser publishes). */
 export function encodeTxt(claims: Omit<PhoneClaims, 'protocol'>): Record<string, string> {
-  const macs = claims.pcPortMacs.slice(0, MAX_PC_PORT_MACS).map((m) => m.replace(/[:-]/g, '').toLowerCase());
   return {
     id: claims.id,
     vendor: claims.vendor,
@@ -58,7 +49,6 @@ export function encodeTxt(claims: Omit<PhoneClaims, 'protocol'>): Record<string,
     fw: claims.firmware,
     pv: String(PROTOCOL_VERSION),
     mode: claims.pairingMode,
-    pcmac: macs.join(','),
   };
 }
 
@@ -97,9 +87,5 @@ export function decodeTxt(raw: readonly Uint8Array[]): PhoneClaims {
     firmware: t.fw,
     protocol: Number(t.pv),
     pairingMode: t.mode,
-    pcPortMacs: (t.pcmac ?? '')
-      .split(',')
-      .filter((m) => m !== '')
-      .map((m) => m.match(/../g)!.join(':')),
   };
 }

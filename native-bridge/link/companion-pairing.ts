@@ -20,14 +20,14 @@ export class PairingExchangeError extends Error {
 /**
  * The companion's side of the pairing exchange (docs/protocol.md, "Pairing") on an open pairing connection:
  * pair-start with our share, the phone's share and tag checked before anything depending on the password is
- * sent, then pair-confirm. The phone's refusals reject with ProtocolError, link failures with LinkError.
+ * sent, then pair-confirm. Auto mode sends nothing about this PC: the phone judges adjacency from what it sees at
+ * layer 2. The phone's refusals reject with ProtocolError, link failures with LinkError.
  */
 export async function pairWithPhone(
   connection: PhoneConnection,
   identity: Identity,
   password: string,
   mode: PairingMode,
-  macs: readonly string[],
 ): Promise<void> {
   const initiator = new PairingInitiator({
     password,
@@ -41,7 +41,6 @@ export async function pairWithPhone(
     mode,
     sid: hex(initiator.sid),
     share: hex(initiator.share),
-    macs: mode === 'auto' ? macs.slice(0, 16) : [],
   });
   if (reply.type !== 'pair-reply') throw new PairingExchangeError('unexpected-reply');
   let tag: Uint8Array | undefined;

@@ -20,6 +20,7 @@ export const ERROR_CODES = [
   'busy',
   'policy',
   'internal',
+  'phone-busy',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -40,7 +41,15 @@ export class LinkError extends Error {
   override readonly name = 'LinkError';
   constructor(
     readonly reason:
-      'closed' | 'timeout' | 'tls' | 'alpn' | 'not-paired' | 'identity-changed' | 'unreachable' | 'protocol',
+      | 'closed'
+      | 'timeout'
+      | 'tls'
+      | 'alpn'
+      | 'not-paired'
+      | 'identity-changed'
+      | 'unreachable'
+      | 'protocol'
+      | 'busy',
     message: string,
     options?: { cause?: unknown },
   ) {

@@ -29,6 +29,11 @@ export type RequestHandler = (request: Request) => void;
 
 /** Requests that arrive before anyone handles them wait here; a peer that floods it is cut off. */
 const MAX_WAITING_REQUESTS = 64;
+/**
+ * Requests answered with bad-message or unknown-type that one connection may send (docs/protocol.md, "Limits"):
+ * a peer that keeps sending them is not a companion that made a mistake, and each answer costs the phone work.
+ */
+export const MAX_INVALID_REQUESTS = 16;
 
 /**
  * Messages over a byte stream (in practice a TLS socket): framing, caps, ids, one response per request,
@@ -44,6 +49,7 @@ export class MessageLink extends EventEmitter<MessageLinkEvents> {
   private closed: LinkError | undefined | null = null;
   private handler: RequestHandler | undefined;
   private readonly waiting: Request[] = [];
+  private invalid = 0;
 
   constructor(
     private readonly stream: Duplex,
@@ -111,8 +117,18 @@ export class MessageLink extends EventEmitter<MessageLinkEvents> {
     this.write({ type: 'ack', re });
   }
 
+  /** Answers a request with an error; the link ends once the peer has sent too many invalid requests. */
   fail(re: number, error: ProtocolError): void {
-    this.write({ type: 'error', re, code: error.code, message: error.message.slice(0, 256) });
+    this.writeError(re, error);
+    if (error.code !== 'bad-message' && error.code !== 'unknown-type') return;
+    if (++this.invalid >= MAX_INVALID_REQUESTS && this.closed === null) {
+      this.abort(
+        new ProtocolError(
+          'bad-message',
+          `${MAX_INVALID_REQUESTS} invalid requests on one connection: closing it`,
+        ),
+      );
+    }
   }
 
   respond(response: Response): void {
@@ -122,12 +138,16 @@ export class MessageLink extends EventEmitter<MessageLinkEvents> {
   /** Tells the peer why (re 0: not an answer to any message) and closes. */
   abort(error: ProtocolError): void {
     if (this.closed !== null) return;
-    this.fail(0, error);
+    this.writeError(0, error);
     this.shutdown(new LinkError('protocol', error.message));
   }
 
   close(): void {
     this.shutdown(undefined);
+  }
+
+  private writeError(re: number, error: ProtocolError): void {
+    this.write({ type: 'error', re, code: error.code, message: error.message.slice(0, 256) });
   }
 
   private write(message: Message): void {
@@ -171,7 +191,11 @@ export class MessageLink extends EventEmitter<MessageLinkEvents> {
 
   private settle(response: Response): void {
     if (response.re === 0 && response.type === 'error') {
-      return this.shutdown(new LinkError('protocol', `the peer closed the link: ${response.message}`));
+      // The code stays readable (cause) so that a caller can tell "the phone is busy" from a broken link.
+      const cause = new ProtocolError(response.code, response.message);
+      return this.shutdown(
+        new LinkError('protocol', `the peer closed the link: ${response.message}`, { cause }),
+      );
     }
     const waiter = this.pending.get(response.re);
     if (!waiter) return this.abort(new ProtocolError('bad-message', `no request ${response.re} is waiting`));

@@ -55,7 +55,8 @@ const phoneHello = z.object({
   pairing: z.object({
     mode: z.enum(PAIRING_MODES),
     window: z.enum(['open', 'closed']),
-    pcPortMacs: z.array(macAddress).max(8),
+    // For this connection only: the phone saw its peer's layer-2 source on its PC port. No MAC leaves the phone.
+    peerOnPcPort: z.boolean(),
   }),
 });
 
@@ -64,7 +65,6 @@ const companionHello = z.object({
   id,
   protocol: z.literal(PROTOCOL_VERSION),
   role: z.literal('companion'),
-  name: displayText(64),
   app: displayText(64),
 });
 
@@ -77,7 +77,6 @@ export const messageSchemas = {
     mode: z.enum(PAIRING_MODES),
     sid: hex(16),
     share: hex(32),
-    macs: z.array(macAddress).max(16),
   }),
   pairConfirm: z.object({ type: z.literal('pair-confirm'), id, tag: hex(64) }),
   lock: bare('lock'),

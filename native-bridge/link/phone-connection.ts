@@ -9,8 +9,8 @@ import { type Purpose, type SecureChannel, connectSecure } from './tls.js';
 
 export const HELLO_TIMEOUT_MS = 5_000;
 
+/** What the companion tells a phone about itself: its product and version, never the PC's name (pre-auth). */
 export interface CompanionInfo {
-  readonly name: string;
   readonly app: string;
 }
 
@@ -60,18 +60,30 @@ export async function connectToPhone(
       type: 'hello',
       protocol: PROTOCOL_VERSION,
       role: 'companion',
-      name: options.companion.name.slice(0, 64),
       app: options.companion.app.slice(0, 64),
     });
     return { channel, link, phoneId, phoneSpkiHash, hello };
   } catch (error) {
     link.close();
-    if (error instanceof ProtocolError && error.code === 'not-paired') {
+    const code =
+      error instanceof ProtocolError
+        ? error.code
+        : error instanceof LinkError && error.cause instanceof ProtocolError
+          ? error.cause.code
+          : undefined;
+    if (code === 'not-paired') {
       throw new LinkError('not-paired', `the phone ${phoneId} does not know this PC any more: pair again`);
     }
+    if (code === 'phone-busy') throw phoneBusy();
     throw error;
   }
 }
+
+const phoneBusy = () =>
+  new LinkError(
+    'busy',
+    'the phone is busy: too many other connections are waiting to authenticate; try again in a few seconds',
+  );
 
 async function nextHello(link: MessageLink): Promise<PhoneHello> {
   const closed = once(link, 'close').then(([reason]) => {

@@ -352,22 +352,81 @@ describe('transport security', () => {
       { message: expect.objectContaining({ type: 'error', re: 0, code: 'bad-frame' }) },
     ]);
   });
+});
 
-  it('keeps at most 4 unauthenticated connections and serves again once they are gone', async () => {
+describe('slots and deadlines before authentication', () => {
+  /** A paired store and the phone; `btoe lock` through it must work whatever else holds the phone. */
+  async function pairedStore(phone: Phone): Promise<string> {
+    const store = await tempDir();
+    const code = await phone.openPairing();
+    const result = await runBtoe(['pair', phone.address, '--code', code], { store });
+    expect(result.code, show(result)).toBe(EXIT.ok);
+    return store;
+  }
+
+  it('four idle connections (and four stalled handshakes) no longer lock the paired PC out', async () => {
     const phone = await startPhone();
-    const idle: net.Socket[] = [];
-    for (let i = 0; i < 4; i++) idle.push(await connectTcp(phone.port));
-    const closedIdle = idle.map((socket, i) => drain(socket, `idle connection ${i + 1}`, 30_000));
-    const fifth = await connectTcp(phone.port);
-    const fifthReceived = await drain(fifth, 'the fifth connection');
-    expect(fifthReceived.length).toBe(0);
-    await phone.waitForLog(/too many unauthenticated connections/);
-    expect(idle.map((socket) => socket.destroyed)).toEqual([false, false, false, false]);
+    const store = await pairedStore(phone);
+    const identity = dist.identity.createIdentity('squatter');
+    // Four connections past TLS that never start pairing, one of them stalled in the middle of a frame...
+    const idle = await Promise.all(Array.from({ length: 4 }, () => FrameClient.open(phone.port, identity)));
+    idle[0]!.write(Buffer.from([0, 0, 0, 40, 0x7b]));
+    // ...and four more that never even start TLS.
+    const silent = await Promise.all(Array.from({ length: 4 }, () => connectTcp(phone.port)));
+    const from = phone.mark();
+    const lock = await runBtoe(['lock'], { store });
+    expect(lock.code, show(lock)).toBe(EXIT.ok);
+    await phone.waitFor('locked', 5_000, from);
+    // The squatters were not needed out of the way: the pinned PC took no place of theirs.
+    expect(idle.map((c) => c.closed)).toEqual([false, false, false, false]);
+    expect(silent).toHaveLength(4);
+  });
 
-    for (const socket of idle) socket.end();
-    await Promise.all(closedIdle);
-    await phone.waitForLog(/connection refused: .*closed the connection during the handshake/, 4);
+  it('tells an unpaired PC the phone is busy, and btoe says so instead of blaming the address', async () => {
+    const phone = await startPhone();
+    const identity = dist.identity.createIdentity('squatter');
+    const idle = await Promise.all(Array.from({ length: 4 }, () => FrameClient.open(phone.port, identity)));
+    const fifth = await connectTcp(phone.port);
+    const channel = await dist.tls.connectSecure(fifth, identity, 'pairing');
+    const received = await drain(channel.socket, 'the fifth connection');
+    const body = JSON.parse(received.subarray(4).toString('utf8')) as Record<string, unknown>;
+    expect(body).toMatchObject({ type: 'error', re: 0, code: 'phone-busy' });
+    await phone.waitForLog(/busy: too many unauthenticated connections/);
+
+    const result = await runBtoe(['pair', phone.address, '--code', 'ABCD-2345', '--json'], {
+      store: await tempDir(),
+    });
+    expect(result.code, show(result)).toBe(EXIT['no-answer']);
+    expect(result.json).toMatchObject({ ok: false, error: { kind: 'phone-busy' } });
+    expect(JSON.stringify(result.json)).toMatch(/the phone is busy/);
+    expect(JSON.stringify(result.json)).not.toMatch(/check the phone's address/);
+    for (const client of idle) expect(client.closed).toBe(false);
+  });
+
+  it('closes a pairing connection that never pairs, and one stalled mid-frame, at its deadline', async () => {
+    const phone = await startPhone();
+    const identity = dist.identity.createIdentity('staller');
+    const idle = await FrameClient.open(phone.port, identity);
+    const stalled = await FrameClient.open(phone.port, identity);
+    stalled.write(Buffer.from([0, 0, 0, 40, 0x7b, 0x22]));
+    await idle.until(() => idle.closed, 'the phone did not close the idle connection', 30_000);
+    await stalled.until(() => stalled.closed, 'the phone did not close the stalled connection', 30_000);
+    await phone.waitForLog(/no pairing within the deadline/, 2);
     await pairWithCode(phone);
+  }, 40_000);
+
+  it('closes a connection after 16 invalid requests', async () => {
+    const phone = await startPhone();
+    const client = await FrameClient.open(phone.port, dist.identity.createIdentity('noisy'));
+    const start = client.frames.length;
+    client.write(
+      Buffer.concat(Array.from({ length: 20 }, (_, i) => json({ type: 'no-such-type', id: i + 1 }))),
+    );
+    await client.until(() => client.closed, 'the phone did not close the noisy connection');
+    const got = client.frames.slice(start).map((f) => f.message);
+    expect(got.filter((m) => m?.code === 'unknown-type')).toHaveLength(16);
+    expect(got.at(-1)).toMatchObject({ type: 'error', re: 0, code: 'bad-message' });
+    expect(phone.alive).toBe(true);
   });
 });
 
@@ -517,7 +576,7 @@ function validLooking(shares: string[]): fc.Arbitrary<Record<string, unknown>> {
       pairing: fc.record({
         mode: fc.constantFrom('auto', 'manual'),
         window: fc.constantFrom('open', 'closed'),
-        pcPortMacs: fc.array(mac, { maxLength: 3 }),
+        peerOnPcPort: fc.boolean(),
       }),
     }),
     fc.record({
@@ -598,7 +657,7 @@ const randomJson: fc.Arbitrary<unknown> = fc.oneof(
 
 describe('hostile bytes (property-based)', () => {
   it('never brings the phone down: bad frames are answered or cut off, and pairing still works', async () => {
-    const phone = await startPhone(['--pcport-mac', PORT_MAC]);
+    const phone = await startPhone(['--test-peer-on-pc-port']);
     await phone.openPairing();
     const identity = dist.identity.createIdentity('fuzzer');
     const shares = Array.from({ length: 6 }, () => {
@@ -615,10 +674,21 @@ describe('hostile bytes (property-based)', () => {
     let connections = 0;
     let cases = 0;
 
-    /** The open link, or a fresh one (whose hello proves the phone still serves new connections). */
+    /**
+     * The open link, or a fresh one (whose hello proves the phone still serves new connections). A link is
+     * retired, before a case could cross them, well ahead of the phone's per-connection limits: 16 invalid
+     * requests (a case sends at most 5) and 10 s to start pairing.
+     */
+    let openedAt = 0;
+    const invalidAnswers = (c: FrameClient) =>
+      c.frames.filter((f) => f.message?.code === 'bad-message' || f.message?.code === 'unknown-type').length;
     const link = async (): Promise<FrameClient> => {
-      if (client && !client.closed) return client;
+      if (client && !client.closed) {
+        if (invalidAnswers(client) < 10 && Date.now() - openedAt < 3_000) return client;
+        await client.finish();
+      }
       client = await FrameClient.open(phone.port, identity);
+      openedAt = Date.now();
       connections++;
       return client;
     };

@@ -160,8 +160,23 @@ describe('btoe daemon', () => {
       stdin: 'correct horse\n',
     });
     expect(handOff.code, show(handOff)).toBe(0);
+    // The message names the phone that got the password.
+    expect(handOff.stdout).toContain(`to Polycom VVX 450 (${phone.id}) at ${phone.address}`);
     await phone.waitFor((e) => e.event === 'sign-in' && e.user === 'amosm@contoso.com', 5_000, from);
     const logs = await readFile(join(store, 'logs/companion.log'), 'utf8');
     expect(logs).not.toContain('correct horse');
+  });
+
+  it("refuses a web sign-in address outside the identity provider's pages (policy)", async () => {
+    const { store, phone } = await pairedSetup();
+    await startDaemon(store);
+    await connected(store);
+    phone.send('sign-in-request web https://login.contoso-support.example/device');
+    const refused = await until(async () => {
+      const r = await runBtoe(['sign-in', '--json'], { store });
+      return r.code === 0 ? undefined : r;
+    }, 'the refusal of the rogue sign-in address');
+    expect(refused.code, show(refused)).toBe(9);
+    expect(refused.stdout).toMatch(/login\.contoso-support\.example.*WebSignInAllowedAddresses/);
   });
 });

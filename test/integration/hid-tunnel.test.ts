@@ -26,7 +26,7 @@ const DESCRIPTOR = parseReportDescriptor(
   ),
 );
 const REPORTS: TunnelReports = findTunnelReports(DESCRIPTOR);
-const COMPANION = { name: 'hid-tunnel test PC', app: 'vitest' };
+const COMPANION = { app: 'vitest' };
 
 const CONFIG: PhoneConfig = {
   vendor: 'Polycom',
@@ -38,7 +38,7 @@ const CONFIG: PhoneConfig = {
   lockType: 'phone-lock',
   pairingMode: 'manual',
   pairingWindowSeconds: 120,
-  pcPortMacs: () => [],
+  peerOnPcPort: () => Promise.resolve(false),
   pin: '246810',
   user: null,
   answerDelayMs: 1000,
@@ -129,7 +129,7 @@ async function pairOverTunnel(rig: Rig, identity: Identity): Promise<string> {
     companion: COMPANION,
   });
   try {
-    await pairWithPhone(connection, identity, normalizePairingCode(code), 'manual', []);
+    await pairWithPhone(connection, identity, normalizePairingCode(code), 'manual');
     const paired = await rig.next('paired', from);
     expect(paired.peer).toBe(identity.id);
     return connection.phoneId;

@@ -1,8 +1,10 @@
 // The test vectors of docs/protocol.md, read from the document itself, checked against BOTH sides: the
 // companion's and the phone's code paths in-process, and the simulator and `btoe` as separate processes.
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import net from 'node:net';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -260,8 +262,16 @@ describe('the lock vector against the real processes', () => {
       const next = frameReader(channel.socket);
       channel.socket.write(bytes(vector('message/hello-phone').frame!));
       seen.push(hex(await next()));
-      const companionHello = decodeMessage((await next()).subarray(4));
+      const companionFrame = await next();
+      const companionHello = decodeMessage(companionFrame.subarray(4));
       expect(companionHello).toMatchObject({ type: 'hello', id: 1, role: 'companion', protocol: 1 });
+      expect(Object.keys(JSON.parse(companionFrame.subarray(4).toString('utf8')) as object)).toEqual([
+        'type',
+        'id',
+        'protocol',
+        'role',
+        'app',
+      ]);
       channel.socket.write(bytes(vector('pairing/4-phone-ack-hello').frame!));
       seen.push(hex(await next()));
       channel.socket.write(bytes(vector('session/lock-ack').frame!));
@@ -274,5 +284,39 @@ describe('the lock vector against the real processes', () => {
     } finally {
       server.close();
     }
+  });
+
+  it('btoe tells a phone nothing about the PC before authentication: no host name, no MACs', async () => {
+    const phoneIdentity = identityFromPem(pems.get('phone-key')!, pems.get('phone-certificate')!);
+    const received: Array<Record<string, unknown>> = [];
+    const server = net.createServer(async (socket) => {
+      socket.on('error', () => undefined);
+      const channel = await acceptSecure(socket, phoneIdentity);
+      const next = frameReader(channel.socket);
+      const raw = async () =>
+        JSON.parse((await next()).subarray(4).toString('utf8')) as Record<string, unknown>;
+      channel.socket.write(bytes(vector('message/hello-phone').frame!)); // Auto, "you are on my PC port"
+      await next(); // its ack
+      received.push(await raw()); // its hello
+      channel.socket.write(bytes(vector('pairing/4-phone-ack-hello').frame!));
+      received.push(await raw()); // pair-start
+      channel.socket.write(bytes(vector('error/not-on-pc-port').frame!));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    const store = await tempDir();
+    try {
+      const result = await runBtoe(['pair', `tcp://127.0.0.1:${port}`], { store });
+      expect(result.code, show(result)).toBe(7);
+    } finally {
+      server.close();
+    }
+    const [hello, pairStart] = received;
+    expect(Object.keys(hello!)).toEqual(['type', 'id', 'protocol', 'role', 'app']);
+    expect(Object.keys(pairStart!)).toEqual(['type', 'id', 'mode', 'sid', 'share']);
+    expect(pairStart).toMatchObject({ type: 'pair-start', mode: 'auto' });
+    const certificate = new X509Certificate(await readFile(join(store, 'identity-cert.pem'), 'utf8'));
+    expect(certificate.subject).toBe('CN=BToE Companion');
+    expect(certificate.subject.toLowerCase()).not.toContain(hostname().toLowerCase());
   });
 });

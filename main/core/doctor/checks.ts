@@ -67,7 +67,7 @@ const wiredCandidates = (facts: DoctorFacts): InterfaceFact[] => {
 function facingInterface(facts: DoctorFacts): FacingPort {
   const wired = wiredCandidates(facts);
   const heard = facts.discovery.state === 'ran' ? facts.discovery.heard : [];
-  const claimant = heard.find((p) => claimsThisPc(facts, p));
+  const claimant = heard.find((p) => claimsThisPc(p));
   const byName = (name: string | undefined) => facts.interfaces.find((i) => i.name === name);
   if (claimant && byName(claimant.link)) return { iface: byName(claimant.link), why: 'claimant', wired };
   const live = wired.filter((i) => i.up && i.carrier !== false);
@@ -267,21 +267,14 @@ function mdns(facts: DoctorFacts, port: FacingPort): Check {
   );
 }
 
-const macsClaimThisPc = (facts: DoctorFacts, macs: readonly string[] | undefined) => {
-  const mine = new Set(facts.hostMacs.map((m) => m.toLowerCase()));
-  return (macs ?? []).some((m) => mine.has(m.toLowerCase()));
-};
-
-/** What the phone says about its PC port: the hello when it answered (proven), else its record (a claim). */
-function claimsThisPc(facts: DoctorFacts, p: HeardPhone): boolean {
-  return macsClaimThisPc(facts, p.probe.hello?.pcPortMacs) || macsClaimThisPc(facts, p.claims.pcPortMacs);
+/** What the phone says about its PC port, asked over TLS for the doctor's own connection (records say nothing). */
+function claimsThisPc(p: HeardPhone): boolean {
+  return p.probe.hello?.peerOnPcPort === true;
 }
 
-function adjacencyOf(facts: DoctorFacts, p: HeardPhone): string {
-  const macs = p.probe.hello?.pcPortMacs ?? p.claims.pcPortMacs;
-  if (claimsThisPc(facts, p)) return 'claims this PC on its PC port';
-  if (macs.length > 0) return `has another device on its PC port (${macs.join(', ')})`;
-  return 'has nothing on its PC port';
+function adjacencyOf(p: HeardPhone): string {
+  if (!p.probe.hello) return 'could not be asked';
+  return claimsThisPc(p) ? 'claims this PC on its PC port' : 'does not see this PC on its PC port';
 }
 
 function adjacency(facts: DoctorFacts): Check {
@@ -290,12 +283,12 @@ function adjacency(facts: DoctorFacts): Check {
   if (d.state !== 'ran') return check('adjacency', title, 'skip', 'not checked: mDNS did not run');
   if (d.heard.length === 0)
     return check('adjacency', title, 'skip', 'no phone was heard, so none could answer');
-  const details = d.heard.map((p) => `${phoneName(p)} at ${where(p)}: ${adjacencyOf(facts, p)}`);
+  const details = d.heard.map((p) => `${phoneName(p)} at ${where(p)}: ${adjacencyOf(p)}`);
   // One phone is one claimant however many records it answers to.
   const claimants = [
     ...new Map(
       d.heard
-        .filter((p) => claimsThisPc(facts, p))
+        .filter((p) => claimsThisPc(p))
         .map((p) => [p.probe.verified ? `id:${p.probe.id}` : `record:${p.instance}`, p]),
     ).values(),
   ];
@@ -329,16 +322,6 @@ function adjacency(facts: DoctorFacts): Check {
       'warn',
       `${phoneName(only)} claims this PC, but ${only.probe.error ? `does not answer (${only.probe.error})` : 'its certificate does not match the id it announces'}`,
       `Restart the phone and run "btoe doctor" again; if it persists, ${manual}.`,
-      details,
-    );
-  }
-  if (!macsClaimThisPc(facts, only.probe.hello?.pcPortMacs)) {
-    return check(
-      'adjacency',
-      title,
-      'warn',
-      `${phoneName(only)} announces this PC on its PC port, but says otherwise when asked over TLS`,
-      `Unplug and replug the cable between this PC and the phone, then try again; otherwise ${manual}.`,
       details,
     );
   }

@@ -8,8 +8,6 @@
 export interface DoctorFacts {
   readonly platform: string;
   readonly appVersion: string;
-  /** This PC's MACs: what a phone reports on its PC port when this PC is plugged into it. */
-  readonly hostMacs: readonly string[];
   readonly interfaces: readonly InterfaceFact[];
   readonly discovery: DiscoveryFact;
   /** Paired phones asked directly at their known addresses (whether or not mDNS heard them). */
@@ -43,7 +41,8 @@ export interface HelloFact {
   readonly firmware: string;
   readonly lockType: 'phone-lock' | 'device-lock';
   readonly pairingMode: 'auto' | 'manual';
-  readonly pcPortMacs: readonly string[];
+  /** The phone saw this very connection's layer-2 source on its PC port (docs/protocol.md, "Auto mode"). */
+  readonly peerOnPcPort: boolean;
 }
 
 export interface HeardPhone {
@@ -57,7 +56,6 @@ export interface HeardPhone {
     readonly vendor: string;
     readonly model: string;
     readonly firmware: string;
-    readonly pcPortMacs: readonly string[];
   };
   /** Asked over TLS: where it answered, the id its certificate hashes to, and its hello; or why not. */
   readonly probe: {

@@ -4,6 +4,7 @@ import type { CompanionPolicy } from '../policy.js';
 import type { Settings } from '../settings.js';
 import { activation } from './activation.js';
 import { lockSyncSupported } from './device-lock.js';
+import type { PairedPhone } from '../pairing-store.js';
 import {
   clickToCallAllowed,
   lockSyncOn,
@@ -12,6 +13,7 @@ import {
   unlockFollowsPc,
   usbVendorAllowed,
 } from './policy-rules.js';
+import { credentialHandOff } from './sign-in-rules.js';
 import type { Verdict } from './verdict.js';
 
 /** A rule said no; `kind` picks the exit code (policy: the admin's, refused: this phone's state). */
@@ -80,5 +82,16 @@ export class Rules {
   assertMayPair(mode: 'auto' | 'manual'): void {
     const verdict = this.pairing(mode);
     if (!verdict.allowed) throw new RuleError('policy', verdict.reason);
+  }
+
+  /** Throws unless the user's password may go to this phone (Manual, or an Auto pairing the user confirmed). */
+  assertMayHandOffCredentials(phone: PairedPhone): void {
+    const verdict = credentialHandOff(phone);
+    if (!verdict.allowed) throw new RuleError('refused', verdict.reason);
+  }
+
+  /** The identity provider's sign-in pages a phone may send the user to (policy WebSignInAllowedAddresses). */
+  webSignInPages(): readonly string[] {
+    return this.policy().WebSignInAllowedAddresses;
   }
 }

@@ -96,7 +96,6 @@ async function bundleEntries({
       memory: { totalMiB: Math.round(os.totalmem() / 2 ** 20), freeMiB: Math.round(os.freemem() / 2 ** 20) },
       cpus: os.cpus().length,
       locale: Intl.DateTimeFormat().resolvedOptions(),
-      hostMacs: facts.hostMacs,
       interfaces: facts.interfaces,
       session: facts.session ?? 'local',
       companion: facts.companion,

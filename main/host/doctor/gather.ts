@@ -30,7 +30,6 @@ import { describeInvalid } from '../../../contract/describe-invalid.js';
 import type { DoctorReport } from '../../../contract/doctor-report.js';
 import { buildReport } from '../../core/doctor/report.js';
 import { detectRemoteSession } from '../../core/doctor/session.js';
-import { hostMacs } from '../../core/this-pc.js';
 import { discoverySetting } from '../../core/nearby.js';
 import { type PairedPhone, PairingStore } from '../../core/pairing-store.js';
 import { openSecretStore } from '../../core/secret-store.js';
@@ -83,7 +82,6 @@ async function gatherDoctorFacts(options: DoctorOptions): Promise<DoctorFacts> {
   return {
     platform: process.platform,
     appVersion: APP_VERSION,
-    hostMacs: hostMacs(),
     // Read after listening: a link that came up meanwhile is described as it is now.
     interfaces: interfaceFacts(),
     discovery,
@@ -190,7 +188,6 @@ async function probeHeard(p: DiscoveredPhone, identity: Identity): Promise<Heard
       vendor: p.claims.vendor,
       model: p.claims.model,
       firmware: p.claims.firmware,
-      pcPortMacs: [...p.claims.pcPortMacs],
     },
   };
   let error = 'no address';
@@ -239,7 +236,7 @@ async function readHello(address: string, identity: Identity): Promise<{ id: str
     const connection = await connectToPhone(transport, {
       identity,
       purpose: 'pairing',
-      companion: { name: 'doctor', app: `${APP_NAME} ${APP_VERSION} doctor` },
+      companion: { app: `${APP_NAME} ${APP_VERSION} doctor` },
     });
     connection.link.close();
     return { id: connection.phoneId, hello: connection.hello };
@@ -259,7 +256,7 @@ function helloFact(h: PhoneHello): HelloFact {
     firmware: h.firmware,
     lockType: h.lockType,
     pairingMode: h.pairing.mode,
-    pcPortMacs: [...h.pairing.pcPortMacs],
+    peerOnPcPort: h.pairing.peerOnPcPort,
   };
 }
 

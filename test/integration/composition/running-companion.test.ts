@@ -25,7 +25,7 @@ const CONFIG: PhoneConfig = {
   lockType: 'phone-lock',
   pairingMode: 'manual',
   pairingWindowSeconds: 120,
-  pcPortMacs: () => [],
+  peerOnPcPort: () => Promise.resolve(false),
   pin: '135790',
   user: null,
   answerDelayMs: 50,

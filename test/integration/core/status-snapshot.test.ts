@@ -26,7 +26,7 @@ const CONFIG: PhoneConfig = {
   lockType: 'phone-lock',
   pairingMode: 'manual',
   pairingWindowSeconds: 120,
-  pcPortMacs: () => [],
+  peerOnPcPort: () => Promise.resolve(false),
   pin: '135790',
   user: null,
   answerDelayMs: 50,
@@ -84,7 +84,6 @@ it('status reads open no TLS connection, and the snapshot follows the phone from
   const companion = await Companion.open({
     storeDir: join(dir, 'store'),
     policy: resolvePolicy([]),
-    hostMacs: () => [],
   });
   const code = new Promise<string>((resolve) =>
     phone.on('event', (e) => e.event === 'pairing-code' && resolve(e.code)),

@@ -3,7 +3,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { networkInterfaces, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -99,17 +99,6 @@ export async function killAll(): Promise<void> {
 function track(child: ChildProcess): void {
   live.add(child);
   child.once('exit', () => live.delete(child));
-}
-
-/** The MAC addresses of this machine's non-internal interfaces, as btoe's hostMacs() sees them. */
-export function machineMacs(): string[] {
-  const macs = new Set<string>();
-  for (const addresses of Object.values(networkInterfaces())) {
-    for (const a of addresses ?? []) {
-      if (!a.internal && a.mac !== '00:00:00:00:00:00') macs.add(a.mac.toLowerCase());
-    }
-  }
-  return [...macs];
 }
 
 export interface PhoneEvent {

@@ -1,10 +1,12 @@
-// Auto mode in the PC-port lab, end to end: the PC is plugged into the phone's PC port and the companion finds
-// the phone, pairs and connects with no user action, while ten decoy phones on the LAN are listed and never
-// paired. Then the cable is pulled and plugged back, the phone reboots, and the phone is factory-reset.
+// Auto mode in the PC-port lab, end to end: a host on the LAN that claims the PC's MAC is refused by the phone;
+// the PC is plugged into the phone's PC port and the companion finds the phone, pairs and connects with no user
+// action, while ten decoy phones on the LAN are listed and never paired. Then the cable is pulled and plugged
+// back, the phone reboots, and the phone is factory-reset.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Phone, show } from '../helpers/processes.js';
 import { Lab } from '../../netlab/lab.js';
+import { rogueCompanionScript } from '../../netlab/rogue-companion.js';
 import {
   labBtoe,
   labTempDir,
@@ -90,6 +92,25 @@ describe.skipIf(why !== undefined)(`Auto mode in the PC-port lab${why ? ` (skipp
     agent.send('lock');
     await agent.waitFor('locked', 5_000);
     await phone.waitFor('locked', 5_000, mark);
+  });
+
+  it("a LAN host that sends the real PC's MAC in its Auto pair-start is refused: the phone looks at layer 2", async () => {
+    // The PC is plugged in: its MAC is on the phone's PC port, where the old protocol published it for anyone.
+    const pcMac = lab.pcMac;
+    const from = phone.mark();
+    const script = rogueCompanionScript(lab.addresses.phone, PHONE_PORT, pcMac);
+    const result = await lab.run('lan', [process.execPath, '--input-type=module', '-e', script]);
+    expect(result.code, result.stderr).toBe(0);
+    const { hello, reply } = JSON.parse(result.stdout) as {
+      hello: { pairing: Record<string, unknown> };
+      reply: Record<string, unknown>;
+    };
+    // Its own connection is not on the PC port, and nothing in the hello names a MAC on it.
+    expect(hello.pairing).toEqual({ mode: 'auto', window: 'closed', peerOnPcPort: false });
+    expect(JSON.stringify(hello)).not.toContain(pcMac);
+    expect(reply).toMatchObject({ type: 'error', re: 2, code: 'not-on-pc-port' });
+    await phone.waitFor((e) => e.event === 'pairing-failed' && e.reason === 'not-on-pc-port', 5_000, from);
+    expect(phone.list('paired', from)).toEqual([]);
   });
 
   it('btoe devices --json lists the phone (paired, on this PC port) and the ten decoys (never paired)', async () => {

@@ -33,11 +33,10 @@ describe.skipIf(why !== undefined)(
         '--identity',
         join(await labTempDir(), 'phone'),
       ]);
-      // The liar sits on the LAN and claims to have learned this PC's MAC on its PC port.
+      // The liar sits on the LAN and tells everyone it sees them on its PC port.
       liar = await startLabPhone(lab, 'lan', [
         '--mdns',
-        '--pcport-mac',
-        lab.pcMac,
+        '--test-peer-on-pc-port',
         '--identity',
         join(await labTempDir(), 'liar'),
       ]);

@@ -88,3 +88,51 @@ describe.skipIf(why !== undefined)(`btoe daemon in the PC-port lab${why ? ` (ski
     expect(phone.list('paired')).toHaveLength(1);
   });
 });
+
+describe.skipIf(why !== undefined)(
+  `btoe daemon started with the cable already in${why ? ` (skipped: ${why})` : ''}`,
+  () => {
+    let lab: Lab;
+
+    afterAll(async () => {
+      await lab?.destroy();
+      await removeTempDirs();
+    });
+
+    it('does not pair by itself outside the plug-in window: it waits for the click, and "btoe pair" is it', async () => {
+      lab = Lab.create();
+      const store = await labTempDir();
+      const phone = await startLabPhone(lab, 'phone', [
+        '--mdns',
+        '--pc-port',
+        lab.ifaces.phonePcPort,
+        '--identity',
+        join(await labTempDir(), 'phone'),
+      ]);
+      await phone.waitFor('advertised', 20_000);
+      const argv = [BTOE, 'daemon', '--json', '--store', store];
+      const daemon = new Phone(
+        lab.exec('pc', [process.execPath, ...argv], { cwd: REPO, env: companionEnv(lab, store) }),
+        argv,
+        '',
+      );
+      await daemon.waitFor('ready', 20_000);
+      // The link was up before the companion started: the one claimant waits for the user.
+      let pending: unknown = null;
+      const deadline = Date.now() + 15_000;
+      while (pending === null && Date.now() < deadline) {
+        const status = await labBtoe(lab, ['status', '--json'], store);
+        pending = (status.json as { pendingPairing?: unknown }).pendingPairing ?? null;
+        if (pending === null) await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      expect(pending).toMatchObject({ id: phone.id });
+      expect(phone.list('paired')).toEqual([]);
+
+      const paired = await labBtoe(lab, ['pair', '--json'], store);
+      expect(paired.code, show(paired)).toBe(0);
+      expect(paired.json).toMatchObject({ ok: true, phone: { id: phone.id, mode: 'auto' } });
+      await phone.waitFor('paired', 10_000);
+      daemon.child.kill('SIGTERM');
+    });
+  },
+);

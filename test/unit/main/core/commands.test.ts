@@ -16,6 +16,7 @@ function context(session: PhoneSession, settings: { defaultRegion?: string } = {
   const companion = {
     settings: all,
     policy: resolvePolicy([], settingsChoices(all)),
+    rules: rules(),
   } as unknown as Companion;
   const ctx: CommandContext = { companion, desktop, withSession: (_device, use) => use(session) };
   return { ctx, desktop };

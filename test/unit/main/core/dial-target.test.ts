@@ -231,6 +231,19 @@ describe('parseDialTarget: what it refuses', () => {
     }
   });
 
+  it.each([
+    ['tel:+12015550123;postd=pp22', 'post-dial'],
+    ['tel:+12015550123;POSTD=1234', 'post-dial'],
+    ['tel:201-555-0123;postd=w1;phone-context=+1', 'post-dial'],
+    ['sip:+12015550123;postd=1@example.com;user=phone', 'post-dial'],
+    ['tel:+12015550123;phone-context=+44', 'syntax'],
+    ['tel:+44-20-7946-0958;phone-context=example.com', 'syntax'],
+  ])('refuses %j: the phone cannot honour it, and dropping it would dial something else', (input, reason) => {
+    const error = refusal(input, US);
+    expect(error.reason).toBe(reason);
+    expect(error.message).toMatch(reason === 'post-dial' ? /post-dial digits \(;postd=\)/ : /phone-context/);
+  });
+
   it('refuses numbers in a private numbering plan (a phone-context domain)', () => {
     const error = refusal('tel:7042;phone-context=example.com', US);
     expect(error.reason).toBe('private-numbering');

@@ -139,7 +139,7 @@ export function phoneHello(overrides: Partial<PhoneHello> = {}): PhoneHello {
     mac: '02:00:5e:10:00:01',
     lockType: 'phone-lock',
     capabilities: ['lock', 'call-control', 'sign-in'],
-    pairing: { mode: 'manual', window: 'closed', pcPortMacs: [] },
+    pairing: { mode: 'manual', window: 'closed', peerOnPcPort: false },
     ...overrides,
   };
 }

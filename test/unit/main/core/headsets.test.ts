@@ -40,7 +40,7 @@ const CONFIG: PhoneConfig = {
   lockType: 'phone-lock',
   pairingMode: 'manual',
   pairingWindowSeconds: 120,
-  pcPortMacs: () => [],
+  peerOnPcPort: () => Promise.resolve(false),
   pin: '246810',
   user: null,
   answerDelayMs: 50,

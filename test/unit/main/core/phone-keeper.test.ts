@@ -19,11 +19,10 @@ class FakeNearby {
   claimantsAsked = 0;
   constructor(readonly companion: FakeCompanion) {}
   addressesOf = () => this.heardAt;
-  claimsThisPc = () => true;
   probe = async () => ({});
-  claimants = async () => {
+  round = async () => {
     this.claimantsAsked++;
-    return [];
+    return { claimants: [], probes: new Map() };
   };
 }
 
@@ -33,7 +32,7 @@ afterEach(() => keepers.splice(0).forEach((k) => k.stop()));
 function setup() {
   const companion = new FakeCompanion();
   const nearby = new FakeNearby(companion);
-  const keeper = new PhoneKeeper(nearby as unknown as Nearby, { settleMs: 0 });
+  const keeper = new PhoneKeeper(nearby as unknown as Nearby, { roundMs: 0 });
   keepers.push(keeper);
   const events: KeeperEvent[] = [];
   const waiters: Array<() => void> = [];
@@ -107,7 +106,7 @@ describe('PhoneKeeper', () => {
     Object.assign(companion, { rules: rules({ BetterTogetherOverEthernetPairingMode: mode }) });
     keeper.start();
     nearby.discovery.emit('up', heard(pairedPhone().id, 'tcp://192.0.2.77:24801'));
-    // The keeper decides on a timer (settleMs 0): let it fire, then let its promises settle.
+    // The keeper starts its round on a timer (0 ms): let it fire, then let its promises settle.
     await new Promise((resolve) => setTimeout(resolve, 0));
     await settle();
     expect(nearby.claimantsAsked).toBe(asked);

@@ -36,6 +36,12 @@ describe('DEFAULT_POLICY', () => {
       AllowClickToCall: true,
       AllowedTransports: ['Ethernet', 'USB', 'HID'],
       AllowedUsbVendorIds: ['*'],
+      WebSignInAllowedAddresses: [
+        'microsoft.com/devicelogin',
+        'www.microsoft.com/devicelogin',
+        'login.microsoftonline.com',
+        'login.microsoft.com',
+      ],
       StartAtLogin: true,
       LoggingLevel: 'info',
       DefaultRegion: '',
@@ -157,6 +163,24 @@ describe('resolvePolicy', () => {
     expect(policy.AllowedUsbVendorIds).toEqual(['047F', '1234']);
     expect(warnings).toHaveLength(2);
     expect(warnings[0]).toContain('AllowedTransports has items that are not a list of Ethernet, USB, HID');
+  });
+
+  it('WebSignInAllowedAddresses: hosts and host/paths, lowercased; a bad item is dropped, never widening', () => {
+    const { policy, warnings } = resolvePolicy([
+      machine({
+        WebSignInAllowedAddresses: [
+          'Login.Contoso.com',
+          'idp.contoso.com/device/',
+          'https://evil.example',
+          '*.x.com',
+        ],
+      }),
+    ]);
+    expect(policy.WebSignInAllowedAddresses).toEqual(['login.contoso.com', 'idp.contoso.com/device']);
+    expect(warnings.join()).toContain('WebSignInAllowedAddresses');
+    expect(
+      resolvePolicy([machine({ WebSignInAllowedAddresses: 'x' })]).policy.WebSignInAllowedAddresses,
+    ).toEqual([]);
   });
 
   it('allows no transport for a list that is not a list', () => {

@@ -30,11 +30,11 @@ const EXAMPLES: readonly Message[] = [
     mac: '00:04:f2:a1:b2:c3',
     lockType: 'phone-lock',
     capabilities: ['lock', 'call-control', 'sign-in', 'future-thing'],
-    pairing: { mode: 'auto', window: 'closed', pcPortMacs: ['3c:52:82:10:20:30'] },
+    pairing: { mode: 'auto', window: 'closed', peerOnPcPort: true },
   },
-  { type: 'hello', id: 1, protocol: 1, role: 'companion', name: 'DESK-PC-042', app: 'BToE Companion 0.1.0' },
-  { type: 'pair-start', id: 2, mode: 'manual', sid: SID, share: SHARE, macs: [] },
-  { type: 'pair-start', id: 2, mode: 'auto', sid: SID, share: SHARE, macs: ['3c:52:82:10:20:30'] },
+  { type: 'hello', id: 1, protocol: 1, role: 'companion', app: 'BToE Companion 0.1.0' },
+  { type: 'pair-start', id: 2, mode: 'manual', sid: SID, share: SHARE },
+  { type: 'pair-start', id: 2, mode: 'auto', sid: SID, share: SHARE },
   { type: 'pair-confirm', id: 3, tag: TAG },
   { type: 'lock', id: 2 },
   { type: 'unlock', id: 3 },
@@ -160,7 +160,7 @@ describe('encodeMessage', () => {
 
   it('writes the schema member order, no whitespace', () => {
     const message = {
-      pairing: { pcPortMacs: [], window: 'open', mode: 'manual' },
+      pairing: { peerOnPcPort: false, window: 'open', mode: 'manual' },
       capabilities: ['lock'],
       lockType: 'device-lock',
       mac: '00:04:f2:a1:b2:c3',
@@ -178,7 +178,7 @@ describe('encodeMessage', () => {
     expect(encodeMessage(message).toString('utf8')).toBe(
       '{"type":"hello","id":1,"protocol":1,"role":"phone","vendor":"V","family":"F","model":"M","firmware":"5.4.0",' +
         '"serial":"S","mac":"00:04:f2:a1:b2:c3","lockType":"device-lock","capabilities":["lock"],' +
-        '"pairing":{"mode":"manual","window":"open","pcPortMacs":[]}}',
+        '"pairing":{"mode":"manual","window":"open","peerOnPcPort":false}}',
     );
   });
 
@@ -196,10 +196,9 @@ describe('encodeMessage', () => {
       id: 1,
       protocol: 1,
       role: 'companion',
-      name: 'Zoë’s PC',
-      app: 'é',
+      app: 'Zoë’s app',
     });
-    expect(bytes.toString('utf8')).toContain('Zoë’s PC');
+    expect(bytes.toString('utf8')).toContain('Zoë’s app');
     expect(bytes.includes(Buffer.from('Zoë', 'utf8'))).toBe(true);
   });
 
@@ -289,7 +288,7 @@ describe('decodeMessage', () => {
     expect(wrongType.message).toMatch(/at locked/);
 
     const nested = decodeError(
-      json({ ...EXAMPLES[0], id: 13, pairing: { mode: 'auto', window: 'ajar', pcPortMacs: [] } }),
+      json({ ...EXAMPLES[0], id: 13, pairing: { mode: 'auto', window: 'ajar', peerOnPcPort: false } }),
     );
     expect(nested).toMatchObject({ code: 'bad-message', replyTo: 13 });
     expect(nested.message).toMatch(/at pairing\.window/);
@@ -331,9 +330,7 @@ describe('decodeMessage', () => {
       ),
     ).toMatchObject({ code: 'bad-message', replyTo: 18 });
     expect(
-      decodeError(
-        json({ type: 'hello', id: 19, protocol: 1, role: 'companion', name: 'n'.repeat(65), app: 'a' }),
-      ),
+      decodeError(json({ type: 'hello', id: 19, protocol: 1, role: 'companion', app: 'a'.repeat(65) })),
     ).toMatchObject({ code: 'bad-message', replyTo: 19 });
   });
 
@@ -409,12 +406,17 @@ describe('decodeMessage', () => {
   ])('rejects the MAC %j', (mac) => {
     const phone = EXAMPLES[0] as Extract<Message, { role: 'phone' }>;
     expect(decodeError(json({ ...phone, id: 21, mac }))).toMatchObject({ code: 'bad-message', replyTo: 21 });
+  });
+
+  it('carries no MACs pre-auth: a pair-start that lists some is read without them (unknown members)', () => {
+    const message = decodeMessage(
+      json({ type: 'pair-start', id: 23, mode: 'auto', sid: SID, share: SHARE, macs: ['3c:52:82:10:20:30'] }),
+    );
+    expect(message).toEqual({ type: 'pair-start', id: 23, mode: 'auto', sid: SID, share: SHARE });
+    const phone = EXAMPLES[0] as Extract<Message, { role: 'phone' }>;
     expect(
-      decodeError(json({ ...phone, id: 22, pairing: { ...phone.pairing, pcPortMacs: [mac] } })),
-    ).toMatchObject({ code: 'bad-message', replyTo: 22 });
-    expect(
-      decodeError(json({ type: 'pair-start', id: 23, mode: 'auto', sid: SID, share: SHARE, macs: [mac] })),
-    ).toMatchObject({ code: 'bad-message', replyTo: 23 });
+      decodeError(json({ ...phone, id: 24, pairing: { mode: 'auto', window: 'open', peerOnPcPort: 'yes' } })),
+    ).toMatchObject({ code: 'bad-message', replyTo: 24 });
   });
 
   it.each([

@@ -20,9 +20,8 @@ const eth0: InterfaceFact = {
   ],
 };
 
-function heard(over: Partial<HeardPhone> & { id?: string; macs?: string[] } = {}): HeardPhone {
+function heard(over: Partial<HeardPhone> & { id?: string; onPort?: boolean } = {}): HeardPhone {
   const id = over.id ?? PHONE_ID;
-  const macs = over.macs ?? [PC_MAC];
   const hello = {
     vendor: 'Polycom',
     family: 'VVX',
@@ -30,13 +29,13 @@ function heard(over: Partial<HeardPhone> & { id?: string; macs?: string[] } = {}
     firmware: '6.4.3',
     lockType: 'phone-lock' as const,
     pairingMode: 'auto' as const,
-    pcPortMacs: macs,
+    peerOnPcPort: over.onPort ?? true,
   };
   return {
     instance: `Polycom VVX 450 ${id.slice(0, 4)}`,
     link: 'eth0',
     addresses: ['tcp://169.254.20.2:24801'],
-    claims: { id, vendor: 'Polycom', model: 'VVX 450', firmware: '6.4.3', pcPortMacs: macs },
+    claims: { id, vendor: 'Polycom', model: 'VVX 450', firmware: '6.4.3' },
     probe: { address: 'tcp://169.254.20.2:24801', id, verified: true, hello },
     ...over,
   };
@@ -46,7 +45,6 @@ function facts(over: Partial<DoctorFacts> = {}): DoctorFacts {
   return {
     platform: 'linux',
     appVersion: '0.1.0',
-    hostMacs: [PC_MAC],
     interfaces: [{ name: 'lo', kind: 'loopback', up: true, carrier: true, addresses: [] }, eth0],
     discovery: { state: 'ran', links: ['eth0'], seconds: 2, heard: [heard()] },
     directProbes: [],
@@ -205,21 +203,19 @@ describe('doctor checks', () => {
     expect(get(runChecks(moved), 'mdns').summary).not.toMatch(/blocked/);
   });
 
-  it('adjacency: another PC, nothing on the port, two claimants, an unverified claimant, a record that lies', () => {
+  it('adjacency: not on the port, two claimants, one that cannot be asked, one whose certificate differs', () => {
     const another = runChecks(
       facts({
         discovery: {
           state: 'ran',
           links: ['eth0'],
           seconds: 2,
-          heard: [heard({ macs: ['02:00:00:00:00:99'] })],
+          heard: [heard({ onPort: false })],
         },
       }),
     );
     expect(get(another, 'adjacency').status).toBe('fail');
-    expect(get(another, 'adjacency').details![0]).toMatch(
-      /has another device on its PC port \(02:00:00:00:00:99\)$/,
-    );
+    expect(get(another, 'adjacency').details![0]).toMatch(/does not see this PC on its PC port$/);
     const two = runChecks(
       facts({
         discovery: {
@@ -253,13 +249,16 @@ describe('doctor checks', () => {
         },
       }),
     );
-    expect(get(noAnswer, 'adjacency')).toMatchObject({ status: 'warn' });
+    // Records say nothing about the PC port: a phone that cannot be asked is no claimant.
+    expect(get(noAnswer, 'adjacency')).toMatchObject({ status: 'fail' });
+    expect(get(noAnswer, 'adjacency').details![0]).toMatch(/could not be asked$/);
     const h = heard();
-    const recordOnly = { ...h, probe: { ...h.probe, hello: { ...h.probe.hello!, pcPortMacs: [] } } };
-    const lies = runChecks(
-      facts({ discovery: { state: 'ran', links: ['eth0'], seconds: 2, heard: [recordOnly] } }),
+    const otherCertificate = { ...h, probe: { ...h.probe, verified: false } };
+    const differs = runChecks(
+      facts({ discovery: { state: 'ran', links: ['eth0'], seconds: 2, heard: [otherCertificate] } }),
     );
-    expect(get(lies, 'adjacency').summary).toMatch(/says otherwise when asked over TLS$/);
+    expect(get(differs, 'adjacency')).toMatchObject({ status: 'warn' });
+    expect(get(differs, 'adjacency').summary).toMatch(/certificate does not match/);
   });
 
   it('serial and HID: missing library, no permission', () => {
