@@ -7,7 +7,8 @@ import { Companion, defaultStoreDir } from './companion.js';
 import { CompanionService } from './daemon.js';
 import { EventLog } from './event-log.js';
 import { loadPolicy } from './policy.js';
-import { loadSettings } from './settings.js';
+import { type CompanionNotice, watchNotices } from './companion-notices.js';
+import { type Settings, loadSettings } from './settings.js';
 
 /**
  * The desktop app's view of the core: what the window and the tray show, and the pairing they can start. The
@@ -59,8 +60,31 @@ export async function createCompanionPort(lockSources: SessionLockSource[], stor
     });
   service.links.on('changed', notify);
 
+  /** The one phone an app action is for: the only connected one; otherwise the core decides (or says why not). */
+  const actionDevice = (): string | undefined => {
+    const connected = service.links.states().filter((s) => s.connected);
+    return connected.length === 1 ? connected[0]!.id : undefined;
+  };
+  const run = async (command: string, args: string[], device?: string): Promise<PairResult> => {
+    const result = await service.run({ command, args, device });
+    return { ok: result.code === 0, message: result.human };
+  };
+
   return {
     status,
+    /** Click-to-call from a tel:/callto:/sip: launch: the same command `btoe dial URL` runs. */
+    dial: (url: string) => run('dial', [url], actionDevice()),
+    /** Locks every connected phone now (the tray's "Lock phone now"). */
+    async lockPhonesNow(): Promise<PairResult> {
+      const connected = service.links.states().filter((s) => s.connected);
+      if (connected.length === 0) return run('lock', []);
+      const results = await Promise.all(connected.map((s) => run('lock', [], s.id)));
+      return results.find((r) => !r.ok) ?? results[0]!;
+    },
+    /** Answer or Decline on an incoming-call notification. */
+    callAction: (phoneId: string, action: 'answer' | 'decline') => run(action, [], phoneId),
+    applySettings: (settings: Settings) => service.applySettings(settings),
+    onNotice: (listener: (notice: CompanionNotice) => void) => watchNotices(service, listener),
     async pair(device: string, code?: string): Promise<PairResult> {
       const result = await service.run({ command: 'pair', args: [device], code });
       return { ok: result.code === 0, message: result.human };

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { z } from 'zod';
 import type { SessionLockSource } from '../host/session-lock.js';
 import {
@@ -9,7 +10,7 @@ import {
 } from './commands.js';
 import { type DiscoverySetting, Nearby } from './nearby.js';
 import { nearbyExecute, wantsDiscovery } from './nearby-command.js';
-import { PhoneKeeper } from './phone-keeper.js';
+import { type KeeperEvent, PhoneKeeper } from './phone-keeper.js';
 import { type Companion, CompanionError } from './companion.js';
 import type { EventLog } from './event-log.js';
 import { LockSync, type LockSyncState } from './lock-sync.js';
@@ -40,18 +41,21 @@ export class CompanionService {
   readonly lockSync: LockSync;
   readonly startedAt = new Date();
   readonly lockSources: SessionLockSource[] = [];
+  /** What the Ethernet keeper reports (a reset phone, several claimants), for the desktop app's notifications. */
+  readonly ethernet = new EventEmitter<{ event: [KeeperEvent] }>();
   private nearby: Nearby | undefined;
   private keeper: PhoneKeeper | undefined;
   private usbWatcher: { stop(): void } | undefined;
 
   constructor(
     readonly companion: Companion,
-    private readonly settings: Settings,
+    private settings: Settings,
     private readonly log: EventLog,
   ) {
     this.links = new PhoneLinks(companion);
     this.lockSync = new LockSync(this.links, {
       unlockAllowed: () => companion.policy.policy.UnlockPhoneWithPc,
+      enabled: () => this.settings.lockSync !== false,
       activated: (session) => this.activated(session),
     });
     this.lockSync.on('log', (event, fields) => log.write(event, fields));
@@ -100,6 +104,7 @@ export class CompanionService {
         this.log.write(`ethernet-${event.event}`, { ...event, event: undefined });
         if (event.event === 'paired') this.links.refresh();
         if (event.event === 'ready' && keeper.session) this.links.adopt(keeper.session);
+        this.ethernet.emit('event', event);
       });
       nearby.discovery.on('warning', (error: Error) =>
         this.log.write('discovery-warning', { error: error.message }),
@@ -141,6 +146,12 @@ export class CompanionService {
     this.nearby?.close();
     this.links.stop();
     this.log.write('stopped', {});
+  }
+
+  /** The user changed their settings (the desktop app writes settings.json): lock sync follows at once. */
+  applySettings(settings: Settings): void {
+    this.settings = settings;
+    this.log.write('settings-changed', { lockSync: settings.lockSync !== false });
   }
 
   /** Paired but not activated when the phone is signed in as someone other than the PC's user. */

@@ -8,6 +8,8 @@ export type LockSyncState =
 export interface LockSyncOptions {
   /** Admin policy: may the PC unlock the phone (UnlockPhoneWithPc)? Locking is always allowed. */
   unlockAllowed: () => boolean;
+  /** The user's own switch (settings.json `lockSync`); absent means on. */
+  enabled?: () => boolean;
   /** Paired but not activated (the phone's user is not the PC's): lock sync is off. */
   activated: (session: PhoneSession) => boolean;
   /** How often a lock is tried before giving up until the link comes back. */
@@ -42,6 +44,9 @@ export class LockSync extends EventEmitter<{
   /** Why a phone's lock does or does not follow the PC, for status and diagnostics. */
   stateOf(session: PhoneSession): LockSyncState {
     const phone = session.phone.id;
+    if (this.options.enabled?.() === false) {
+      return { phone, syncing: false, reason: 'lock sync is turned off in your settings' };
+    }
     if (session.hello.lockType !== 'phone-lock') {
       return {
         phone,
