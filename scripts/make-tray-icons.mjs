@@ -3,6 +3,7 @@
 // build/tray/<state>.png (16 px), <state>@2x.png (32 px), <state>.ico (16, 24, 32, 48 px PNGs in an ICO
 // container) and main/electron/tray-icons.ts (the same PNGs embedded, so the tray needs no file at run time).
 // `node scripts/make-tray-icons.mjs` rewrites them; `--check` exits 1 when a committed file differs.
+import { Buffer } from 'node:buffer';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import process from 'node:process';

@@ -15,10 +15,15 @@ import { type Settings, loadSettings } from './settings.js';
  * app hosts the same CompanionService as `btoe daemon` and takes the same per-user IPC endpoint, so there is one
  * companion per user: starting the app while a daemon runs fails with AlreadyRunningError (and vice versa).
  */
-export async function createCompanionPort(lockSources: SessionLockSource[], storeDir = defaultStoreDir()) {
+export async function createCompanionPort(
+  lockSources: SessionLockSource[],
+  storeDir = defaultStoreDir(),
+  // The desktop app passes its own, so the shell's events (crashes, launches) land in the same file.
+  log = new EventLog(join(storeDir, 'logs')),
+) {
   const companion = await Companion.open({ storeDir, policy: await loadPolicy() });
   const { settings } = await loadSettings(storeDir);
-  const service = new CompanionService(companion, settings, new EventLog(join(storeDir, 'logs')));
+  const service = new CompanionService(companion, settings, log);
   await IpcServer.listen(
     ipcEndpoint(storeDir),
     (body) => service.handleIpc(body),

@@ -1,0 +1,83 @@
+// Environment: Electron main. Start at login: the app starts with `--hidden` (tray only) when the user logs in,
+// unless the user turned it off; admin policy StartAtLogin forces either way. Windows and macOS register a login
+// item (HKCU Run on Windows); Linux desktops read ~/.config/autostart/*.desktop (XDG Autostart).
+import { mkdir, rm } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { app } from 'electron';
+import { writeFileAtomic } from '../../native-bridge/persist/atomic-file.js';
+import { HIDDEN_FLAG } from '../core/launch-args.js';
+import type { CompanionPolicy } from '../core/policy.js';
+import type { Settings } from '../core/settings.js';
+
+/**
+ * Policy StartAtLogin: true or false forces it, absent means "not configured" (the user decides). Read through the
+ * policy object so that the admin's policy table is the one place the key is defined.
+ */
+export function startAtLoginPolicy(policy: CompanionPolicy): boolean | undefined {
+  const value: unknown = (policy as Partial<Record<'StartAtLogin', unknown>>).StartAtLogin;
+  return typeof value === 'boolean' ? value : undefined;
+}
+
+/** Whether the app should start at login: policy first, then the user's setting, which is on unless turned off. */
+export function wantsStartAtLogin(policy: CompanionPolicy, settings: Settings): boolean {
+  return startAtLoginPolicy(policy) ?? settings.startAtLogin !== false;
+}
+
+/**
+ * A login start (`--hidden`) of a user who does not want one exits at once: a per-machine install starts the app
+ * for every user (HKLM Run), and only the app can honour each user's own choice. Anything else runs.
+ */
+export function shouldRun(launch: { hidden: boolean }, policy: CompanionPolicy, settings: Settings): boolean {
+  return !launch.hidden || wantsStartAtLogin(policy, settings);
+}
+
+export const AUTOSTART_FILE = 'btoe-companion.desktop';
+
+export interface LoginItemTarget {
+  platform: NodeJS.Platform;
+  /** The program to start: the installed executable (on Linux the AppImage itself when run from one). */
+  executable: string;
+  /** Linux: $XDG_CONFIG_HOME, else ~/.config. */
+  configHome?: string | undefined;
+}
+
+/** Registers or removes the login start. Only a packaged app does this: a dev build would register Electron. */
+export async function applyLoginItem(enabled: boolean, target: LoginItemTarget): Promise<void> {
+  if (target.platform === 'win32' || target.platform === 'darwin') {
+    app.setLoginItemSettings({ openAtLogin: enabled, path: target.executable, args: [HIDDEN_FLAG] });
+    return;
+  }
+  const dir = join(target.configHome || join(homedir(), '.config'), 'autostart');
+  const file = join(dir, AUTOSTART_FILE);
+  if (!enabled) {
+    await rm(file, { force: true });
+    return;
+  }
+  await mkdir(dir, { recursive: true });
+  await writeFileAtomic(file, autostartEntry(target.executable), 0o644);
+}
+
+/** An XDG desktop entry that starts `executable --hidden`. */
+export function autostartEntry(executable: string): string {
+  return [
+    '[Desktop Entry]',
+    'Type=Application',
+    'Name=BToE Companion',
+    'Comment=Pairs your desk phone with this PC',
+    `Exec=${desktopExecArgument(executable)} ${HIDDEN_FLAG}`,
+    'Terminal=false',
+    'X-GNOME-Autostart-enabled=true',
+    '',
+  ].join('\n');
+}
+
+/**
+ * One Exec argument (Desktop Entry Specification, "The Exec key"): quoted, with `"`, `` ` ``, `$` and `\`
+ * backslash-escaped; then, as for any string value, every backslash doubled again.
+ */
+function desktopExecArgument(value: string): string {
+  if (/[\p{Cc}]/u.test(value)) throw new Error('The executable path contains control characters.');
+  const quoted = `"${value.replace(/["`$\\]/g, (c) => `\\${c}`)}"`;
+  return quoted.replace(/\\/g, '\\\\').replace(/%/g, '%%');
+}
