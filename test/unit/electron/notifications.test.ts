@@ -31,11 +31,12 @@ vi.mock('electron', () => {
 });
 
 const t = createTranslate('en');
-const actions = (): NoticeActions & Record<string, ReturnType<typeof vi.fn>> => ({
-  open: vi.fn(),
-  answer: vi.fn(),
-  decline: vi.fn(),
-});
+const actions = () =>
+  ({
+    open: vi.fn(),
+    answer: vi.fn(),
+    decline: vi.fn(),
+  }) satisfies NoticeActions;
 const call = {
   kind: 'incoming-call',
   phoneId: 'vvx-1',
