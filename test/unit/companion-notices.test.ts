@@ -1,0 +1,89 @@
+import { EventEmitter } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import type { CallEvent } from '../../native-bridge/link/messages.js';
+import { type CompanionNotice, watchNotices } from '../../main/core/companion-notices.js';
+import type { CompanionService } from '../../main/core/daemon.js';
+import { LockSync } from '../../main/core/lock-sync.js';
+import type { PhoneLinks } from '../../main/core/phone-links.js';
+import type { PhoneSession } from '../../main/core/phone-session.js';
+
+function fakeService() {
+  const links = new EventEmitter();
+  const ethernet = new EventEmitter();
+  const names: Record<string, string> = { 'vvx-1': 'Lab desk' };
+  const service = {
+    links,
+    ethernet,
+    companion: { pairings: { get: (id: string) => names[id] && { name: names[id] } } },
+  };
+  const notices: CompanionNotice[] = [];
+  const stop = watchNotices(service as unknown as CompanionService, (notice) => notices.push(notice));
+  return { links, ethernet, notices, stop };
+}
+
+const call = (state: CallEvent['state'], direction: CallEvent['direction'] = 'in', callId = 3): CallEvent =>
+  ({ type: 'call', id: 1, callId, state, direction, number: '+12015550123' }) as CallEvent;
+
+describe('watchNotices', () => {
+  it('raises one incoming-call notice per ringing call, and settles it when it stops ringing', () => {
+    const { links, notices } = fakeService();
+    links.emit('call', 'vvx-1', call('offering'));
+    links.emit('call', 'vvx-1', call('offering'));
+    links.emit('call', 'vvx-1', call('connected'));
+    links.emit('call', 'vvx-1', call('ended'));
+    links.emit('call', 'vvx-1', call('dialing', 'out', 4));
+    expect(notices).toEqual([
+      { kind: 'incoming-call', phoneId: 'vvx-1', phoneName: 'Lab desk', callId: 3, number: '+12015550123' },
+      { kind: 'call-settled', phoneId: 'vvx-1', callId: 3 },
+    ]);
+  });
+
+  it('tells of sign-in requests, reset phones and several claimants', () => {
+    const { links, ethernet, notices } = fakeService();
+    links.emit('signInRequest', 'vvx-1', { type: 'sign-in-request', method: 'credentials' });
+    links.emit('pairAgain', 'vvx-1', 'it has a new identity');
+    ethernet.emit('event', { event: 'pair-again', id: 'ccx-9', message: 'reset' });
+    ethernet.emit('event', { event: 'manual-offered', claimants: ['A (a)', 'B (b)'], message: '' });
+    ethernet.emit('event', { event: 'ready', id: 'vvx-1', address: 'tcp://x', ms: 3 });
+    expect(notices).toEqual([
+      { kind: 'sign-in-request', phoneId: 'vvx-1', phoneName: 'Lab desk' },
+      { kind: 'pair-again', phoneId: 'vvx-1', phoneName: 'Lab desk' },
+      { kind: 'pair-again', phoneId: 'ccx-9', phoneName: 'ccx-9' },
+      { kind: 'pair-request', phoneNames: ['A (a)', 'B (b)'] },
+    ]);
+  });
+
+  it('stops listening when asked', () => {
+    const { links, ethernet, notices, stop } = fakeService();
+    stop();
+    links.emit('call', 'vvx-1', call('offering'));
+    ethernet.emit('event', { event: 'manual-offered', claimants: ['A'], message: '' });
+    expect(notices).toEqual([]);
+    expect(links.listenerCount('call') + ethernet.listenerCount('event')).toBe(0);
+  });
+});
+
+describe("LockSync and the user's switch", () => {
+  const session = {
+    phone: { id: 'vvx-1', name: 'Lab desk' },
+    hello: { lockType: 'phone-lock', firmware: '6.4' },
+    user: null,
+  } as unknown as PhoneSession;
+  const links = new EventEmitter() as unknown as PhoneLinks;
+
+  it('stops syncing, and says so, when the user turns lock sync off', () => {
+    let enabled = true;
+    const sync = new LockSync(links, {
+      unlockAllowed: () => true,
+      activated: () => true,
+      enabled: () => enabled,
+    });
+    expect(sync.stateOf(session)).toEqual({ phone: 'vvx-1', syncing: true });
+    enabled = false;
+    expect(sync.stateOf(session)).toEqual({
+      phone: 'vvx-1',
+      syncing: false,
+      reason: 'lock sync is turned off in your settings',
+    });
+  });
+});
