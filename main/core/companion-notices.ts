@@ -10,7 +10,10 @@ export type CompanionNotice =
   | { kind: 'call-settled'; phoneId: string; callId: number }
   | { kind: 'sign-in-request'; phoneId: string; phoneName: string }
   | { kind: 'pair-again'; phoneId: string; phoneName: string }
-  /** Several phones claim this PC's port, so Auto pairing waits for the user to pair with a code. */
+  /**
+   * A phone on this PC's port waits to be paired with its code: Manual mode, or several phones claim the port so
+   * Auto pairing cannot choose.
+   */
   | { kind: 'pair-request'; phoneNames: string[] };
 
 /** Calls `listener` with every notice the service raises; returns the function that stops. */
@@ -21,6 +24,15 @@ export function watchNotices(
   const { links, ethernet, companion } = service;
   const nameOf = (phoneId: string): string => companion.pairings.get(phoneId)?.name ?? phoneId;
   const ringing = new Set<string>();
+  /** An unpaired phone on this PC's port in Manual mode waits for the user to type its code (Auto pairs by itself). */
+  const waitsForCode = (phoneId: string): boolean => {
+    const { policy } = companion.policy;
+    return (
+      policy.EnableBetterTogetherOverEthernet &&
+      policy.BetterTogetherOverEthernetPairingMode === 'Manual' &&
+      companion.pairings.get(phoneId) === undefined
+    );
+  };
 
   const onCall = (phoneId: string, call: CallEvent): void => {
     const key = `${phoneId}/${call.callId}`;
@@ -42,7 +54,13 @@ export function watchNotices(
     listener({ kind: 'sign-in-request', phoneId, phoneName: nameOf(phoneId) });
   const onPairAgain = (phoneId: string): void =>
     listener({ kind: 'pair-again', phoneId, phoneName: nameOf(phoneId) });
+  // Announcements are unverified and anyone on the link can make them: each phone is told of once per run.
+  const offered = new Set<string>();
   const onEthernet = (event: KeeperEvent): void => {
+    if (event.event === 'listed' && event.onThisPcPort && waitsForCode(event.id) && !offered.has(event.id)) {
+      offered.add(event.id);
+      listener({ kind: 'pair-request', phoneNames: [event.name] });
+    }
     if (event.event === 'pair-again')
       listener({ kind: 'pair-again', phoneId: event.id, phoneName: nameOf(event.id) });
     if (event.event === 'manual-offered') listener({ kind: 'pair-request', phoneNames: event.claimants });

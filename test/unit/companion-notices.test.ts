@@ -4,18 +4,20 @@ import type { CallEvent } from '../../native-bridge/link/messages.js';
 import { type CompanionNotice, watchNotices } from '../../main/core/companion-notices.js';
 import type { CompanionService } from '../../main/core/daemon.js';
 import { LockSync } from '../../main/core/lock-sync.js';
+import { DEFAULT_POLICY } from '../../main/core/policy.js';
 import type { PhoneLinks } from '../../main/core/phone-links.js';
 import type { PhoneSession } from '../../main/core/phone-session.js';
 
-function fakeService() {
+function fakeService(mode: 'Auto' | 'Manual' = 'Auto') {
   const links = new EventEmitter();
   const ethernet = new EventEmitter();
   const names: Record<string, string> = { 'vvx-1': 'Lab desk' };
-  const service = {
-    links,
-    ethernet,
-    companion: { pairings: { get: (id: string) => names[id] && { name: names[id] } } },
+  const policy = { ...DEFAULT_POLICY, BetterTogetherOverEthernetPairingMode: mode };
+  const companion = {
+    policy: { policy },
+    pairings: { get: (id: string) => names[id] && { name: names[id] } },
   };
+  const service = { links, ethernet, companion };
   const notices: CompanionNotice[] = [];
   const stop = watchNotices(service as unknown as CompanionService, (notice) => notices.push(notice));
   return { links, ethernet, notices, stop };
@@ -51,6 +53,27 @@ describe('watchNotices', () => {
       { kind: 'pair-again', phoneId: 'ccx-9', phoneName: 'ccx-9' },
       { kind: 'pair-request', phoneNames: ['A (a)', 'B (b)'] },
     ]);
+  });
+
+  it("tells once of an unpaired phone on this PC's port waiting for its code in Manual mode", () => {
+    const listed = (id: string, onThisPcPort = true) => ({
+      event: 'listed',
+      id,
+      name: 'Poly CCX 400',
+      address: 'tcp://[fe80::1%eth1]:24801',
+      onThisPcPort,
+      verified: false,
+    });
+    const manual = fakeService('Manual');
+    manual.ethernet.emit('event', listed('ccx-1'));
+    manual.ethernet.emit('event', listed('ccx-1'));
+    manual.ethernet.emit('event', listed('ccx-2', false));
+    manual.ethernet.emit('event', listed('vvx-1'));
+    expect(manual.notices).toEqual([{ kind: 'pair-request', phoneNames: ['Poly CCX 400'] }]);
+    // In Auto mode the companion pairs by itself: nothing to ask.
+    const auto = fakeService('Auto');
+    auto.ethernet.emit('event', listed('ccx-1'));
+    expect(auto.notices).toEqual([]);
   });
 
   it('stops listening when asked', () => {
