@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, dialog, type BrowserWindow } from 'electron';
+import type { CompanionView } from '../../preload/contract.js';
 import { createCompanionPort } from '../core/companion-port.js';
 import { defaultStoreDir } from '../core/companion.js';
 import { EventLog } from '../core/event-log.js';
@@ -40,8 +41,12 @@ const storeDir = defaultStoreDir();
 const log = new EventLog(join(storeDir, 'logs'));
 // Node's own locale until the app is ready; then the OS's preferred languages (start()).
 let t = createTranslate(shellLanguage([Intl.DateTimeFormat().resolvedOptions().locale]));
-// Before anything else, so that a crash at start-up leaves a dump too.
-startCrashReporter(storeDir);
+// Before anything else, so that a crash at start-up leaves a dump too; without it the companion still runs.
+try {
+  startCrashReporter(storeDir);
+} catch (error) {
+  log.write('crash-reporter-failed', { error: (error as Error).message });
+}
 guardMainProcess(
   (event, fields) => log.write(event, fields),
   (message) => ({
@@ -80,7 +85,7 @@ function showWindow(page?: NoticePage | 'diagnostics'): void {
 }
 
 /** A launch: a call URL is dialled (a refusal says why in a notification); a plain start shows the window. */
-function handleLaunch(launch: LaunchArgs, { running: { port, notifier } }: { running: Running }): void {
+function handleLaunch(launch: LaunchArgs, { port, notifier }: Running): void {
   if (launch.callUrl === undefined) {
     if (!launch.hidden) showWindow();
     return;
@@ -144,7 +149,8 @@ async function start(launch: LaunchArgs): Promise<void> {
     if (!result.ok) notifier.failed('actionFailed', result.message);
   };
 
-  let view = await port.status();
+  // The tray says "Starting…" until the first status (which probes every paired phone) is in.
+  let view: CompanionView | null = null;
   const model = () => ({ view, lockSync: lockSyncControl(policy.policy, shellSettings.current, t) });
   const tray = createCompanionTray(
     {
@@ -165,6 +171,13 @@ async function start(launch: LaunchArgs): Promise<void> {
     view = next;
     tray.update(model());
   });
+  port.status().then(
+    (first) => {
+      view ??= first;
+      tray.update(model());
+    },
+    (error: Error) => log.write('status-failed', { error: error.message }),
+  );
   const stopNotices = port.onNotice((notice) => notifier.notice(notice));
   const disposeIpc = registerIpcHandlers({ port, isTrustedUrl });
   app.once('will-quit', () => {
@@ -175,8 +188,8 @@ async function start(launch: LaunchArgs): Promise<void> {
   });
 
   running = { port, notifier, tray };
-  handleLaunch({ ...launch, hidden: atLogin }, { running });
-  for (const early of earlyLaunches.splice(0)) handleLaunch(early, { running });
+  handleLaunch({ ...launch, hidden: atLogin }, running);
+  for (const early of earlyLaunches.splice(0)) handleLaunch(early, running);
 }
 
 if (!app.requestSingleInstanceLock()) {
@@ -187,7 +200,7 @@ if (!app.requestSingleInstanceLock()) {
   app.on('second-instance', (_event, argv) => {
     const launch = parseLaunchArgs(argv);
     if (running === undefined) earlyLaunches.push(launch);
-    else handleLaunch(launch, { running });
+    else handleLaunch(launch, running);
   });
   // macOS hands URLs to the running app instead of a second instance.
   app.on('open-url', (event, url) => {
@@ -195,7 +208,7 @@ if (!app.requestSingleInstanceLock()) {
     const launch = parseLaunchArgs(['', url]);
     if (launch.callUrl === undefined) return;
     if (running === undefined) earlyLaunches.push(launch);
-    else handleLaunch(launch, { running });
+    else handleLaunch(launch, running);
   });
   // Closing the window leaves the companion running in the tray: pairing, calls and lock sync need no window.
   app.on('window-all-closed', () => {});
