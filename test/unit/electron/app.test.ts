@@ -213,6 +213,9 @@ describe('a plain start', () => {
     await vi.waitFor(() => expect(electron.windows).toHaveLength(1));
     expect(electron.trays).toHaveLength(1);
     expect(electron.windows[0]?.url).toBe('app://companion/index.html');
+    // Windows shows notifications only for an app with an AppUserModelID (the installers' appId).
+    const { app } = await import('electron');
+    expect(app.setAppUserModelId).toHaveBeenCalledWith('org.btoe.companion');
 
     (electron.windows[0] as unknown as { close(): void }).close();
     expect(electron.windows[0]?.destroyed).toBe(true);
