@@ -1,11 +1,12 @@
 import { EventEmitter } from 'node:events';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { CallEvent } from '../../native-bridge/link/messages.js';
 import { type CompanionNotice, watchNotices } from '../../main/core/companion-notices.js';
 import type { CompanionService } from '../../main/core/daemon.js';
+import { type Companion, CompanionError } from '../../main/core/companion.js';
 import { LockSync } from '../../main/core/lock-sync.js';
+import { PhoneLinks } from '../../main/core/phone-links.js';
 import { DEFAULT_POLICY } from '../../main/core/policy.js';
-import type { PhoneLinks } from '../../main/core/phone-links.js';
 import type { PhoneSession } from '../../main/core/phone-session.js';
 
 function fakeService(mode: 'Auto' | 'Manual' = 'Auto') {
@@ -108,5 +109,43 @@ describe("LockSync and the user's switch", () => {
       syncing: false,
       reason: 'lock sync is turned off in your settings',
     });
+  });
+});
+
+describe('PhoneLinks and a reset phone', () => {
+  it('says "pair again" once when a paired phone answers with another identity, and stops retrying', async () => {
+    const connect = vi.fn(async () => {
+      throw new CompanionError(
+        'identity-changed',
+        'the phone Lab desk (vvx-1) has a new identity: it was reset',
+      );
+    });
+    const companion = { pairings: { list: () => [{ id: 'vvx-1' }] }, connect } as unknown as Companion;
+    const links = new PhoneLinks(companion);
+    const pairAgain = vi.fn();
+    links.on('pairAgain', pairAgain);
+    links.refresh();
+    await vi.waitFor(() => expect(pairAgain).toHaveBeenCalledOnce());
+    expect(pairAgain).toHaveBeenCalledWith(
+      'vvx-1',
+      'the phone Lab desk (vvx-1) has a new identity: it was reset',
+    );
+    links.retryNow();
+    expect(connect).toHaveBeenCalledOnce();
+    links.stop();
+  });
+
+  it('does not say it for a phone that is only unreachable', async () => {
+    const connect = vi.fn(async () => {
+      throw new CompanionError('unreachable', 'no answer');
+    });
+    const companion = { pairings: { list: () => [{ id: 'vvx-1' }] }, connect } as unknown as Companion;
+    const links = new PhoneLinks(companion);
+    const pairAgain = vi.fn();
+    links.on('pairAgain', pairAgain);
+    links.refresh();
+    await vi.waitFor(() => expect(connect).toHaveBeenCalled());
+    links.stop();
+    expect(pairAgain).not.toHaveBeenCalled();
   });
 });
