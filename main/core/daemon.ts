@@ -55,8 +55,8 @@ export class CompanionService {
     this.links = new PhoneLinks(companion);
     this.lockSync = new LockSync(this.links, {
       unlockAllowed: () => companion.policy.policy.UnlockPhoneWithPc,
-      enabled: () => this.settings.lockSync !== false,
       activated: (session) => this.activated(session),
+      enabled: () => this.settings.lockSync !== false,
     });
     this.lockSync.on('log', (event, fields) => log.write(event, fields));
     this.context = this.commandContext();

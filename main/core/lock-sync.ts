@@ -8,10 +8,10 @@ export type LockSyncState =
 export interface LockSyncOptions {
   /** Admin policy: may the PC unlock the phone (UnlockPhoneWithPc)? Locking is always allowed. */
   unlockAllowed: () => boolean;
-  /** The user's own switch (settings.json `lockSync`); absent means on. */
-  enabled?: () => boolean;
   /** Paired but not activated (the phone's user is not the PC's): lock sync is off. */
   activated: (session: PhoneSession) => boolean;
+  /** The user's setting: lock sync on (the default) or off. */
+  enabled?: () => boolean;
   /** How often a lock is tried before giving up until the link comes back. */
   lockAttempts?: number;
 }
@@ -45,7 +45,7 @@ export class LockSync extends EventEmitter<{
   stateOf(session: PhoneSession): LockSyncState {
     const phone = session.phone.id;
     if (this.options.enabled?.() === false) {
-      return { phone, syncing: false, reason: 'lock sync is turned off in your settings' };
+      return { phone, syncing: false, reason: 'lock sync is turned off in Settings' };
     }
     if (session.hello.lockType !== 'phone-lock') {
       return {

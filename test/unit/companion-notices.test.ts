@@ -107,7 +107,7 @@ describe("LockSync and the user's switch", () => {
     expect(sync.stateOf(session)).toEqual({
       phone: 'vvx-1',
       syncing: false,
-      reason: 'lock sync is turned off in your settings',
+      reason: 'lock sync is turned off in Settings',
     });
   });
 });
