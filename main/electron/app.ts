@@ -108,7 +108,7 @@ async function start(launch: LaunchArgs): Promise<void> {
   if (warning !== undefined) log.write('settings-unreadable', { warning });
   const atLogin =
     launch.hidden || (process.platform === 'darwin' && app.getLoginItemSettings().wasOpenedAtLogin);
-  if (!shouldRun({ hidden: atLogin }, policy.policy, settings)) {
+  if (!shouldRun({ hidden: atLogin }, policy, settings)) {
     // A machine-wide login start for a user who turned it off: gone before any window, tray or phone link.
     log.write('login-start-declined', {});
     await log.flush();
@@ -118,7 +118,7 @@ async function start(launch: LaunchArgs): Promise<void> {
   if (devServerUrl === undefined) serveRenderer(rendererDir);
 
   const port = await createCompanionPort([new PowerMonitorLockSource()], storeDir, log);
-  const shellSettings = new ShellSettings(storeDir, policy.policy, settings, {
+  const shellSettings = new ShellSettings(storeDir, policy, settings, {
     applySettings: (next) => port.applySettings(next),
     applyLoginItem: async (enabled) => {
       // A development build would register the bare Electron binary.
@@ -151,7 +151,7 @@ async function start(launch: LaunchArgs): Promise<void> {
 
   // The tray says "Starting…" until the first status (which probes every paired phone) is in.
   let view: CompanionView | null = null;
-  const model = () => ({ view, lockSync: lockSyncControl(policy.policy, shellSettings.current, t) });
+  const model = () => ({ view, lockSync: lockSyncControl(policy, shellSettings.current, t) });
   const tray = createCompanionTray(
     {
       open: () => showWindow(),

@@ -1,9 +1,10 @@
 // Environment: Electron main (plain TypeScript: no electron import). The user's choices the shell acts on (lock
 // sync, start at login): written to the companion's settings.json, applied to the running core and the login item
 // at once, and refused with the reason where admin policy decides.
-import type { CompanionPolicy } from '../core/policy.js';
+import type { LoadedPolicy } from '../core/policy.js';
 import { type Settings, updateSettings } from '../core/settings.js';
-import { startAtLoginPolicy, wantsStartAtLogin } from './start-at-login.js';
+import { forcedByPolicy } from './admin-policy.js';
+import { wantsStartAtLogin } from './start-at-login.js';
 
 export interface ShellSettingsTargets {
   /** The running core follows the new settings (CompanionService.applySettings). */
@@ -15,7 +16,7 @@ export interface ShellSettingsTargets {
 export class ShellSettings {
   constructor(
     private readonly storeDir: string,
-    private readonly policy: CompanionPolicy,
+    private readonly policy: LoadedPolicy,
     private settings: Settings,
     private readonly targets: ShellSettingsTargets,
   ) {}
@@ -28,20 +29,26 @@ export class ShellSettings {
   get startAtLogin(): { on: boolean; forcedByPolicy: boolean } {
     return {
       on: wantsStartAtLogin(this.policy, this.settings),
-      forcedByPolicy: startAtLoginPolicy(this.policy) !== undefined,
+      forcedByPolicy: forcedByPolicy(this.policy, 'StartAtLogin') !== undefined,
     };
   }
 
   async setLockSync(on: boolean): Promise<void> {
-    if (!this.policy.EnableBetterTogetherOverEthernet) {
+    if (!this.policy.policy.EnableBetterTogetherOverEthernet) {
       throw new Error('Lock sync cannot be changed: Better Together is turned off by your administrator.');
+    }
+    const forced = forcedByPolicy(this.policy, 'LockSync');
+    if (forced !== undefined) {
+      throw new Error(
+        `Lock sync cannot be changed: your administrator has turned it ${forced ? 'on' : 'off'} (policy LockSync).`,
+      );
     }
     this.settings = await updateSettings(this.storeDir, { lockSync: on });
     this.targets.applySettings(this.settings);
   }
 
   async setStartAtLogin(on: boolean): Promise<void> {
-    const forced = startAtLoginPolicy(this.policy);
+    const forced = forcedByPolicy(this.policy, 'StartAtLogin');
     if (forced !== undefined) {
       throw new Error(
         `Start at login cannot be changed: your administrator has turned it ${forced ? 'on' : 'off'} (policy StartAtLogin).`,

@@ -7,28 +7,20 @@ import { join } from 'node:path';
 import { app } from 'electron';
 import { writeFileAtomic } from '../../native-bridge/persist/atomic-file.js';
 import { HIDDEN_FLAG } from '../core/launch-args.js';
-import type { CompanionPolicy } from '../core/policy.js';
+import type { LoadedPolicy } from '../core/policy.js';
 import type { Settings } from '../core/settings.js';
+import { forcedByPolicy } from './admin-policy.js';
 
-/**
- * Policy StartAtLogin: true or false forces it, absent means "not configured" (the user decides). Read through the
- * policy object so that the admin's policy table is the one place the key is defined.
- */
-export function startAtLoginPolicy(policy: CompanionPolicy): boolean | undefined {
-  const value: unknown = (policy as Partial<Record<'StartAtLogin', unknown>>).StartAtLogin;
-  return typeof value === 'boolean' ? value : undefined;
-}
-
-/** Whether the app should start at login: policy first, then the user's setting, which is on unless turned off. */
-export function wantsStartAtLogin(policy: CompanionPolicy, settings: Settings): boolean {
-  return startAtLoginPolicy(policy) ?? settings.startAtLogin !== false;
+/** Whether the app should start at login: policy StartAtLogin where set, else the user's setting (on unless off). */
+export function wantsStartAtLogin(policy: LoadedPolicy, settings: Settings): boolean {
+  return forcedByPolicy(policy, 'StartAtLogin') ?? settings.startAtLogin !== false;
 }
 
 /**
  * A login start (`--hidden`) of a user who does not want one exits at once: a per-machine install starts the app
  * for every user (HKLM Run), and only the app can honour each user's own choice. Anything else runs.
  */
-export function shouldRun(launch: { hidden: boolean }, policy: CompanionPolicy, settings: Settings): boolean {
+export function shouldRun(launch: { hidden: boolean }, policy: LoadedPolicy, settings: Settings): boolean {
   return !launch.hidden || wantsStartAtLogin(policy, settings);
 }
 

@@ -2,8 +2,9 @@
 // phone is paired, connected and locked; its menu reaches what a user does without opening the window.
 import { Menu, Tray, nativeImage, type MenuItemConstructorOptions, type NativeImage } from 'electron';
 import type { CompanionView, PhoneView } from '../../preload/contract.js';
-import type { CompanionPolicy } from '../core/policy.js';
+import type { LoadedPolicy } from '../core/policy.js';
 import type { Settings } from '../core/settings.js';
+import { forcedByPolicy } from './admin-policy.js';
 import type { Translate } from './shell-i18n.js';
 import { TRAY_ICONS, type TrayState } from './tray-icons.js';
 
@@ -129,8 +130,11 @@ function mainPhone(phones: readonly PhoneView[]): PhoneView | undefined {
   return [...phones].sort((a, b) => rank(b) - rank(a))[0];
 }
 
-/** The tray's lock sync switch: the user's setting, unless policy has turned the whole feature off. */
-export function lockSyncControl(policy: CompanionPolicy, settings: Settings, t: Translate): LockSyncControl {
-  if (!policy.EnableBetterTogetherOverEthernet) return { on: false, decidedBy: t('policy.pairingOff') };
+/** The tray's lock sync switch: the user's setting, unless policy turns the feature off or forces it. */
+export function lockSyncControl(policy: LoadedPolicy, settings: Settings, t: Translate): LockSyncControl {
+  if (!policy.policy.EnableBetterTogetherOverEthernet)
+    return { on: false, decidedBy: t('policy.pairingOff') };
+  const forced = forcedByPolicy(policy, 'LockSync');
+  if (forced !== undefined) return { on: forced, decidedBy: t('policy.lockSyncForced') };
   return { on: settings.lockSync !== false };
 }

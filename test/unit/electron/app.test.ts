@@ -343,13 +343,10 @@ describe('start at login', () => {
   it('runs for that user all the same when policy StartAtLogin forces it on', async () => {
     await mkdir(join(store, 'btoe-companion'), { recursive: true });
     await writeFile(join(store, 'btoe-companion', 'settings.json'), '{"version":1,"startAtLogin":false}');
-    // Until the policy table has StartAtLogin, the policy file cannot carry it: the policy object is what app.ts reads.
+    // The policy object as the admin's policy table loads it, machine policy forcing StartAtLogin on.
     const policy = await import('../../../main/core/policy.js');
-    vi.spyOn(policy, 'loadPolicy').mockResolvedValue({
-      policy: { ...policy.DEFAULT_POLICY, StartAtLogin: true } as typeof policy.DEFAULT_POLICY,
-      source: 'test',
-      warnings: [],
-    });
+    const { loadedPolicy } = await import('./loaded-policy.js');
+    vi.spyOn(policy, 'loadPolicy').mockResolvedValue(loadedPolicy({ StartAtLogin: true }, 'machine'));
     await launch(['--hidden']);
     await vi.waitFor(() => expect(electron.trays).toHaveLength(1));
     expect(electron.exit).not.toHaveBeenCalled();

@@ -2,26 +2,24 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_POLICY, type CompanionPolicy } from '../../../main/core/policy.js';
+import { DEFAULT_POLICY } from '../../../main/core/policy.js';
 import { loadSettings } from '../../../main/core/settings.js';
+import { forcedByPolicy } from '../../../main/electron/admin-policy.js';
 import { ShellSettings } from '../../../main/electron/shell-settings.js';
 import {
   AUTOSTART_FILE,
   applyLoginItem,
   autostartEntry,
   shouldRun,
-  startAtLoginPolicy,
   wantsStartAtLogin,
 } from '../../../main/electron/start-at-login.js';
+import { loadedPolicy } from './loaded-policy.js';
 
 const electron = vi.hoisted(() => ({ setLoginItemSettings: vi.fn() }));
 vi.mock('electron', () => ({ app: { setLoginItemSettings: electron.setLoginItemSettings } }));
 
-/** The admin engineer's policy table adds StartAtLogin; until then a policy object may carry it or not. */
-const policyWith = (startAtLogin?: boolean): CompanionPolicy =>
-  (startAtLogin === undefined
-    ? DEFAULT_POLICY
-    : { ...DEFAULT_POLICY, StartAtLogin: startAtLogin }) as CompanionPolicy;
+const policyWith = (startAtLogin?: boolean) =>
+  startAtLogin === undefined ? loadedPolicy() : loadedPolicy({ StartAtLogin: startAtLogin });
 
 let dir: string;
 beforeEach(async () => {
@@ -38,11 +36,15 @@ describe('who decides', () => {
     expect(wantsStartAtLogin(policyWith(false), { version: 1, startAtLogin: true })).toBe(false);
   });
 
-  it('reads a StartAtLogin that is not true or false as not configured', () => {
+  it('is forced only by machine or user policy, not by a value from settings or the defaults', () => {
+    expect(forcedByPolicy(loadedPolicy({ StartAtLogin: false }, 'user'), 'StartAtLogin')).toBe(false);
+    expect(forcedByPolicy(loadedPolicy({ StartAtLogin: false }, 'settings'), 'StartAtLogin')).toBeUndefined();
+    expect(forcedByPolicy(loadedPolicy({ StartAtLogin: true }, 'default'), 'StartAtLogin')).toBeUndefined();
+    expect(forcedByPolicy(loadedPolicy({ StartAtLogin: 'yes' }), 'StartAtLogin')).toBeUndefined();
+    // A policy loader that has no StartAtLogin key yet: not configured.
     expect(
-      startAtLoginPolicy({ ...DEFAULT_POLICY, StartAtLogin: 'yes' } as unknown as CompanionPolicy),
+      forcedByPolicy({ policy: DEFAULT_POLICY, source: 'defaults', warnings: [] }, 'StartAtLogin'),
     ).toBeUndefined();
-    expect(startAtLoginPolicy(DEFAULT_POLICY)).toBeUndefined();
   });
 
   it('exits at once on a machine-wide login start for a user who turned it off, and only then', () => {
@@ -130,11 +132,18 @@ describe('ShellSettings', () => {
     expect(forced.startAtLogin).toEqual({ on: true, forcedByPolicy: true });
     const off = new ShellSettings(
       dir,
-      { ...DEFAULT_POLICY, EnableBetterTogetherOverEthernet: false },
+      loadedPolicy({ EnableBetterTogetherOverEthernet: false }),
       { version: 1 },
       to,
     );
     await expect(off.setLockSync(true)).rejects.toThrow(/turned off by your administrator/);
+    const lockSyncForced = new ShellSettings(
+      dir,
+      loadedPolicy({ LockSync: true }, 'user'),
+      { version: 1 },
+      to,
+    );
+    await expect(lockSyncForced.setLockSync(false)).rejects.toThrow(/turned it on \(policy LockSync\)/);
     expect(to.applyLoginItem).not.toHaveBeenCalled();
     expect(to.applySettings).not.toHaveBeenCalled();
   });

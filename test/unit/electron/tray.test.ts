@@ -1,7 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import en from '../../../locales/en/shell.json' with { type: 'json' };
 import fr from '../../../locales/fr/shell.json' with { type: 'json' };
-import { DEFAULT_POLICY } from '../../../main/core/policy.js';
 import { createTranslate } from '../../../main/electron/shell-i18n.js';
 import {
   createCompanionTray,
@@ -13,6 +12,7 @@ import {
 } from '../../../main/electron/tray.js';
 import { TRAY_ICONS } from '../../../main/electron/tray-icons.js';
 import type { CompanionView, PhoneView } from '../../../preload/contract.js';
+import { loadedPolicy } from './loaded-policy.js';
 
 interface MenuItem {
   label?: string;
@@ -190,7 +190,7 @@ describe('trayMenu', () => {
 
   it('greys lock sync with the reason when policy decides', () => {
     const control = lockSyncControl(
-      { ...DEFAULT_POLICY, EnableBetterTogetherOverEthernet: false },
+      loadedPolicy({ EnableBetterTogetherOverEthernet: false }),
       { version: 1 },
       t,
     );
@@ -199,8 +199,16 @@ describe('trayMenu', () => {
       label: 'Lock sync off: Better Together is turned off by your administrator',
       enabled: false,
     });
-    expect(lockSyncControl(DEFAULT_POLICY, { version: 1, lockSync: false }, t)).toEqual({ on: false });
-    expect(lockSyncControl(DEFAULT_POLICY, { version: 1 }, t)).toEqual({ on: true });
+    expect(lockSyncControl(loadedPolicy({ LockSync: true }), { version: 1, lockSync: false }, t)).toEqual({
+      on: true,
+      decidedBy: 'set by your administrator',
+    });
+    expect(
+      lockSyncControl(loadedPolicy({ LockSync: true }, 'settings'), { version: 1, lockSync: false }, t),
+    ).toEqual({
+      on: false,
+    });
+    expect(lockSyncControl(loadedPolicy(), { version: 1 }, t)).toEqual({ on: true });
   });
 
   it('greys "Lock phone now" when no phone is connected', () => {
