@@ -63,6 +63,12 @@ interface Running {
 }
 let running: Running | undefined;
 const earlyLaunches: LaunchArgs[] = [];
+/** Launches kept while starting: a few are real clicks; more would only be a flood. */
+const MAX_EARLY_LAUNCHES = 8;
+function launched(launch: LaunchArgs): void {
+  if (running !== undefined) handleLaunch(launch, running);
+  else if (earlyLaunches.length < MAX_EARLY_LAUNCHES) earlyLaunches.push(launch);
+}
 let mainWindow: BrowserWindow | null = null;
 
 /** Shows the window (created anew if it was closed), on `page` if given: the renderer reads the URL's fragment. */
@@ -197,18 +203,16 @@ if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
   registerAppScheme();
-  app.on('second-instance', (_event, argv) => {
-    const launch = parseLaunchArgs(argv);
-    if (running === undefined) earlyLaunches.push(launch);
-    else handleLaunch(launch, running);
-  });
+  app.on('second-instance', (_event, argv) => launched(parseLaunchArgs(argv)));
   // macOS hands URLs to the running app instead of a second instance.
   app.on('open-url', (event, url) => {
     event.preventDefault();
     const launch = parseLaunchArgs(['', url]);
-    if (launch.callUrl === undefined) return;
-    if (running === undefined) earlyLaunches.push(launch);
-    else handleLaunch(launch, running);
+    if (launch.callUrl !== undefined) launched(launch);
+  });
+  // macOS: a click on the Dock icon opens the window.
+  app.on('activate', () => {
+    if (running !== undefined) showWindow();
   });
   // Closing the window leaves the companion running in the tray: pairing, calls and lock sync need no window.
   app.on('window-all-closed', () => {});

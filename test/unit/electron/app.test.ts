@@ -232,6 +232,13 @@ describe('a plain start', () => {
     expect(electron.windows[1]?.loadURL).toHaveBeenLastCalledWith('app://companion/index.html#diagnostics');
   });
 
+  it('opens the window from the Dock on macOS', async () => {
+    await launch(['--hidden']);
+    await vi.waitFor(() => expect(electron.trays).toHaveLength(1));
+    electron.appListeners.get('activate')?.();
+    expect(electron.windows).toHaveLength(1);
+  });
+
   it('reloads the window when its renderer crashes', async () => {
     await launch([]);
     await vi.waitFor(() => expect(electron.windows).toHaveLength(1));
@@ -277,9 +284,12 @@ describe('click-to-call launches', () => {
     process.argv = ['/opt/BToE Companion/btoe-companion', '--hidden'];
     await import('../../../main/electron/app.js');
     secondInstance('callto:+12015550125');
+    // A flood of launches while starting keeps only the first few.
+    for (let i = 0; i < 20; i++) secondInstance(`tel:+1201555${String(1000 + i)}`);
     expect(core.dialled).toEqual([]);
     electron.ready?.();
-    await vi.waitFor(() => expect(core.dialled).toEqual(['+12015550125']));
+    await vi.waitFor(() => expect(core.dialled).toHaveLength(8));
+    expect(core.dialled.slice(0, 2)).toEqual(['+12015550125', '+12015551000']);
   });
 
   it.each([
