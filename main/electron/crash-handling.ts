@@ -4,9 +4,9 @@
 import { join } from 'node:path';
 import { app, crashReporter, dialog, type WebContents } from 'electron';
 
-/** Where Crashpad writes minidumps: inside the companion's store, which the support bundle collects. */
+/** Where Crashpad writes minidumps: `<store>/crash-dumps`, the folder the support bundle collects. */
 export function crashDumpDir(storeDir: string): string {
-  return join(storeDir, 'crashes');
+  return join(storeDir, 'crash-dumps');
 }
 
 /** Must run before the app is ready, so that every process's crashes are caught. Uploads stay off. */

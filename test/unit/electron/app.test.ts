@@ -389,7 +389,7 @@ describe('an unexpected error in the main process', () => {
     expect(electron.errorBoxes).toHaveLength(1);
     expect(electron.errorBoxes[0]?.[0]).toBe('BToE Companion hit an unexpected error');
     expect(electron.errorBoxes[0]?.[1]).toContain('first');
-    expect(electron.errorBoxes[0]?.[1]).toContain(join(store, 'btoe-companion', 'crashes'));
+    expect(electron.errorBoxes[0]?.[1]).toContain(join(store, 'btoe-companion', 'crash-dumps'));
     expect(electron.exit).not.toHaveBeenCalled();
     await vi.waitFor(async () =>
       expect(await readFile(join(store, 'btoe-companion', 'logs', 'companion.log'), 'utf8')).toContain(

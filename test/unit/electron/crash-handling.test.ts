@@ -23,11 +23,11 @@ beforeEach(() => {
 });
 
 describe('startCrashReporter', () => {
-  it('keeps minidumps in <store>/crashes and never uploads them', () => {
+  it('keeps minidumps in <store>/crash-dumps and never uploads them', () => {
     const store = join('/home/ann/.config', 'btoe-companion');
     startCrashReporter(store);
-    expect(electron.setPath).toHaveBeenCalledWith('crashDumps', join(store, 'crashes'));
-    expect(crashDumpDir(store)).toBe(join(store, 'crashes'));
+    expect(electron.setPath).toHaveBeenCalledWith('crashDumps', join(store, 'crash-dumps'));
+    expect(crashDumpDir(store)).toBe(join(store, 'crash-dumps'));
     expect(electron.start).toHaveBeenCalledWith(expect.objectContaining({ uploadToServer: false }));
     // The dump folder is set before Crashpad starts, or it would write to the default one.
     expect(electron.setPath.mock.invocationCallOrder[0]).toBeLessThan(
