@@ -22,7 +22,7 @@ import { type NoticePage, createNotifier } from './notifications.js';
 import { PowerMonitorLockSource } from './power-monitor-lock-source.js';
 import { createTranslate, shellLanguage } from './shell-i18n.js';
 import { ShellSettings } from './shell-settings.js';
-import { applyLoginItem, shouldRun } from './start-at-login.js';
+import { applyLoginItem, machineStartsAtLogin, shouldRun } from './start-at-login.js';
 import { type CompanionTray, createCompanionTray, lockSyncControl } from './tray.js';
 import { APP_INDEX_URL, createMainWindow, isSameOrigin, registerAppScheme, serveRenderer } from './window.js';
 
@@ -133,6 +133,7 @@ async function start(launch: LaunchArgs): Promise<void> {
       await applyLoginItem(enabled, {
         platform: process.platform,
         executable,
+        machineWide: await machineStartsAtLogin(process.platform),
         configHome: process.env['XDG_CONFIG_HOME'],
       });
     },

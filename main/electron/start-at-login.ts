@@ -1,6 +1,7 @@
 // Environment: Electron main. Start at login: the app starts with `--hidden` (tray only) when the user logs in,
 // unless the user turned it off; admin policy StartAtLogin forces either way. Windows and macOS register a login
 // item (HKCU Run on Windows); Linux desktops read ~/.config/autostart/*.desktop (XDG Autostart).
+import { execFile } from 'node:child_process';
 import { mkdir, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -26,8 +27,36 @@ export function shouldRun(launch: { hidden: boolean }, policy: LoadedPolicy, set
 
 export const AUTOSTART_FILE = 'btoe-companion.desktop';
 
+/** The per-machine login start the installers write (admin's build/installer.nsh and the MSI), tray only. */
+export const MACHINE_RUN_KEY = 'HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run';
+export const MACHINE_RUN_VALUE = 'BToE Companion';
+
+/** Runs `reg.exe` with arguments and resolves with its exit code (tests pass their own). */
+export type RegQuery = (args: readonly string[]) => Promise<number>;
+
+const regExe: RegQuery = (args) =>
+  new Promise((resolve) => {
+    execFile('reg', [...args], { windowsHide: true, timeout: 5_000 }, (error) =>
+      resolve(error === null ? 0 : typeof error.code === 'number' ? error.code : 1),
+    );
+  });
+
+/** Whether a per-machine install starts the app for every user (Windows; elsewhere never). */
+export async function machineStartsAtLogin(
+  platform: NodeJS.Platform,
+  reg: RegQuery = regExe,
+): Promise<boolean> {
+  if (platform !== 'win32') return false;
+  return (await reg(['query', MACHINE_RUN_KEY, '/v', MACHINE_RUN_VALUE])) === 0;
+}
+
 export interface LoginItemTarget {
   platform: NodeJS.Platform;
+  /**
+   * A per-machine install already starts the app at login (HKLM Run): the user's own login item would start it a
+   * second time, so it is removed; the app then honours the user's choice when it starts (shouldRun).
+   */
+  machineWide?: boolean;
   /** The program to start: the installed executable (on Linux the AppImage itself when run from one). */
   executable: string;
   /** Linux: $XDG_CONFIG_HOME, else ~/.config. */
@@ -37,7 +66,8 @@ export interface LoginItemTarget {
 /** Registers or removes the login start. Only a packaged app does this: a dev build would register Electron. */
 export async function applyLoginItem(enabled: boolean, target: LoginItemTarget): Promise<void> {
   if (target.platform === 'win32' || target.platform === 'darwin') {
-    app.setLoginItemSettings({ openAtLogin: enabled, path: target.executable, args: [HIDDEN_FLAG] });
+    const openAtLogin = enabled && target.machineWide !== true;
+    app.setLoginItemSettings({ openAtLogin, path: target.executable, args: [HIDDEN_FLAG] });
     return;
   }
   const dir = join(target.configHome || join(homedir(), '.config'), 'autostart');

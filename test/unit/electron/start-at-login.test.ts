@@ -10,6 +10,7 @@ import {
   AUTOSTART_FILE,
   applyLoginItem,
   autostartEntry,
+  machineStartsAtLogin,
   shouldRun,
   wantsStartAtLogin,
 } from '../../../main/electron/start-at-login.js';
@@ -67,6 +68,30 @@ describe('applyLoginItem', () => {
       [{ openAtLogin: true, path: executable, args: ['--hidden'] }],
       [{ openAtLogin: false, path: '/Applications/BToE Companion.app', args: ['--hidden'] }],
     ]);
+  });
+
+  it('leaves the start to a per-machine install (HKLM Run) rather than starting twice', async () => {
+    const executable = 'C:\\Program Files\\BToE Companion\\BToE Companion.exe';
+    await applyLoginItem(true, { platform: 'win32', executable, machineWide: true });
+    expect(electron.setLoginItemSettings).toHaveBeenCalledWith({
+      openAtLogin: false,
+      path: executable,
+      args: ['--hidden'],
+    });
+  });
+
+  it("finds the installer's HKLM Run value with reg query, on Windows only", async () => {
+    const reg = vi.fn(async () => 0);
+    expect(await machineStartsAtLogin('win32', reg)).toBe(true);
+    expect(reg).toHaveBeenCalledWith([
+      'query',
+      'HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run',
+      '/v',
+      'BToE Companion',
+    ]);
+    expect(await machineStartsAtLogin('win32', async () => 1)).toBe(false);
+    expect(await machineStartsAtLogin('linux', reg)).toBe(false);
+    expect(reg).toHaveBeenCalledOnce();
   });
 
   it('writes and removes an XDG autostart entry on Linux', async () => {
