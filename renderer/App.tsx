@@ -1,11 +1,11 @@
 // Environment: DOM (renderer). The companion window: the phones the companion knows and the pair form.
 import { useCallback, useEffect, useState } from 'react';
-import type { CompanionView, PairingMode } from '../preload/contract.js';
+import type { CompanionView, PolicyPairingMode } from '../contract/window.js';
 import { messageOf, useApi } from './api-context.js';
 import { PairForm } from './PairForm.js';
 import { PhoneList } from './PhoneList.js';
 
-const PAIRING_MODE_TEXT: Record<PairingMode, string> = {
+const PAIRING_MODE_TEXT: Record<PolicyPairingMode, string> = {
   auto: 'Auto',
   manual: 'Manual',
   off: 'Off',

@@ -1,6 +1,6 @@
 // Environment: DOM (renderer). Pairs with a phone by name, ID or address, with the code the phone shows.
 import { useId, useState, type FormEvent } from 'react';
-import type { PairResult, PhoneView } from '../preload/contract.js';
+import type { PairResult, PhoneView } from '../contract/window.js';
 import { messageOf, useApi } from './api-context.js';
 
 export function PairForm({ phones, onPaired }: { phones: readonly PhoneView[]; onPaired?: () => void }) {

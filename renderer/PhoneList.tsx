@@ -1,6 +1,6 @@
 // Environment: DOM (renderer). One card per phone: pairing, connection, where it is plugged in, its mode.
 import { useId } from 'react';
-import type { PhoneView } from '../preload/contract.js';
+import type { PhoneView } from '../contract/window.js';
 
 export function PhoneList({ phones }: { phones: readonly PhoneView[] }) {
   if (phones.length === 0) {

@@ -1,7 +1,7 @@
 // Environment: Node (main process core). The moments the running companion must tell its user about even when
 // no window is open: the desktop app turns each into a notification.
 import type { CallEvent } from '../../native-bridge/link/messages.js';
-import type { CompanionService } from './daemon.js';
+import type { CompanionService } from './companion-service.js';
 import type { KeeperEvent } from './phone-keeper.js';
 
 export type CompanionNotice =

@@ -1,3 +1,4 @@
+// Environment: Node (main process core).
 import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -20,9 +21,11 @@ import {
 import type { Purpose } from '../../native-bridge/link/tls.js';
 import { ensurePrivateDir, writeFileAtomic } from '../../native-bridge/persist/atomic-file.js';
 import { openTransport } from '../../native-bridge/transport/connect.js';
-import { hostMacs, hostName } from './host.js';
+import { hostMacs, hostName } from './this-pc.js';
 import { type PairedPhone, PairingStore } from './pairing-store.js';
 import { type LoadedPolicy } from './policy.js';
+import { Rules } from './rules/rules.js';
+import { type Settings, loadSettings } from './settings.js';
 import { PhoneSession } from './phone-session.js';
 import { type SecretStore, openSecretStore } from './secret-store.js';
 
@@ -103,8 +106,28 @@ export class Companion {
     readonly pairings: PairingStore,
     readonly secrets: SecretStore,
     readonly policy: LoadedPolicy,
+    /** The user's settings (settings.json); a damaged file is reported here and the defaults apply. */
+    private currentSettings: Settings,
+    readonly settingsWarning: string | undefined,
     private readonly macs: () => string[],
-  ) {}
+  ) {
+    this.rules = new Rules(
+      () => this.policy.policy,
+      () => this.currentSettings,
+    );
+  }
+
+  get settings(): Settings {
+    return this.currentSettings;
+  }
+
+  /** The user changed a setting while the companion runs (the desktop app): the rules apply it from now on. */
+  applySettings(settings: Settings): void {
+    this.currentSettings = settings;
+  }
+
+  /** Every rule (activation, policy, Device-Lock), decided in one place for every path that holds a Companion. */
+  readonly rules: Rules;
 
   static async open(options: {
     storeDir: string;
@@ -115,12 +138,15 @@ export class Companion {
     const secrets = await openSecretStore(options.storeDir);
     const identity = await loadOrCreateIdentity(options.storeDir, secrets);
     const pairings = await PairingStore.open(options.storeDir);
+    const { settings, warning } = await loadSettings(options.storeDir);
     return new Companion(
       options.storeDir,
       identity,
       pairings,
       secrets,
       options.policy,
+      settings,
+      warning,
       options.hostMacs ?? hostMacs,
     );
   }
@@ -183,23 +209,11 @@ export class Companion {
     target: string,
     code: string | undefined,
   ): Promise<{ phone: PairedPhone; replaced?: PairedPhone }> {
-    const policy = this.policy.policy;
-    if (!policy.EnableBetterTogetherOverEthernet) {
-      throw new CompanionError(
-        'policy',
-        'pairing is turned off by your administrator (EnableBetterTogetherOverEthernet)',
-      );
-    }
+    this.rules.assertMayPair(code === undefined ? 'auto' : 'manual');
     const known = DEVICE_ID_PATTERN.test(target) ? this.pairings.get(target) : undefined;
     const address = parseAddress(known ? known.address : target);
     const { normalizePairingCode } = await import('../../native-bridge/link/pairing-code.js');
     const password = code === undefined ? undefined : normalizePairingCode(code);
-    if (password === undefined && policy.BetterTogetherOverEthernetPairingMode === 'Manual') {
-      throw new CompanionError(
-        'policy',
-        'your administrator requires Manual pairing: open pairing on the phone and run "btoe pair ADDRESS --code CODE" with the code it shows',
-      );
-    }
     const connection = await this.open(address, 'pairing');
     try {
       const mode: PairingMode = password === undefined ? 'auto' : 'manual';
@@ -285,7 +299,7 @@ export class Companion {
         `the phone at ${addressText} presented a certificate that differs from the pinned one: pair again`,
       );
     }
-    return new PhoneSession(phone, connection, formatAddress(address));
+    return new PhoneSession(phone, connection, this.rules, formatAddress(address));
   }
 
   /** Forgets the phone on both sides; if the phone cannot be told, forgets it here and says so. */

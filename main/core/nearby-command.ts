@@ -1,5 +1,7 @@
+// Environment: Node (main process core).
 import { DEVICE_ID_PATTERN } from '../../native-bridge/link/identity.js';
-import { type CommandResult, UsageError, failure } from './commands.js';
+import type { CommandResult } from '../../contract/companion-ipc.js';
+import { UsageError, failure } from './commands.js';
 import { Companion, type DeviceView } from './companion.js';
 import { EXIT } from './exit-codes.js';
 import { Nearby, discoverySetting } from './nearby.js';

@@ -4,8 +4,8 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, dialog, type BrowserWindow } from 'electron';
-import type { CompanionView } from '../../preload/contract.js';
-import { createCompanionPort } from '../core/companion-port.js';
+import type { CompanionView } from '../../contract/window.js';
+import { createCompanionPort } from '../composition/running-companion.js';
 import { defaultStoreDir } from '../core/companion.js';
 import { EventLog } from '../core/event-log.js';
 import { type LaunchArgs, parseLaunchArgs } from '../core/launch-args.js';
@@ -17,7 +17,7 @@ import {
   reloadWhenRendererGone,
   startCrashReporter,
 } from './crash-handling.js';
-import { registerIpcHandlers } from './ipc.js';
+import { registerIpcHandlers } from './window-ipc.js';
 import { type NoticePage, createNotifier } from './notifications.js';
 import { PowerMonitorLockSource } from './power-monitor-lock-source.js';
 import { createTranslate, shellLanguage } from './shell-i18n.js';

@@ -1,7 +1,7 @@
 // Environment: Electron main. The notification-area icon: its picture and tooltip say at a glance whether the desk
 // phone is paired, connected and locked; its menu reaches what a user does without opening the window.
 import { Menu, Tray, nativeImage, type MenuItemConstructorOptions, type NativeImage } from 'electron';
-import type { CompanionView, PhoneView } from '../../preload/contract.js';
+import type { CompanionView, PhoneView } from '../../contract/window.js';
 import type { LoadedPolicy } from '../core/policy.js';
 import type { Settings } from '../core/settings.js';
 import { forcedByPolicy } from './admin-policy.js';

@@ -1,0 +1,129 @@
+// Environment: Node (composition: the core wired to its adapters). Above main/core and main/host; used by
+// `btoe daemon` (main/cli) and the desktop app (main/electron), so both run the very same companion.
+import { join } from 'node:path';
+import type { CompanionSnapshot } from '../../contract/companion-ipc.js';
+import type { CompanionView, PairResult } from '../../contract/window.js';
+import { Companion, defaultStoreDir } from '../core/companion.js';
+import { CompanionService } from '../core/companion-service.js';
+import { EventLog } from '../core/event-log.js';
+import { discoverySetting } from '../core/nearby.js';
+import { type CompanionNotice, watchNotices } from '../core/companion-notices.js';
+import { loadPolicy } from '../core/policy.js';
+import type { Settings } from '../core/settings.js';
+import type { Desktop } from '../core/ports/desktop.js';
+import type { SessionLockSource } from '../core/ports/session-lock.js';
+import { IpcServer, ipcEndpoint } from '../host/companion-socket.js';
+import { osDesktop } from '../host/os-desktop.js';
+
+export interface RunningCompanionOptions {
+  readonly storeDir?: string;
+  /** Where the PC's session lock comes from: D-Bus sources for the daemon, powerMonitor for the app. */
+  readonly lockSources: readonly SessionLockSource[];
+  readonly desktop?: Desktop;
+  /** The desktop app passes its own, so the shell's events (launches, crashes) land in the same file. */
+  readonly log?: EventLog;
+}
+
+/**
+ * One companion per user: opens the core, takes the per-user IPC endpoint (AlreadyRunningError when another
+ * companion holds it), follows the lock sources and starts the links, discovery and USB watching.
+ */
+export async function startRunningCompanion(options: RunningCompanionOptions) {
+  const storeDir = options.storeDir ?? defaultStoreDir();
+  const companion = await Companion.open({ storeDir, policy: await loadPolicy() });
+  const log = options.log ?? new EventLog(join(storeDir, 'logs'));
+  const service = new CompanionService(companion, log, options.desktop ?? osDesktop);
+  const endpoint = ipcEndpoint(storeDir);
+  await service.serve((handler) => IpcServer.listen(endpoint, handler));
+  for (const source of options.lockSources) await service.follow(source);
+  await service.start(discoverySetting(), true);
+  return {
+    companion,
+    service,
+    log,
+    endpoint,
+    async stop(): Promise<void> {
+      await service.stop();
+      await log.flush();
+    },
+  };
+}
+
+export type RunningCompanion = Awaited<ReturnType<typeof startRunningCompanion>>;
+
+/** The window's view of the status snapshot (contract/window.ts): the window never sees more than this. */
+export function companionView(snapshot: CompanionSnapshot): CompanionView {
+  return {
+    pairingMode: snapshot.policy.pairingMode,
+    secretStore: snapshot.secretStore,
+    phones: snapshot.phones.map((p) => ({
+      id: p.id,
+      name: p.name,
+      vendor: p.vendor,
+      model: p.model,
+      firmware: p.firmware,
+      address: p.address,
+      paired: true,
+      connected: p.connected,
+      onThisPcPort: p.onThisPcPort,
+      mode: p.mode,
+      locked: p.locked,
+    })),
+  };
+}
+
+/**
+ * The desktop app's port to the companion (main/electron/window-ipc.ts's CompanionPort, and the shell's tray,
+ * notifications and URL launches): the window and the tray map from the status snapshot, and every action runs
+ * the same command `btoe` runs.
+ */
+export async function createCompanionPort(
+  lockSources: SessionLockSource[],
+  storeDir = defaultStoreDir(),
+  log?: EventLog,
+) {
+  const running = await startRunningCompanion({ storeDir, lockSources, ...(log && { log }) });
+  const { service } = running;
+  const run = async (command: string, args: string[], device?: string): Promise<PairResult> => {
+    const result = await service.run({ command, args, ...(device === undefined ? {} : { device }) });
+    return { ok: result.code === 0, message: result.human };
+  };
+  const connected = () => service.links.states().filter((s) => s.connected);
+  return {
+    async status(): Promise<CompanionView> {
+      return companionView(service.snapshot.current);
+    },
+    async pair(device: string, code?: string): Promise<PairResult> {
+      const result = await service.run({
+        command: 'pair',
+        args: [device],
+        ...(code === undefined ? {} : { code }),
+      });
+      return { ok: result.code === 0, message: result.human };
+    },
+    onStatusChanged(listener: (view: CompanionView) => void): () => void {
+      const forward = (snapshot: CompanionSnapshot) => listener(companionView(snapshot));
+      service.snapshot.on('changed', forward);
+      return () => service.snapshot.off('changed', forward);
+    },
+    /**
+     * Click-to-call from a tel:/callto:/sip: launch: the command `btoe dial URL` runs, on the one connected phone
+     * (with several, the core says which to choose).
+     */
+    dial(url: string): Promise<PairResult> {
+      const phones = connected();
+      return run('dial', [url], phones.length === 1 ? phones[0]!.id : undefined);
+    },
+    /** Locks every connected phone now (the tray's "Lock phone now"). */
+    async lockPhonesNow(): Promise<PairResult> {
+      const phones = connected();
+      if (phones.length === 0) return run('lock', []);
+      const results = await Promise.all(phones.map((s) => run('lock', [], s.id)));
+      return results.find((r) => !r.ok) ?? results[0]!;
+    },
+    /** Answer or Decline on an incoming-call notification. */
+    callAction: (phoneId: string, action: 'answer' | 'decline') => run(action, [], phoneId),
+    applySettings: (settings: Settings) => service.applySettings(settings),
+    onNotice: (listener: (notice: CompanionNotice) => void) => watchNotices(service, listener),
+  };
+}
