@@ -8,11 +8,12 @@ import { CompanionService } from '../core/companion-service.js';
 import { EventLog } from '../core/event-log.js';
 import { discoverySetting } from '../core/nearby.js';
 import { type CompanionNotice, watchNotices } from '../core/companion-notices.js';
-import { loadPolicy } from '../core/policy.js';
-import type { Settings } from '../core/settings.js';
+import { followPolicy, loadPolicy, platformPolicyReader, settingsChoices } from '../core/policy.js';
+import { type Settings, loadSettings } from '../core/settings.js';
 import type { Desktop } from '../core/ports/desktop.js';
 import type { SessionLockSource } from '../core/ports/session-lock.js';
 import { IpcServer, ipcEndpoint } from '../host/companion-socket.js';
+import { NodeHidHeadsetSource } from '../host/node-hid-headsets.js';
 import { osDesktop } from '../host/os-desktop.js';
 
 export interface RunningCompanionOptions {
@@ -30,11 +31,26 @@ export interface RunningCompanionOptions {
  */
 export async function startRunningCompanion(options: RunningCompanionOptions) {
   const storeDir = options.storeDir ?? defaultStoreDir();
-  const companion = await Companion.open({ storeDir, policy: await loadPolicy() });
+  const { settings } = await loadSettings(storeDir);
+  const reader = platformPolicyReader();
+  // The user's choices as they are now: the desktop app changes settings while the companion runs.
+  let current = settings;
+  const choices = () => settingsChoices(current);
+  const companion = await Companion.open({
+    storeDir,
+    policy: await loadPolicy({ reader, choices: choices() }),
+  });
   const log = options.log ?? new EventLog(join(storeDir, 'logs'));
   const service = new CompanionService(companion, log, options.desktop ?? osDesktop);
+  // Policy changes apply without a restart: the next pairing, lock or dial sees them, and so does the status.
+  const stopFollowing = followPolicy(reader, choices, (next) => {
+    companion.updatePolicy(next);
+    log.write('policy-changed', { source: next.source, warnings: [...next.warnings] });
+    service.snapshot.refresh();
+  });
   const endpoint = ipcEndpoint(storeDir);
   await service.serve((handler) => IpcServer.listen(endpoint, handler));
+  service.useHeadsets(new NodeHidHeadsetSource());
   for (const source of options.lockSources) await service.follow(source);
   await service.start(discoverySetting(), true);
   return {
@@ -42,7 +58,18 @@ export async function startRunningCompanion(options: RunningCompanionOptions) {
     service,
     log,
     endpoint,
+    /**
+     * The user changed their settings (the desktop app): the rules see them at once, and the policy is resolved
+     * again, since settings are the user's choices for the keys policy leaves open (LockSync, StartAtLogin).
+     */
+    async applySettings(next: Settings): Promise<void> {
+      current = next;
+      service.applySettings(next);
+      companion.updatePolicy(await loadPolicy({ reader, choices: choices() }));
+      service.snapshot.refresh();
+    },
     async stop(): Promise<void> {
+      stopFollowing();
       await service.stop();
       await log.flush();
     },
@@ -123,7 +150,7 @@ export async function createCompanionPort(
     },
     /** Answer or Decline on an incoming-call notification. */
     callAction: (phoneId: string, action: 'answer' | 'decline') => run(action, [], phoneId),
-    applySettings: (settings: Settings) => service.applySettings(settings),
+    applySettings: (settings: Settings) => running.applySettings(settings),
     onNotice: (listener: (notice: CompanionNotice) => void) => watchNotices(service, listener),
   };
 }

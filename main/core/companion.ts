@@ -93,7 +93,9 @@ export function defaultStoreDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'btoe-companion');
 }
 
-const IDENTITY_KEY = 'identity-key';
+/** This PC's identity: the private key's name in the secret store, and the certificate's file in the store. */
+export const IDENTITY_KEY = 'identity-key';
+export const IDENTITY_CERT_FILE = 'identity-cert.pem';
 
 /**
  * The companion's core without any UI: its identity, the paired phones, pairing and sessions. The `btoe`
@@ -105,7 +107,7 @@ export class Companion {
     readonly identity: Identity,
     readonly pairings: PairingStore,
     readonly secrets: SecretStore,
-    readonly policy: LoadedPolicy,
+    private currentPolicy: LoadedPolicy,
     /** The user's settings (settings.json); a damaged file is reported here and the defaults apply. */
     private currentSettings: Settings,
     readonly settingsWarning: string | undefined,
@@ -128,6 +130,15 @@ export class Companion {
 
   /** Every rule (activation, policy, Device-Lock), decided in one place for every path that holds a Companion. */
   readonly rules: Rules;
+
+  /** The effective admin policy; a running companion follows its changes (updatePolicy). */
+  get policy(): LoadedPolicy {
+    return this.currentPolicy;
+  }
+
+  updatePolicy(policy: LoadedPolicy): void {
+    this.currentPolicy = policy;
+  }
 
   static async open(options: {
     storeDir: string;
@@ -387,6 +398,7 @@ export class Companion {
     purpose: Purpose,
     isPinned?: (id: string) => boolean,
   ): Promise<PhoneConnection> {
+    this.rules.assertTransport(address.transport);
     const transport = await openTransport(address);
     return connectToPhone(transport, { identity: this.identity, purpose, companion: this.info, isPinned });
   }
@@ -464,7 +476,7 @@ function describe(phone: PairedPhone): string {
 }
 
 async function loadOrCreateIdentity(storeDir: string, secrets: SecretStore): Promise<Identity> {
-  const certPath = join(storeDir, 'identity-cert.pem');
+  const certPath = join(storeDir, IDENTITY_CERT_FILE);
   let certificatePem: string | undefined;
   try {
     certificatePem = await readFile(certPath, 'utf8');

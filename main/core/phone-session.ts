@@ -52,7 +52,7 @@ export class PhoneSession extends EventEmitter<PhoneSessionEvents> {
     await this.command({ type: 'dial', number });
   };
   answer = () => this.command({ type: 'answer' });
-  /** Declines a ringing call (the desktop app's Decline on its incoming-call notification). */
+  /** Declines a ringing call: a headset's reject button (main/core/headsets.ts), the app's Decline. */
   reject = () => this.command({ type: 'reject' });
   hangup = () => this.command({ type: 'hangup' });
   hold = () => this.command({ type: 'hold' });

@@ -20,9 +20,9 @@ export const SettingsSchema = z.object({
     .regex(/^[A-Za-z]{2}$/, 'a two-letter region code like "US" or "GB"')
     .transform((region) => region.toUpperCase())
     .optional(),
-  /** Start the desktop app (tray only) when the user logs in; unset means on. Policy StartAtLogin overrides it. */
+  /** Start with the session (tray only); policy StartAtLogin may force it either way. */
   startAtLogin: z.boolean().optional(),
-  /** Lock the phone when the PC locks; unset means on. */
+  /** Lock the phone when the PC locks; policy LockSync may force it either way. */
   lockSync: z.boolean().optional(),
 });
 export type Settings = z.infer<typeof SettingsSchema>;

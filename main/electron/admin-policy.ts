@@ -5,11 +5,8 @@ import type { LoadedPolicy } from '../core/policy.js';
 
 export type UserChoiceKey = 'StartAtLogin' | 'LockSync';
 
-type PolicySources = Partial<Record<string, { kind: string } | undefined>>;
-
-/** The value policy forces for `key`, or undefined where it is not configured (or the policy has no such key). */
+/** The value policy forces for `key`, or undefined where it is not configured (the user decides). */
 export function forcedByPolicy(loaded: LoadedPolicy, key: UserChoiceKey): boolean | undefined {
-  const value: unknown = (loaded.policy as unknown as Record<string, unknown>)[key];
-  const kind = (loaded as LoadedPolicy & { sources?: PolicySources }).sources?.[key]?.kind;
-  return typeof value === 'boolean' && (kind === 'machine' || kind === 'user') ? value : undefined;
+  const kind = loaded.sources[key].kind;
+  return kind === 'machine' || kind === 'user' ? loaded.policy[key] : undefined;
 }

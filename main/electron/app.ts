@@ -9,7 +9,7 @@ import { createCompanionPort } from '../composition/running-companion.js';
 import { defaultStoreDir } from '../core/companion.js';
 import { EventLog } from '../core/event-log.js';
 import { type LaunchArgs, parseLaunchArgs } from '../core/launch-args.js';
-import { loadPolicy } from '../core/policy.js';
+import { loadPolicy, settingsChoices } from '../core/policy.js';
 import { loadSettings } from '../core/settings.js';
 import {
   crashDumpDir,
@@ -109,8 +109,8 @@ function handleLaunch(launch: LaunchArgs, { port, notifier }: Running): void {
 async function start(launch: LaunchArgs): Promise<void> {
   app.setAppUserModelId(APP_USER_MODEL_ID);
   t = createTranslate(shellLanguage(app.getPreferredSystemLanguages()));
-  const policy = await loadPolicy();
   const { settings, warning } = await loadSettings(storeDir);
+  const policy = await loadPolicy({ choices: settingsChoices(settings) });
   if (warning !== undefined) log.write('settings-unreadable', { warning });
   const atLogin =
     launch.hidden || (process.platform === 'darwin' && app.getLoginItemSettings().wasOpenedAtLogin);

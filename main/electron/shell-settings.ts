@@ -8,7 +8,7 @@ import { wantsStartAtLogin } from './start-at-login.js';
 
 export interface ShellSettingsTargets {
   /** The running core follows the new settings (CompanionService.applySettings). */
-  applySettings(settings: Settings): void;
+  applySettings(settings: Settings): void | Promise<void>;
   /** Registers or removes the login start. */
   applyLoginItem(enabled: boolean): Promise<void>;
 }
@@ -44,7 +44,7 @@ export class ShellSettings {
       );
     }
     this.settings = await updateSettings(this.storeDir, { lockSync: on });
-    this.targets.applySettings(this.settings);
+    await this.targets.applySettings(this.settings);
   }
 
   async setStartAtLogin(on: boolean): Promise<void> {

@@ -8,7 +8,7 @@ import { LockSync } from '../../../../main/core/lock-sync.js';
 import { PhoneLinks } from '../../../../main/core/phone-links.js';
 import { Rules } from '../../../../main/core/rules/rules.js';
 import type { Settings } from '../../../../main/core/settings.js';
-import { DEFAULT_POLICY } from '../../../../main/core/policy.js';
+import { DEFAULT_POLICY, resolvePolicy, settingsChoices } from '../../../../main/core/policy.js';
 import type { PhoneSession } from '../../../../main/core/phone-session.js';
 
 function fakeService(mode: 'Auto' | 'Manual' = 'Auto') {
@@ -98,8 +98,9 @@ describe("Rules and the user's lock sync switch", () => {
 
   it('stop syncing, and say so, when the user turns lock sync off while the companion runs', () => {
     let settings: Settings = { version: 1 };
+    // As the running companion has it: the policy resolved again with the user's choices after each change.
     const rules = new Rules(
-      () => DEFAULT_POLICY,
+      () => resolvePolicy([], settingsChoices(settings)).policy,
       () => settings,
     );
     const sync = new LockSync(new EventEmitter() as unknown as PhoneLinks, rules);
@@ -108,7 +109,7 @@ describe("Rules and the user's lock sync switch", () => {
     expect(sync.stateOf(session)).toEqual({
       phone: 'vvx-1',
       syncing: false,
-      reason: 'lock sync is turned off in Settings',
+      reason: 'lock sync is turned off in your settings',
     });
   });
 });

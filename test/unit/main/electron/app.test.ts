@@ -141,7 +141,7 @@ vi.mock('../../../../main/composition/running-companion.js', () => ({
       dial: async (n: string) => void core.dialled.push(n),
     };
     const context: CommandContext = {
-      companion: { settings: { version: 1, defaultRegion: 'US' } } as Companion,
+      companion: { policy: { policy: { DefaultRegion: 'US' } } } as unknown as Companion,
       desktop: {} as CommandContext['desktop'],
       withSession: async (_device, use) => use(session as unknown as PhoneSession),
     };
@@ -179,6 +179,8 @@ async function launch(args: string[]): Promise<void> {
   electron.ready?.();
 }
 
+/** The first dial loads libphonenumber's metadata, which takes a while on a loaded machine. */
+const eventually = <T>(check: () => T | Promise<T>) => vi.waitFor(check, { timeout: 20_000 });
 const settled = () => new Promise((resolve) => setTimeout(resolve, 20));
 const secondInstance = (...args: string[]) =>
   electron.appListeners.get('second-instance')?.({}, ['/opt/BToE Companion/btoe-companion', ...args], '/');
@@ -210,7 +212,7 @@ afterEach(async () => {
 describe('a plain start', () => {
   it('opens the window and the tray; closing the window destroys it and leaves the tray', async () => {
     await launch([]);
-    await vi.waitFor(() => expect(electron.windows).toHaveLength(1));
+    await eventually(() => expect(electron.windows).toHaveLength(1));
     expect(electron.trays).toHaveLength(1);
     expect(electron.windows[0]?.url).toBe('app://companion/index.html');
     // Windows shows notifications only for an app with an AppUserModelID (the installers' appId).
@@ -234,14 +236,14 @@ describe('a plain start', () => {
 
   it('opens the window from the Dock on macOS', async () => {
     await launch(['--hidden']);
-    await vi.waitFor(() => expect(electron.trays).toHaveLength(1));
+    await eventually(() => expect(electron.trays).toHaveLength(1));
     electron.appListeners.get('activate')?.();
     expect(electron.windows).toHaveLength(1);
   });
 
   it('reloads the window when its renderer crashes', async () => {
     await launch([]);
-    await vi.waitFor(() => expect(electron.windows).toHaveLength(1));
+    await eventually(() => expect(electron.windows).toHaveLength(1));
     electron.windows[0]?.webContents.listeners.get('render-process-gone')?.(
       {},
       { reason: 'crashed', exitCode: 1 },
@@ -262,17 +264,17 @@ describe('a plain start', () => {
 describe('click-to-call launches', () => {
   it('dials the URL of a cold start without opening a window', async () => {
     await launch(['--allow-file-access-from-files', 'tel:+1-201-555-0123']);
-    await vi.waitFor(() => expect(core.dialled).toEqual(['+12015550123']));
+    await eventually(() => expect(core.dialled).toEqual(['+12015550123']));
     expect(electron.windows).toHaveLength(0);
     expect(electron.notifications).toHaveLength(0);
   });
 
   it("dials a second instance's URL, spaces and all; a second instance without one shows the window", async () => {
     await launch(['--hidden']);
-    await vi.waitFor(() => expect(electron.trays).toHaveLength(1));
+    await eventually(() => expect(electron.trays).toHaveLength(1));
     expect(electron.windows).toHaveLength(0);
     secondInstance('--some-chromium-switch', 'tel:+1 (201) 555-0124');
-    await vi.waitFor(() => expect(core.dialled).toEqual(['+12015550124']));
+    await eventually(() => expect(core.dialled).toEqual(['+12015550124']));
     expect(electron.windows).toHaveLength(0);
     secondInstance('--hidden');
     expect(electron.windows).toHaveLength(0);
@@ -288,7 +290,7 @@ describe('click-to-call launches', () => {
     for (let i = 0; i < 20; i++) secondInstance(`tel:+1201555${String(1000 + i)}`);
     expect(core.dialled).toEqual([]);
     electron.ready?.();
-    await vi.waitFor(() => expect(core.dialled).toHaveLength(8));
+    await eventually(() => expect(core.dialled).toHaveLength(8));
     expect(core.dialled.slice(0, 2)).toEqual(['+12015550125', '+12015551000']);
   });
 
@@ -320,9 +322,9 @@ describe('click-to-call launches', () => {
     ],
   ])('refuses a URL with %s and says why in a notification', async (_what, url, reason) => {
     await launch(['--hidden']);
-    await vi.waitFor(() => expect(electron.trays).toHaveLength(1));
+    await eventually(() => expect(electron.trays).toHaveLength(1));
     secondInstance(url);
-    await vi.waitFor(() => expect(electron.notifications).toHaveLength(1));
+    await eventually(() => expect(electron.notifications).toHaveLength(1));
     const [notice] = electron.notifications;
     expect(notice?.title).toBe('Call not placed');
     expect(notice?.body).toBe(reason);
@@ -335,7 +337,7 @@ describe('click-to-call launches', () => {
 describe('start at login', () => {
   it('stays in the tray when started with --hidden', async () => {
     await launch(['--hidden']);
-    await vi.waitFor(() => expect(electron.trays).toHaveLength(1));
+    await eventually(() => expect(electron.trays).toHaveLength(1));
     expect(electron.windows).toHaveLength(0);
   });
 
@@ -343,7 +345,7 @@ describe('start at login', () => {
     await mkdir(join(store, 'btoe-companion'), { recursive: true });
     await writeFile(join(store, 'btoe-companion', 'settings.json'), '{"version":1,"startAtLogin":false}');
     await launch(['--hidden']);
-    await vi.waitFor(() => expect(electron.exit).toHaveBeenCalledWith(0));
+    await eventually(() => expect(electron.exit).toHaveBeenCalledWith(0));
     expect(core.created).toBe(0);
     expect(electron.trays).toHaveLength(0);
     const log = await readFile(join(store, 'btoe-companion', 'logs', 'companion.log'), 'utf8');
@@ -358,7 +360,7 @@ describe('start at login', () => {
     const { loadedPolicy } = await import('./loaded-policy.js');
     vi.spyOn(policy, 'loadPolicy').mockResolvedValue(loadedPolicy({ StartAtLogin: true }, 'machine'));
     await launch(['--hidden']);
-    await vi.waitFor(() => expect(electron.trays).toHaveLength(1));
+    await eventually(() => expect(electron.trays).toHaveLength(1));
     expect(electron.exit).not.toHaveBeenCalled();
   });
 });
@@ -366,9 +368,9 @@ describe('start at login', () => {
 describe('the tray', () => {
   it('turns lock sync off in settings.json and in the running companion', async () => {
     await launch(['--hidden']);
-    await vi.waitFor(() => expect(electron.trays).toHaveLength(1));
+    await eventually(() => expect(electron.trays).toHaveLength(1));
     electron.trays[0]?.menu.find((item) => item.label === 'Lock sync')?.click?.();
-    await vi.waitFor(() => expect(core.settingsApplied).toEqual([{ version: 1, lockSync: false }]));
+    await eventually(() => expect(core.settingsApplied).toEqual([{ version: 1, lockSync: false }]));
     const saved = JSON.parse(
       await readFile(join(store, 'btoe-companion', 'settings.json'), 'utf8'),
     ) as unknown;
@@ -383,7 +385,7 @@ describe('the tray', () => {
 describe('an unexpected error in the main process', () => {
   it('is logged and shown once, and the app goes on', async () => {
     await launch(['--hidden']);
-    await vi.waitFor(() => expect(electron.trays).toHaveLength(1));
+    await eventually(() => expect(electron.trays).toHaveLength(1));
     process.emit('uncaughtException', new Error('first'));
     process.emit('uncaughtException', new Error('second'));
     expect(electron.errorBoxes).toHaveLength(1);
@@ -391,7 +393,7 @@ describe('an unexpected error in the main process', () => {
     expect(electron.errorBoxes[0]?.[1]).toContain('first');
     expect(electron.errorBoxes[0]?.[1]).toContain(join(store, 'btoe-companion', 'crash-dumps'));
     expect(electron.exit).not.toHaveBeenCalled();
-    await vi.waitFor(async () =>
+    await eventually(async () =>
       expect(await readFile(join(store, 'btoe-companion', 'logs', 'companion.log'), 'utf8')).toContain(
         '"second"',
       ),

@@ -1,13 +1,14 @@
-import { DEFAULT_POLICY, type LoadedPolicy } from '../../../../main/core/policy.js';
+import { type LoadedPolicy, type UserChoices, resolvePolicy } from '../../../../main/core/policy.js';
 
 /**
- * A loaded policy shaped as the admin's policy table makes it: every key has a value, and `sources` says where
- * each set one came from (machine or user policy force it; settings and defaults do not).
+ * The effective policy as the companion resolves it (resolvePolicy), with `values` set by machine or user policy,
+ * or given as the user's own choices (settings), or nothing but the defaults.
  */
 export function loadedPolicy(
   values: Record<string, unknown> = {},
   kind: 'machine' | 'user' | 'settings' | 'default' = 'machine',
 ): LoadedPolicy {
-  const sources = Object.fromEntries(Object.keys(values).map((key) => [key, { kind, location: kind }]));
-  return { policy: { ...DEFAULT_POLICY, ...values }, source: kind, warnings: [], sources } as LoadedPolicy;
+  if (kind === 'default') return resolvePolicy([]);
+  if (kind === 'settings') return resolvePolicy([], values as UserChoices);
+  return resolvePolicy([{ kind, location: `${kind} policy`, values }]);
 }

@@ -2,7 +2,6 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_POLICY } from '../../../../main/core/policy.js';
 import { loadSettings } from '../../../../main/core/settings.js';
 import { forcedByPolicy } from '../../../../main/electron/admin-policy.js';
 import { ShellSettings } from '../../../../main/electron/shell-settings.js';
@@ -41,11 +40,8 @@ describe('who decides', () => {
     expect(forcedByPolicy(loadedPolicy({ StartAtLogin: false }, 'user'), 'StartAtLogin')).toBe(false);
     expect(forcedByPolicy(loadedPolicy({ StartAtLogin: false }, 'settings'), 'StartAtLogin')).toBeUndefined();
     expect(forcedByPolicy(loadedPolicy({ StartAtLogin: true }, 'default'), 'StartAtLogin')).toBeUndefined();
-    expect(forcedByPolicy(loadedPolicy({ StartAtLogin: 'yes' }), 'StartAtLogin')).toBeUndefined();
-    // A policy loader that has no StartAtLogin key yet: not configured.
-    expect(
-      forcedByPolicy({ policy: DEFAULT_POLICY, source: 'defaults', warnings: [] }, 'StartAtLogin'),
-    ).toBeUndefined();
+    expect(forcedByPolicy(loadedPolicy({ StartAtLogin: true }), 'StartAtLogin')).toBe(true);
+    expect(forcedByPolicy(loadedPolicy({ LockSync: false }, 'machine'), 'LockSync')).toBe(false);
   });
 
   it('exits at once on a machine-wide login start for a user who turned it off, and only then', () => {
