@@ -10,6 +10,7 @@ import { writeFileAtomic } from '../../native-bridge/persist/atomic-file.js';
 import { HIDDEN_FLAG } from '../core/launch-args.js';
 import type { LoadedPolicy } from '../core/policy.js';
 import type { Settings } from '../core/settings.js';
+import { APP_NAME, RUN_KEY } from '../core/windows-registration.js';
 import { forcedByPolicy } from './admin-policy.js';
 
 /** Whether the app should start at login: policy StartAtLogin where set, else the user's setting (on unless off). */
@@ -27,9 +28,8 @@ export function shouldRun(launch: { hidden: boolean }, policy: LoadedPolicy, set
 
 export const AUTOSTART_FILE = 'btoe-companion.desktop';
 
-/** The per-machine login start the installers write (admin's build/installer.nsh and the MSI), tray only. */
-export const MACHINE_RUN_KEY = 'HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run';
-export const MACHINE_RUN_VALUE = 'BToE Companion';
+/** The per-machine login start the installers write (main/core/windows-registration.ts), tray only. */
+export const MACHINE_RUN_KEY = `HKLM\\${RUN_KEY}`;
 
 /** Runs `reg.exe` with arguments and resolves with its exit code (tests pass their own). */
 export type RegQuery = (args: readonly string[]) => Promise<number>;
@@ -47,7 +47,7 @@ export async function machineStartsAtLogin(
   reg: RegQuery = regExe,
 ): Promise<boolean> {
   if (platform !== 'win32') return false;
-  return (await reg(['query', MACHINE_RUN_KEY, '/v', MACHINE_RUN_VALUE])) === 0;
+  return (await reg(['query', MACHINE_RUN_KEY, '/v', APP_NAME])) === 0;
 }
 
 export interface LoginItemTarget {
