@@ -3,10 +3,11 @@
 // is logged and shown once while the companion (lock sync, click-to-call) keeps running.
 import { join } from 'node:path';
 import { app, crashReporter, dialog, type WebContents } from 'electron';
+import { CRASH_DUMP_DIR } from '../host/doctor/crash-reports.js';
 
 /** Where Crashpad writes minidumps: `<store>/crash-dumps`, the folder the support bundle collects. */
 export function crashDumpDir(storeDir: string): string {
-  return join(storeDir, 'crash-dumps');
+  return join(storeDir, CRASH_DUMP_DIR);
 }
 
 /** Must run before the app is ready, so that every process's crashes are caught. Uploads stay off. */
