@@ -7,6 +7,7 @@ import { Companion, defaultStoreDir } from '../core/companion.js';
 import { CompanionService } from '../core/companion-service.js';
 import { CompanionLog } from '../core/companion-log.js';
 import { discoverySetting } from '../core/nearby.js';
+import { type CompanionNotice, watchNotices } from '../core/companion-notices.js';
 import {
   type PolicyReader,
   followPolicy,
@@ -14,7 +15,7 @@ import {
   platformPolicyReader,
   settingsChoices,
 } from '../core/policy.js';
-import { loadSettings } from '../core/settings.js';
+import { type Settings, loadSettings } from '../core/settings.js';
 import type { Desktop } from '../core/ports/desktop.js';
 import type { SessionLockSource } from '../core/ports/session-lock.js';
 import { IpcServer, ipcEndpoint } from '../host/companion-socket.js';
@@ -28,6 +29,8 @@ export interface RunningCompanionOptions {
   readonly desktop?: Desktop;
   /** Where machine policy is read: the platform's own sources unless a test gives its own. */
   readonly policyReader?: PolicyReader;
+  /** The desktop app passes its own, so the shell's events (launches, crashes) land in the same file. */
+  readonly log?: CompanionLog;
 }
 
 /**
@@ -38,12 +41,14 @@ export async function startRunningCompanion(options: RunningCompanionOptions) {
   const storeDir = options.storeDir ?? defaultStoreDir();
   const { settings } = await loadSettings(storeDir);
   const reader = options.policyReader ?? platformPolicyReader();
-  const choices = () => settingsChoices(settings);
+  // The user's choices as they are now: the desktop app changes settings while the companion runs.
+  let current = settings;
+  const choices = () => settingsChoices(current);
   const companion = await Companion.open({
     storeDir,
     policy: await loadPolicy({ reader, choices: choices() }),
   });
-  const log = new CompanionLog(join(storeDir, 'logs'));
+  const log = options.log ?? new CompanionLog(join(storeDir, 'logs'));
   const service = new CompanionService(companion, log, options.desktop ?? osDesktop);
   // Policy changes apply without a restart: the next pairing, lock or dial sees them, and so does the status.
   const stopFollowing = followPolicy(reader, choices, (next) => {
@@ -66,6 +71,16 @@ export async function startRunningCompanion(options: RunningCompanionOptions) {
     service,
     log,
     endpoint,
+    /**
+     * The user changed their settings (the desktop app): the rules see them at once, and the policy is resolved
+     * again, since settings are the user's choices for the keys policy leaves open (LockSync, StartAtLogin).
+     */
+    async applySettings(next: Settings): Promise<void> {
+      current = next;
+      service.applySettings(next);
+      companion.updatePolicy(await loadPolicy({ reader, choices: choices() }));
+      service.snapshot.refresh();
+    },
     async stop(): Promise<void> {
       stopFollowing();
       await service.stop();
@@ -98,20 +113,22 @@ export function companionView(snapshot: CompanionSnapshot): CompanionView {
 }
 
 /**
- * The desktop app's port to the companion (main/electron/window-ipc.ts's CompanionPort): the window and the
- * tray map from the status snapshot, and pairing runs the same command `btoe pair` runs.
+ * The desktop app's port to the companion (main/electron/window-ipc.ts's CompanionPort, and the shell's tray,
+ * notifications and URL launches): the window and the tray map from the status snapshot, and every action runs
+ * the same command `btoe` runs.
  */
 export async function createCompanionPort(
   lockSources: SessionLockSource[],
   storeDir = defaultStoreDir(),
-  policyReader?: PolicyReader,
+  options: { policyReader?: PolicyReader; log?: CompanionLog } = {},
 ) {
-  const running = await startRunningCompanion({
-    storeDir,
-    lockSources,
-    ...(policyReader === undefined ? {} : { policyReader }),
-  });
+  const running = await startRunningCompanion({ storeDir, lockSources, ...options });
   const { service } = running;
+  const run = async (command: string, args: string[], device?: string): Promise<PairResult> => {
+    const result = await service.run({ command, args, ...(device === undefined ? {} : { device }) });
+    return { ok: result.code === 0, message: result.human };
+  };
+  const connected = () => service.links.states().filter((s) => s.connected);
   return {
     async status(): Promise<CompanionView> {
       return companionView(service.snapshot.current);
@@ -131,5 +148,24 @@ export async function createCompanionPort(
     },
     /** Stops the companion and frees the per-user endpoint (the app quits; tests). */
     stop: running.stop,
+    /**
+     * Click-to-call from a tel:/callto:/sip: launch: the command `btoe dial URL` runs, on the one connected phone
+     * (with several, the core says which to choose).
+     */
+    dial(url: string): Promise<PairResult> {
+      const phones = connected();
+      return run('dial', [url], phones.length === 1 ? phones[0]!.id : undefined);
+    },
+    /** Locks every connected phone now (the tray's "Lock phone now"). */
+    async lockPhonesNow(): Promise<PairResult> {
+      const phones = connected();
+      if (phones.length === 0) return run('lock', []);
+      const results = await Promise.all(phones.map((s) => run('lock', [], s.id)));
+      return results.find((r) => !r.ok) ?? results[0]!;
+    },
+    /** Answer or Decline on an incoming-call notification. */
+    callAction: (phoneId: string, action: 'answer' | 'decline') => run(action, [], phoneId),
+    applySettings: (settings: Settings) => running.applySettings(settings),
+    onNotice: (listener: (notice: CompanionNotice) => void) => watchNotices(service, listener),
   };
 }

@@ -161,6 +161,8 @@ const CALL_ACTIONS: Record<string, [(s: PhoneSession) => Promise<void>, string]>
   lock: [(s) => s.lock(), 'The phone is locked.'],
   unlock: [(s) => s.unlock(), 'The phone is unlocked.'],
   answer: [(s) => s.answer(), 'Answered the call.'],
+  // The desktop app's Decline on an incoming-call notification.
+  decline: [(s) => s.reject(), 'Declined the call.'],
   hangup: [(s) => s.hangup(), 'Hung up.'],
   hold: [(s) => s.hold(), 'The call is on hold.'],
   resume: [(s) => s.resume(), 'The call is resumed.'],

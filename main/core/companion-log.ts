@@ -63,6 +63,11 @@ export class CompanionLog implements EventSink {
     return this.activity.path;
   }
 
+  /** The folder both files are in (what the support bundle collects and an error message names). */
+  get dir(): string {
+    return this.activity.dir;
+  }
+
   get auditPath(): string {
     return this.audit.path;
   }

@@ -17,13 +17,14 @@ import { HeadsetService, headsetLines } from './headsets.js';
 import { LockSync } from './lock-sync.js';
 import { type DiscoverySetting, Nearby } from './nearby.js';
 import { nearbyExecute, wantsDiscovery } from './nearby-command.js';
-import { type PendingPairing, PhoneKeeper } from './phone-keeper.js';
+import { type KeeperEvent, type PendingPairing, PhoneKeeper } from './phone-keeper.js';
 import { PhoneLinks } from './phone-links.js';
 import { policyUsbVendorIds } from './policy.js';
 import type { Desktop } from './ports/desktop.js';
 import type { HeadsetSource } from './ports/headset-source.js';
 import type { ListenLocal, LocalServer } from './ports/local-server.js';
 import type { SessionLockSource } from './ports/session-lock.js';
+import type { Settings } from './settings.js';
 import { StatusSnapshot } from './status-snapshot.js';
 
 /**
@@ -39,6 +40,8 @@ export class CompanionService extends EventEmitter<{ 'pending-pairing': [Pending
   readonly snapshot: StatusSnapshot;
   readonly startedAt = new Date();
   readonly lockSources: SessionLockSource[] = [];
+  /** What the Ethernet keeper reports (a reset phone, a phone waiting for its code), for the app's notifications. */
+  readonly ethernet = new EventEmitter<{ event: [KeeperEvent] }>();
   private nearby: Nearby | undefined;
   private keeper: PhoneKeeper | undefined;
   private usbWatcher: { stop(): void } | undefined;
@@ -129,6 +132,7 @@ export class CompanionService extends EventEmitter<{ 'pending-pairing': [Pending
         if (event.event === 'paired' || event.event === 'manual-offered')
           this.emit('pending-pairing', undefined);
         if (event.event === 'ready' && keeper.session) this.links.adopt(keeper.session);
+        this.ethernet.emit('event', event);
       });
       nearby.discovery.on('warning', (error: Error) =>
         this.log.write('discovery-warning', { error: error.message }),
@@ -167,6 +171,13 @@ export class CompanionService extends EventEmitter<{ 'pending-pairing': [Pending
     });
     const status = await watcher.start();
     this.log.write('usb-watch', { ...status });
+  }
+
+  /** The user changed their settings (the desktop app writes settings.json): the rules follow at once. */
+  applySettings(settings: Settings): void {
+    this.companion.applySettings(settings);
+    this.snapshot.refresh();
+    this.log.write('settings-changed', { lockSync: settings.lockSync !== false });
   }
 
   async stop(): Promise<void> {

@@ -102,10 +102,22 @@ export class Companion {
     readonly secrets: SecretStore,
     private currentPolicy: LoadedPolicy,
     /** The user's settings (settings.json); a damaged file is reported here and the defaults apply. */
-    readonly settings: Settings,
+    private currentSettings: Settings,
     readonly settingsWarning: string | undefined,
   ) {
-    this.rules = new Rules(() => this.policy.policy, settings);
+    this.rules = new Rules(
+      () => this.policy.policy,
+      () => this.currentSettings,
+    );
+  }
+
+  get settings(): Settings {
+    return this.currentSettings;
+  }
+
+  /** The user changed a setting while the companion runs (the desktop app): the rules apply it from now on. */
+  applySettings(settings: Settings): void {
+    this.currentSettings = settings;
   }
 
   /** Every rule (activation, policy, Device-Lock), decided in one place for every path that holds a Companion. */

@@ -16,7 +16,7 @@ export class EventLog {
   private dropped = 0;
 
   constructor(
-    private readonly dir: string,
+    readonly dir: string,
     private readonly maxBytes = 1024 * 1024,
     private readonly keep = 3,
     private readonly name = 'companion.log',

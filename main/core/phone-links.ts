@@ -2,7 +2,7 @@
 import { EventEmitter } from 'node:events';
 import type { CallEvent } from '../../native-bridge/link/messages.js';
 import { type Companion, CompanionError, reachOrder, transportRank } from './companion.js';
-import type { PhoneSession } from './phone-session.js';
+import type { PhoneSession, SignInRequest } from './phone-session.js';
 import { type Timers, realTimers } from './timers.js';
 
 /** What the running companion knows of one paired phone right now. */
@@ -24,6 +24,9 @@ export interface PhoneLinksEvents {
   disconnected: [string];
   call: [string, CallEvent];
   signIn: [string, string | null];
+  signInRequest: [string, SignInRequest];
+  /** A paired phone answers with another identity (it was reset): only pairing again brings it back. */
+  pairAgain: [string, string];
   changed: [];
 }
 
@@ -164,6 +167,8 @@ export class PhoneLinks extends EventEmitter<PhoneLinksEvents> {
       link.givenUp =
         error instanceof CompanionError && (error.kind === 'identity-changed' || error.kind === 'not-paired');
       if (!link.givenUp) this.schedule(id, link);
+      else if ((error as CompanionError).kind === 'identity-changed')
+        this.emit('pairAgain', id, link.problem);
       this.emit('changed');
       return;
     }
@@ -186,6 +191,7 @@ export class PhoneLinks extends EventEmitter<PhoneLinksEvents> {
     session.on('call', (call) => this.emit('call', id, call));
     session.on('lock', () => this.emit('changed'));
     session.on('signIn', (user) => this.emit('signIn', id, user));
+    session.on('signInRequest', (request) => this.emit('signInRequest', id, request));
     session.on('close', (reason) => {
       if (link.session !== session) return;
       link.session = undefined;

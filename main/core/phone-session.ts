@@ -13,6 +13,8 @@ export interface PhoneSessionEvents {
   call: [CallEvent];
   lock: [boolean];
   signIn: [string | null];
+  /** The phone asks to be signed in via the PC (the desktop app tells its user). */
+  signInRequest: [SignInRequest];
   close: [LinkError | undefined];
 }
 
@@ -50,7 +52,7 @@ export class PhoneSession extends EventEmitter<PhoneSessionEvents> {
     await this.command({ type: 'dial', number });
   };
   answer = () => this.command({ type: 'answer' });
-  /** A headset's reject button (main/core/headsets.ts). */
+  /** Declines a ringing call: a headset's reject button (main/core/headsets.ts), the app's Decline. */
   reject = () => this.command({ type: 'reject' });
   hangup = () => this.command({ type: 'hangup' });
   hold = () => this.command({ type: 'hold' });
@@ -106,6 +108,7 @@ export class PhoneSession extends EventEmitter<PhoneSessionEvents> {
             request.method === 'web' ? Date.now() + request.expiresIn * 1000 : Number.POSITIVE_INFINITY,
         };
         link.ack(request.id);
+        this.emit('signInRequest', request);
         return;
       default:
         link.fail(request.id, new ProtocolError('bad-message', `a phone does not send "${request.type}"`));

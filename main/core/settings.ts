@@ -1,7 +1,12 @@
 // Environment: Node (main process core).
 import { join } from 'node:path';
 import { z } from 'zod';
-import { StoreFileError, readJsonFile } from '../../native-bridge/persist/atomic-file.js';
+import {
+  StoreFileError,
+  ensurePrivateDir,
+  readJsonFile,
+  writeFileAtomic,
+} from '../../native-bridge/persist/atomic-file.js';
 
 /** The user's own settings (`<store>/settings.json`), as opposed to the admin's policy. */
 export const SettingsSchema = z.object({
@@ -34,4 +39,20 @@ export async function loadSettings(storeDir: string): Promise<{ settings: Settin
     if (error instanceof StoreFileError) return { settings: DEFAULT_SETTINGS, warning: error.message };
     throw error;
   }
+}
+
+/**
+ * Changes some settings and writes the file atomically. A damaged file is not overwritten: the StoreFileError
+ * says what is wrong with it, so the user's other settings are never replaced by defaults behind their back.
+ */
+export async function updateSettings(
+  storeDir: string,
+  change: Partial<Omit<Settings, 'version'>>,
+): Promise<Settings> {
+  const path = join(storeDir, 'settings.json');
+  const current = (await readJsonFile(path, SettingsSchema)) ?? DEFAULT_SETTINGS;
+  const next = SettingsSchema.parse({ ...current, ...change, version: 1 });
+  await ensurePrivateDir(storeDir);
+  await writeFileAtomic(path, `${JSON.stringify(next, null, 2)}\n`);
+  return next;
 }

@@ -35,16 +35,17 @@ export class RuleError extends Error {
 export class Rules {
   constructor(
     private readonly policy: () => CompanionPolicy,
-    private readonly settings: Settings,
+    /** The user's settings as they are now: the desktop app changes them while the companion runs. */
+    private readonly settings: () => Settings,
   ) {}
 
   activation(session: Pick<PhoneSession, 'phone' | 'user'>): Verdict {
-    return activation(this.settings.user, { name: session.phone.name, user: session.user });
+    return activation(this.settings().user, { name: session.phone.name, user: session.user });
   }
 
   /** Does this phone's lock follow the PC's? Policy and the user's choice, Device-Lock firmware, activation. */
   lockSync(session: Pick<PhoneSession, 'phone' | 'user' | 'hello'>): Verdict {
-    const on = lockSyncOn(this.policy(), this.settings.lockSync === false);
+    const on = lockSyncOn(this.policy(), this.settings().lockSync === false);
     if (!on.allowed) return on;
     const firmware = lockSyncSupported(session.phone.name, session.hello);
     return firmware.allowed ? this.activation(session) : firmware;

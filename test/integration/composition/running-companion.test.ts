@@ -73,11 +73,9 @@ afterEach(async () => {
 
 async function start(source = new TestLockSource()): Promise<Port> {
   // Machine policy from a file of this test's own, read the way the platform's file is.
-  const port = await createCompanionPort(
-    [source],
-    join(dir, 'store'),
-    filePolicyReader(join(dir, 'policy.json')),
-  );
+  const port = await createCompanionPort([source], join(dir, 'store'), {
+    policyReader: filePolicyReader(join(dir, 'policy.json')),
+  });
   ports.push(port);
   return port;
 }

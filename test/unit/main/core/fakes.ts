@@ -145,7 +145,10 @@ export function phoneHello(overrides: Partial<PhoneHello> = {}): PhoneHello {
 }
 
 export function rules(policy: Partial<CompanionPolicy> = {}, settings: Partial<Settings> = {}): Rules {
-  return new Rules(() => ({ ...DEFAULT_POLICY, ...policy }), { version: 1, ...settings });
+  return new Rules(
+    () => ({ ...DEFAULT_POLICY, ...policy }),
+    () => ({ version: 1, ...settings }),
+  );
 }
 
 /** A real PhoneSession over a FakeLink. */

@@ -76,7 +76,10 @@ describe('Rules', () => {
 
   it('reads the policy when asked, so a changed policy applies at once', () => {
     let policy: typeof DEFAULT_POLICY = DEFAULT_POLICY;
-    const live = new Rules(() => policy, { version: 1 });
+    const live = new Rules(
+      () => policy,
+      () => ({ version: 1 }),
+    );
     expect(live.pairing('auto').allowed).toBe(true);
     policy = { ...DEFAULT_POLICY, EnableBetterTogetherOverEthernet: false };
     expect(live.pairing('auto').allowed).toBe(false);
