@@ -10,12 +10,12 @@ import {
 import { type DiscoverySetting, Nearby } from './nearby.js';
 import { nearbyExecute, wantsDiscovery } from './nearby-command.js';
 import { PhoneKeeper } from './phone-keeper.js';
-import { type Companion, CompanionError } from './companion.js';
+import { type Companion, CompanionError, type DeviceView } from './companion.js';
 import type { EventLog } from './event-log.js';
 import { LockSync, type LockSyncState } from './lock-sync.js';
 import { type PhoneLinkState, PhoneLinks } from './phone-links.js';
 import type { PhoneSession } from './phone-session.js';
-import type { Settings } from './settings.js';
+import { type Settings, saveSettings } from './settings.js';
 
 const ipcRequest = z.object({
   kind: z.literal('command'),
@@ -46,13 +46,14 @@ export class CompanionService {
 
   constructor(
     readonly companion: Companion,
-    private readonly settings: Settings,
-    private readonly log: EventLog,
+    private settings: Settings,
+    readonly log: EventLog,
   ) {
     this.links = new PhoneLinks(companion);
     this.lockSync = new LockSync(this.links, {
       unlockAllowed: () => companion.policy.policy.UnlockPhoneWithPc,
       activated: (session) => this.activated(session),
+      enabled: () => this.settings.lockSync !== false,
     });
     this.lockSync.on('log', (event, fields) => log.write(event, fields));
     this.context = this.commandContext();
@@ -134,6 +135,11 @@ export class CompanionService {
     this.log.write('usb-watch', { ...status });
   }
 
+  /** Every phone the companion knows now: heard on this PC's links (discovery on), paired, or at `extra`. */
+  devices(extra: readonly string[] = []): Promise<DeviceView[]> {
+    return this.nearby ? this.nearby.devices(extra) : this.companion.devices(extra);
+  }
+
   async stop(): Promise<void> {
     this.usbWatcher?.stop();
     await Promise.all(this.lockSources.map((s) => s.stop().catch(() => undefined)));
@@ -148,6 +154,23 @@ export class CompanionService {
     const pcUser = this.settings.user?.toLowerCase();
     const phoneUser = session.user?.toLowerCase();
     return !pcUser || !phoneUser || pcUser === phoneUser;
+  }
+
+  get currentSettings(): Settings {
+    return this.settings;
+  }
+
+  /**
+   * Saves the user's settings and applies them at once: the dial region, the PC's user (activation) and lock
+   * sync take effect for the next dial and the next lock; a PC already locked locks the phones now sync is on.
+   */
+  async updateSettings(next: Settings): Promise<void> {
+    await saveSettings(this.companion.storeDir, next);
+    const syncTurnedOn = this.settings.lockSync === false && next.lockSync !== false;
+    this.settings = next;
+    this.log.write('settings-changed', { fields: Object.keys(next) });
+    if (syncTurnedOn && this.lockSync.isPcLocked) void this.lockSync.pcLock();
+    this.links.emit('changed');
   }
 
   hello() {
@@ -178,9 +201,13 @@ export class CompanionService {
   private readonly context: CommandContext;
 
   private commandContext(): CommandContext {
+    const settings = () => this.settings;
     return {
       companion: this.companion,
-      defaultRegion: this.settings.defaultRegion,
+      // A getter: the settings can change while the companion runs.
+      get defaultRegion() {
+        return settings().defaultRegion;
+      },
       withSession: async (device, use) => {
         const phone = this.companion.resolvePaired(device);
         const live = this.links.session(phone.id);

@@ -10,6 +10,8 @@ export interface LockSyncOptions {
   unlockAllowed: () => boolean;
   /** Paired but not activated (the phone's user is not the PC's): lock sync is off. */
   activated: (session: PhoneSession) => boolean;
+  /** The user's setting: lock sync on (the default) or off. */
+  enabled?: () => boolean;
   /** How often a lock is tried before giving up until the link comes back. */
   lockAttempts?: number;
 }
@@ -42,6 +44,9 @@ export class LockSync extends EventEmitter<{
   /** Why a phone's lock does or does not follow the PC, for status and diagnostics. */
   stateOf(session: PhoneSession): LockSyncState {
     const phone = session.phone.id;
+    if (this.options.enabled?.() === false) {
+      return { phone, syncing: false, reason: 'lock sync is turned off in Settings' };
+    }
     if (session.hello.lockType !== 'phone-lock') {
       return {
         phone,

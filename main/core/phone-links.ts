@@ -15,6 +15,8 @@ export interface PhoneLinkState {
   call: CallEvent | undefined;
   /** Why the phone is not connected, in words for the user. */
   problem: string | undefined;
+  /** The phone was reset or forgot this PC: retrying is pointless, it needs pairing again. */
+  needsPairing: boolean;
 }
 
 export interface PhoneLinksEvents {
@@ -128,6 +130,7 @@ export class PhoneLinks extends EventEmitter<PhoneLinksEvents> {
         user: s?.user,
         call: s?.call,
         problem: link?.problem,
+        needsPairing: link?.givenUp ?? false,
       };
     });
   }
@@ -179,7 +182,12 @@ export class PhoneLinks extends EventEmitter<PhoneLinksEvents> {
       this.emit('lock', id, locked);
       this.emit('changed');
     });
-    session.on('signIn', (user) => this.emit('signIn', id, user));
+    session.on('signIn', (user) => {
+      this.emit('signIn', id, user);
+      this.emit('changed');
+    });
+    session.on('signInRequest', () => this.emit('changed'));
+    session.on('call', () => this.emit('changed'));
     session.on('close', (reason) => {
       if (link.session !== session) return;
       link.session = undefined;

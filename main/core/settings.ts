@@ -1,6 +1,11 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { StoreFileError, readJsonFile } from '../../native-bridge/persist/atomic-file.js';
+import {
+  StoreFileError,
+  ensurePrivateDir,
+  readJsonFile,
+  writeFileAtomic,
+} from '../../native-bridge/persist/atomic-file.js';
 
 /** The user's own settings (`<store>/settings.json`), as opposed to the admin's policy. */
 export const SettingsSchema = z.object({
@@ -14,6 +19,12 @@ export const SettingsSchema = z.object({
     .regex(/^[A-Za-z]{2}$/, 'a two-letter region code like "US" or "GB"')
     .transform((region) => region.toUpperCase())
     .optional(),
+  /** Whether the phones' lock follows the PC's session lock (on unless the user turned it off). */
+  lockSync: z.boolean().optional(),
+  /** Whether the desktop app starts with the user's session (on unless the user turned it off). */
+  startAtLogin: z.boolean().optional(),
+  /** The window's language; absent: the OS locale's. */
+  language: z.enum(['en', 'fr']).optional(),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 
@@ -29,4 +40,11 @@ export async function loadSettings(storeDir: string): Promise<{ settings: Settin
     if (error instanceof StoreFileError) return { settings: DEFAULT_SETTINGS, warning: error.message };
     throw error;
   }
+}
+
+/** Writes the settings atomically (a crash leaves the old file or the new one, never half of each). */
+export async function saveSettings(storeDir: string, settings: Settings): Promise<void> {
+  await ensurePrivateDir(storeDir);
+  const checked = SettingsSchema.parse(settings);
+  await writeFileAtomic(join(storeDir, 'settings.json'), `${JSON.stringify(checked, null, 2)}\n`);
 }
