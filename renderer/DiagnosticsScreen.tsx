@@ -137,7 +137,7 @@ export function DiagnosticsScreen() {
               {[...view.events].reverse().map((event, index) => (
                 <tr key={`${event.time}-${index}`}>
                   <td className="nowrap">{formatDateTime(event.time, i18n.language)}</td>
-                  <td className="mono">{event.event}</td>
+                  <td className="mono nowrap">{event.event}</td>
                   <td className="mono details">{event.details}</td>
                 </tr>
               ))}

@@ -22,19 +22,12 @@ export function PhonesScreen({ view, onChanged }: { view: CompanionView; onChang
           <dt>{t('phones.pairingMode')}</dt>
           <dd data-testid="pairing-mode">{t(`pairingMode.${view.pairingMode}`)}</dd>
         </div>
-        <div>
-          <dt>{t('phones.pairingModeSource')}</dt>
-          <dd>
-            {view.policySource === 'defaults'
-              ? t('phones.pairingModeDefault')
-              : t('phones.pairingModeByPolicy', { source: view.policySource })}
-          </dd>
-        </div>
-        <div>
-          <dt>{t('phones.keysIn')}</dt>
-          <dd>{view.secretStore}</dd>
-        </div>
       </dl>
+      <p className="hint summary-hint" data-testid="pairing-mode-source">
+        {view.policySource === 'defaults'
+          ? t('phones.pairingModeDefault')
+          : t('phones.pairingModeByPolicy', { source: view.policySource })}
+      </p>
       {view.phones.length === 0 ? (
         <p>{t('phones.none')}</p>
       ) : (
@@ -109,7 +102,9 @@ function PhoneCard({
     <li className="phone" aria-labelledby={`${ids}-name`} data-testid={`phone-${phone.id}`}>
       <h3 id={`${ids}-name`}>{phone.name}</h3>
       <p className="phone-identity">
-        {phone.vendor} {phone.model} · {t('phone.firmware', { version: phone.firmware })} · {phone.address}
+        {/* A phone without a name of its own is called by its model: no need to say it twice. */}
+        {phone.name === `${phone.vendor} ${phone.model}` ? '' : `${phone.vendor} ${phone.model} · `}
+        {t('phone.firmware', { version: phone.firmware })} · {phone.address}
       </p>
       {phone.needsPairingAgain && <p className="notice">{t('phone.wasReset')}</p>}
       <dl className="phone-facts">

@@ -244,7 +244,9 @@ describe.skipIf(!haveChromium)(
       const csp = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
       expect(csp).toBe(CONTENT_SECURITY_POLICY);
       expect(await page.getByTestId('pairing-mode').innerText()).toBe('Manual');
-      expect(await page.locator('.summary').innerText()).toContain('Your administrator’s policy');
+      expect(await page.getByTestId('pairing-mode-source').innerText()).toContain(
+        'Set by your administrator’s policy',
+      );
       expect(consoleErrors).toEqual([]);
     });
 
