@@ -205,7 +205,9 @@ export async function createCompanionPort(
     const events = (await service.log.tail(DIAGNOSTIC_EVENTS)).map(({ time, event, ...details }) => ({
       time: typeof time === 'string' ? time : '',
       event: typeof event === 'string' ? event : 'unknown',
-      details: Object.keys(details).length === 0 ? '' : JSON.stringify(details),
+      details: Object.entries(details)
+        .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
+        .join('  '),
     }));
     return {
       transports,

@@ -8,7 +8,7 @@ import { homedir, userInfo } from 'node:os';
  */
 export function redactForSupport(text: string): string {
   let out = text.replace(
-    /"((?:[a-z]*_)?(?:password|secret|token|code|usercode|key|pin)[a-z]*)"\s*:\s*"(?:[^"\\]|\\.)*"/gi,
+    /"((?:[a-z]*_)?(?:password|secret|token|code|usercode|key|pin))"\s*:\s*"(?:[^"\\]|\\.)*"/gi,
     '"$1":"[redacted]"',
   );
   out = out.replace(/[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+/g, '[account]');

@@ -250,6 +250,23 @@ describe.skipIf(!haveChromium)(
       expect(consoleErrors).toEqual([]);
     });
 
+    it('moves between tabs with the arrow keys, with a visible focus', async () => {
+      await tab('Phones').focus();
+      await page.keyboard.press('ArrowRight');
+      expect(await tab('Calls').getAttribute('aria-selected')).toBe('true');
+      expect(await tab('Calls').evaluate((el) => el === document.activeElement)).toBe(true);
+      expect(await tab('Calls').evaluate((el) => getComputedStyle(el).outlineStyle)).toBe('solid');
+      await page.keyboard.press('End');
+      expect(await tab('Diagnostics').getAttribute('aria-selected')).toBe('true');
+      await page.keyboard.press('Home');
+      expect(await tab('Phones').getAttribute('aria-selected')).toBe('true');
+      // Tab leaves the tab list for the panel's first control.
+      await page.keyboard.press('Tab');
+      expect(await page.evaluate(() => document.activeElement?.closest('[role="tabpanel"]') !== null)).toBe(
+        true,
+      );
+    });
+
     it('finds the phone by its address and shows it unpaired, with a code entry', async () => {
       await page.getByLabel('Address', { exact: true }).fill('127.0.0.1:1');
       await page.getByRole('button', { name: 'Find' }).click();
@@ -266,7 +283,8 @@ describe.skipIf(!haveChromium)(
         'PC port': 'Not on this PC’s port',
         Identity: 'Verified',
       });
-      expect(await card().innerText()).toContain('VVX 450 · firmware 6.4.3');
+      expect(await card().locator('h3').innerText()).toBe('Polycom VVX 450');
+      expect(await card().locator('.phone-identity').innerText()).toBe(`firmware 6.4.3 · ${phone.address}`);
     });
 
     it('pairs in Manual mode with the code the phone shows, after a closed window and a wrong code', async () => {
