@@ -62,8 +62,10 @@ export const phoneViewSchema = z.object({
 
 export const companionViewSchema = z.object({
   pairingMode: z.enum(['auto', 'manual', 'off']),
-  /** Where the pairing mode comes from: "defaults", or the policy source that sets it. */
+  /** Where the admin's policy comes from: "defaults" (none), or the policy source. */
   policySource: z.string(),
+  /** The admin's policy decides the pairing mode: the window shows it read-only, with the source. */
+  pairingModeByPolicy: z.boolean(),
   secretStore: z.string(),
   pcLocked: z.boolean(),
   phones: z.array(phoneViewSchema),
@@ -123,6 +125,8 @@ export const settingsViewSchema = z.object({
   startAtLogin: z.boolean(),
   /** null: follow the OS locale. */
   language: z.enum(LANGUAGES).nullable(),
+  /** The user's pairing mode, used where no policy decides it; null: the default (Auto). */
+  pairingMode: z.enum(['auto', 'manual']).nullable(),
 });
 export const settingsRequestSchema = z.strictObject({
   user: z
@@ -143,6 +147,7 @@ export const settingsRequestSchema = z.strictObject({
   lockSync: z.boolean(),
   startAtLogin: z.boolean(),
   language: z.enum(LANGUAGES).nullable(),
+  pairingMode: z.enum(['auto', 'manual']).nullable(),
 });
 
 export const diagnosticsViewSchema = z.object({

@@ -17,17 +17,21 @@ export function PhonesScreen({ view, onChanged }: { view: CompanionView; onChang
       <h2 id="phones-heading" tabIndex={-1}>
         {t('phones.heading')}
       </h2>
-      <dl className="summary">
-        <div>
-          <dt>{t('phones.pairingMode')}</dt>
-          <dd data-testid="pairing-mode">{t(`pairingMode.${view.pairingMode}`)}</dd>
-        </div>
-      </dl>
-      <p className="hint summary-hint" data-testid="pairing-mode-source">
-        {view.policySource === 'defaults'
-          ? t('phones.pairingModeDefault')
-          : t('phones.pairingModeByPolicy', { source: view.policySource })}
-      </p>
+      {view.pairingModeByPolicy || view.pairingMode === 'off' ? (
+        <>
+          <dl className="summary">
+            <div>
+              <dt>{t('phones.pairingMode')}</dt>
+              <dd data-testid="pairing-mode">{t(`pairingMode.${view.pairingMode}`)}</dd>
+            </div>
+          </dl>
+          <p className="hint summary-hint" data-testid="pairing-mode-source">
+            {t('phones.pairingModeByPolicy', { source: view.policySource })}
+          </p>
+        </>
+      ) : (
+        <PairingModeChoice mode={view.pairingMode} onChanged={onChanged} />
+      )}
       {view.phones.length === 0 ? (
         <p>{t('phones.none')}</p>
       ) : (
@@ -39,6 +43,50 @@ export function PhonesScreen({ view, onChanged }: { view: CompanionView; onChang
       )}
       <LookUpForm onFound={onChanged} />
     </>
+  );
+}
+
+/** Auto or Manual, the user's choice where no admin policy decides it (a setting, saved by the companion). */
+function PairingModeChoice({ mode, onChanged }: { mode: 'auto' | 'manual'; onChanged: () => void }) {
+  const { t } = useTranslation();
+  const api = useApi();
+  const ids = useId();
+  const [error, setError] = useState<string | null>(null);
+
+  async function choose(next: 'auto' | 'manual'): Promise<void> {
+    setError(null);
+    try {
+      const settings = await api.invoke('companion:get-settings', undefined);
+      await api.invoke('companion:set-settings', { ...settings, pairingMode: next });
+      onChanged();
+    } catch (failure) {
+      setError(messageOf(failure));
+    }
+  }
+
+  return (
+    <div className="field summary-field">
+      <label htmlFor={`${ids}-mode`}>{t('phones.pairingMode')}</label>
+      <select
+        id={`${ids}-mode`}
+        className="short-select"
+        data-testid="pairing-mode-choice"
+        aria-describedby={`${ids}-hint`}
+        value={mode}
+        onChange={(event) => void choose(event.target.value === 'auto' ? 'auto' : 'manual')}
+      >
+        <option value="auto">{t('pairingMode.auto')}</option>
+        <option value="manual">{t('pairingMode.manual')}</option>
+      </select>
+      <p className="hint" id={`${ids}-hint`}>
+        {t('phones.pairingModeChoice')}
+      </p>
+      {error !== null && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+    </div>
   );
 }
 

@@ -9,8 +9,7 @@ import {
 } from '../core/commands.js';
 import { Companion, defaultStoreDir } from '../core/companion.js';
 import { EXIT } from '../core/exit-codes.js';
-import { loadPolicy } from '../core/policy.js';
-import { loadSettings } from '../core/settings.js';
+import { loadEffectivePolicy } from '../core/settings.js';
 import { callIpc, ipcEndpoint } from '../host/ipc.js';
 
 const HELP = `btoe: the BToE Companion without a window
@@ -114,8 +113,8 @@ async function run(argv: string[]): Promise<number> {
       const result = await nearbyCommand(storeDir, request);
       if (result) return print(json, result);
     }
-    const companion = await Companion.open({ storeDir, policy: await loadPolicy() });
-    const { settings } = await loadSettings(storeDir);
+    const { policy, settings } = await loadEffectivePolicy(storeDir);
+    const companion = await Companion.open({ storeDir, policy });
     const result = await executeCommand(
       {
         companion,

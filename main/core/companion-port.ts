@@ -19,7 +19,7 @@ import { CompanionService } from './daemon.js';
 import { EventLog } from './event-log.js';
 import { loadPolicy } from './policy.js';
 import { redactForSupport } from './redact.js';
-import { loadSettings } from './settings.js';
+import { loadSettings, policySetsPairingMode } from './settings.js';
 import { verificationAddress } from './sign-in.js';
 
 /** How many of the log's last events the diagnostics page shows. */
@@ -147,6 +147,7 @@ export async function createCompanionPort(
           ? 'auto'
           : 'manual',
       policySource: source,
+      pairingModeByPolicy: policySetsPairingMode(service.adminPolicy),
       secretStore: companion.secrets.description,
       pcLocked: service.lockSync.isPcLocked,
       phones: devices.map((d) => phoneView(d, resetAddresses)),
@@ -188,6 +189,7 @@ export async function createCompanionPort(
       lockSync: s.lockSync !== false,
       startAtLogin: s.startAtLogin !== false,
       language: s.language ?? null,
+      pairingMode: s.pairingMode ?? null,
     };
   };
 
@@ -254,10 +256,12 @@ export async function createCompanionPort(
         ...(!next.lockSync && { lockSync: false }),
         ...(!next.startAtLogin && { startAtLogin: false }),
         ...(next.language !== null && { language: next.language }),
+        ...(next.pairingMode !== null && { pairingMode: next.pairingMode }),
         // Nothing else in the file is the window's to drop.
         ...Object.fromEntries(
           Object.entries(current).filter(
-            ([key]) => !['user', 'defaultRegion', 'lockSync', 'startAtLogin', 'language'].includes(key),
+            ([key]) =>
+              !['user', 'defaultRegion', 'lockSync', 'startAtLogin', 'language', 'pairingMode'].includes(key),
           ),
         ),
       });

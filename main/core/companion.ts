@@ -102,7 +102,8 @@ export class Companion {
     readonly identity: Identity,
     readonly pairings: PairingStore,
     readonly secrets: SecretStore,
-    readonly policy: LoadedPolicy,
+    /** The effective policy; the running companion replaces it when the user's settings change. */
+    public policy: LoadedPolicy,
     private readonly macs: () => string[],
   ) {}
 

@@ -15,7 +15,8 @@ import type { EventLog } from './event-log.js';
 import { LockSync, type LockSyncState } from './lock-sync.js';
 import { type PhoneLinkState, PhoneLinks } from './phone-links.js';
 import type { PhoneSession } from './phone-session.js';
-import { type Settings, saveSettings } from './settings.js';
+import type { LoadedPolicy } from './policy.js';
+import { type Settings, saveSettings, withUserSettings } from './settings.js';
 
 const ipcRequest = z.object({
   kind: z.literal('command'),
@@ -43,12 +44,16 @@ export class CompanionService {
   private nearby: Nearby | undefined;
   private keeper: PhoneKeeper | undefined;
   private usbWatcher: { stop(): void } | undefined;
+  /** The admin's policy as loaded, before the user's settings apply to it. */
+  readonly adminPolicy: LoadedPolicy;
 
   constructor(
     readonly companion: Companion,
     private settings: Settings,
     readonly log: EventLog,
   ) {
+    this.adminPolicy = companion.policy;
+    companion.policy = withUserSettings(companion.policy, settings);
     this.links = new PhoneLinks(companion);
     this.lockSync = new LockSync(this.links, {
       unlockAllowed: () => companion.policy.policy.UnlockPhoneWithPc,
@@ -168,6 +173,7 @@ export class CompanionService {
     await saveSettings(this.companion.storeDir, next);
     const syncTurnedOn = this.settings.lockSync === false && next.lockSync !== false;
     this.settings = next;
+    this.companion.policy = withUserSettings(this.adminPolicy, next);
     this.log.write('settings-changed', { fields: Object.keys(next) });
     if (syncTurnedOn && this.lockSync.isPcLocked) void this.lockSync.pcLock();
     this.links.emit('changed');

@@ -3,7 +3,7 @@ import { type CommandResult, UsageError, failure } from './commands.js';
 import { Companion, type DeviceView } from './companion.js';
 import { EXIT } from './exit-codes.js';
 import { Nearby, discoverySetting } from './nearby.js';
-import { loadPolicy } from './policy.js';
+import { loadEffectivePolicy } from './settings.js';
 
 /**
  * `btoe devices` and `btoe pair` with discovery: the phones heard on this PC's links, Auto pairing only with the
@@ -33,7 +33,8 @@ export async function nearbyCommand(
     const seconds = Number(request.timeout ?? DEFAULT_DISCOVERY_TIMEOUT_S);
     if (!Number.isFinite(seconds) || seconds < 0 || seconds > 60)
       throw new UsageError('--timeout must be 0-60 seconds');
-    const companion = await Companion.open({ storeDir, policy: await loadPolicy(env) });
+    const { policy } = await loadEffectivePolicy(storeDir, env);
+    const companion = await Companion.open({ storeDir, policy });
     nearby = await Nearby.open(companion, setting);
     // Discovery asked at once; every phone on the links answers within a few ms (RFC 6762 allows 120).
     return await nearbyExecute(nearby, request, seconds);

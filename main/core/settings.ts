@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { type LoadedPolicy, loadPolicy } from './policy.js';
 import { z } from 'zod';
 import {
   StoreFileError,
@@ -23,6 +24,8 @@ export const SettingsSchema = z.object({
   lockSync: z.boolean().optional(),
   /** Whether the desktop app starts with the user's session (on unless the user turned it off). */
   startAtLogin: z.boolean().optional(),
+  /** Auto or Manual pairing, where no admin policy decides it (withUserSettings). */
+  pairingMode: z.enum(['auto', 'manual']).optional(),
   /** The window's language; absent: the OS locale's. */
   language: z.enum(['en', 'fr']).optional(),
 });
@@ -47,4 +50,25 @@ export async function saveSettings(storeDir: string, settings: Settings): Promis
   await ensurePrivateDir(storeDir);
   const checked = SettingsSchema.parse(settings);
   await writeFileAtomic(join(storeDir, 'settings.json'), `${JSON.stringify(checked, null, 2)}\n`);
+}
+
+/** Whether the admin's policy decides the pairing mode (then the user's choice does not apply). */
+export function policySetsPairingMode(admin: LoadedPolicy): boolean {
+  return admin.source !== 'defaults';
+}
+
+/** The effective policy: the admin's, with the user's pairing mode where no policy decides it. */
+export function withUserSettings(admin: LoadedPolicy, settings: Settings): LoadedPolicy {
+  if (policySetsPairingMode(admin) || settings.pairingMode === undefined) return admin;
+  const mode = settings.pairingMode === 'auto' ? 'Auto' : 'Manual';
+  return { ...admin, policy: { ...admin.policy, BetterTogetherOverEthernetPairingMode: mode } };
+}
+
+/** The policy and the user's settings as every entry point (btoe, the daemon, the app) applies them. */
+export async function loadEffectivePolicy(
+  storeDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ admin: LoadedPolicy; policy: LoadedPolicy; settings: Settings; warning?: string }> {
+  const [admin, loaded] = await Promise.all([loadPolicy(env), loadSettings(storeDir)]);
+  return { admin, policy: withUserSettings(admin, loaded.settings), ...loaded };
 }

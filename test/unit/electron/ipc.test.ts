@@ -21,6 +21,7 @@ const APP_URL = 'app://companion/index.html';
 const VIEW: CompanionView = {
   pairingMode: 'manual',
   policySource: 'defaults',
+  pairingModeByPolicy: false,
   secretStore: 'Windows Credential Manager',
   pcLocked: false,
   phones: [
@@ -54,6 +55,7 @@ const SETTINGS: SettingsView = {
   lockSync: true,
   startAtLogin: true,
   language: null,
+  pairingMode: null,
 };
 
 function fakePort() {

@@ -32,6 +32,7 @@ const btoe = electron.exposed.get('btoe') as BtoeApi;
 const VIEW: CompanionView = {
   pairingMode: 'auto',
   policySource: 'defaults',
+  pairingModeByPolicy: false,
   secretStore: 'DPAPI',
   pcLocked: false,
   phones: [],

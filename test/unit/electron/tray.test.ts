@@ -55,6 +55,7 @@ const phone = (overrides: Partial<PhoneView> = {}): PhoneView => ({
 const view = (phones: PhoneView[], pairingMode: CompanionView['pairingMode'] = 'auto'): CompanionView => ({
   pairingMode,
   policySource: 'defaults',
+  pairingModeByPolicy: false,
   secretStore: 'Windows Credential Manager',
   pcLocked: false,
   phones,
