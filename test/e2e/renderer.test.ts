@@ -50,6 +50,17 @@ const TABS = {
   fr: ['Téléphones', 'Appels', 'Connexion', 'Paramètres', 'Diagnostic'],
 } as const;
 const SCREEN_NAMES = ['phones', 'calls', 'sign-in', 'settings', 'diagnostics'] as const;
+/** One hardware (serial, MAC): restarted without its keys, it is the same phone after a factory reset. */
+const PHONE_ARGS = [
+  '--pairing-mode',
+  'manual',
+  '--answer-delay',
+  '200',
+  '--serial',
+  '0004F2E2E001',
+  '--mac',
+  '02:04:f2:e2:e0:01',
+];
 
 /** The PC's session lock, driven by the test (in the app: powerMonitor, logind or the ScreenSaver). */
 class TestLockSource extends EventEmitter<SessionLockEvents> implements SessionLockSource {
@@ -202,7 +213,7 @@ describe.skipIf(!haveChromium)(
         JSON.stringify({ version: 1, defaultRegion: 'FR' }),
       );
 
-      phone = await startPhone(['--pairing-mode', 'manual', '--answer-delay', '200', '--model', 'VVX 450']);
+      phone = await startPhone(PHONE_ARGS);
       port = await createCompanionPort([lockSource], { storeDir: companionStore, usb: false });
       handlers = createIpcHandlers(port);
       // What ipc.ts's pushStatus does, minus Electron: check against the contract, then send to the page.
@@ -389,6 +400,29 @@ describe.skipIf(!haveChromium)(
       expect(phone.list((e) => e.event === 'call' && e['muted'] === true, from).length).toBeGreaterThan(0);
     });
 
+    it('shows a phone that was reset as such, and pairs it again', async () => {
+      // Factory reset: the same phone (serial, MAC, address) comes back with new keys.
+      const address = phone.address;
+      await phone.stop();
+      phone = await startPhone(PHONE_ARGS, { listen: address });
+      await tab('Phones').click();
+      const resetCard = card();
+      await resetCard.getByText('This phone was reset', { exact: false }).waitFor({ timeout: 30_000 });
+      const again = resetCard.getByRole('button', { name: 'Pair again' });
+      await page.screenshot({ path: path.join(SCREENSHOTS, 'reset-phone-en-light.png') });
+      await again.click();
+      const dialog = page.getByRole('dialog', { name: /Pair with/ });
+      const code = await phone.openPairing();
+      await dialog.getByLabel('Pairing code').fill(code);
+      await dialog.getByLabel('Pairing code').press('Enter');
+      await phone.waitFor('paired');
+      await card().getByText('Connected', { exact: true }).waitFor();
+      expect(await card().getByRole('status').innerText()).toContain(
+        'replaces the pairing from before the phone was reset',
+      );
+      expect(await page.locator('.phone').count()).toBe(1);
+    });
+
     it('shows a web sign-in request with its code, and switches language in Settings', async () => {
       phone.send('sign-in-request web');
       await tab('Sign-in').click();
@@ -409,56 +443,63 @@ describe.skipIf(!haveChromium)(
       expect(port.settings()).toMatchObject({ language: null, defaultRegion: 'FR' });
     });
 
-    it('has no serious accessibility violation on any screen, in English and French, light and dark', async () => {
-      await mkdir(SCREENSHOTS, { recursive: true });
-      const found: string[] = [];
-      for (const language of ['en', 'fr'] as const) {
-        for (const colorScheme of ['light', 'dark'] as const) {
-          // The OS locale chooses the language (no setting saved): French for fr-FR.
-          const context = await browser.newContext({
-            locale: language === 'en' ? 'en-GB' : 'fr-FR',
-            colorScheme,
-            viewport: { width: 900, height: 760 },
-          });
-          const view = await openWindow(context);
-          for (const [index, name] of TABS[language].entries()) {
-            await tab(name, view).click();
-            await view.getByRole('tabpanel').locator('h2').first().waitFor();
-            if (SCREEN_NAMES[index] === 'diagnostics') await view.locator('table').first().waitFor();
+    it(
+      'has no serious accessibility violation on any screen, in English and French, light and dark',
+      { timeout: 300_000 },
+      async () => {
+        await mkdir(SCREENSHOTS, { recursive: true });
+        const found: string[] = [];
+        for (const language of ['en', 'fr'] as const) {
+          for (const colorScheme of ['light', 'dark'] as const) {
+            // The OS locale chooses the language (no setting saved): French for fr-FR.
+            const context = await browser.newContext({
+              locale: language === 'en' ? 'en-GB' : 'fr-FR',
+              colorScheme,
+              viewport: { width: 900, height: 760 },
+            });
+            const view = await openWindow(context);
+            for (const [index, name] of TABS[language].entries()) {
+              await tab(name, view).click();
+              await view.getByRole('tabpanel').locator('h2').first().waitFor();
+              if (SCREEN_NAMES[index] === 'diagnostics') await view.locator('table').first().waitFor();
+              found.push(
+                ...(await seriousViolations(view)).map(
+                  (v) => `${SCREEN_NAMES[index]} ${language} ${colorScheme}: ${v}`,
+                ),
+              );
+              await view.screenshot({
+                path: path.join(SCREENSHOTS, `${SCREEN_NAMES[index]}-${language}-${colorScheme}.png`),
+                fullPage: true,
+              });
+            }
+            // The unpair confirmation, a dialog over the phones screen.
+            await tab(TABS[language][0], view).click();
+            await card(view).locator('[data-action="unpair"]').click();
+            await view.getByRole('dialog').waitFor();
             found.push(
-              ...(await seriousViolations(view)).map(
-                (v) => `${SCREEN_NAMES[index]} ${language} ${colorScheme}: ${v}`,
-              ),
+              ...(await seriousViolations(view)).map((v) => `unpair dialog ${language} ${colorScheme}: ${v}`),
             );
             await view.screenshot({
-              path: path.join(SCREENSHOTS, `${SCREEN_NAMES[index]}-${language}-${colorScheme}.png`),
-              fullPage: true,
+              path: path.join(SCREENSHOTS, `unpair-dialog-${language}-${colorScheme}.png`),
             });
+            await view.keyboard.press('Escape');
+            await view.getByRole('dialog').waitFor({ state: 'hidden' });
+            await context.close();
           }
-          // The unpair confirmation, a dialog over the phones screen.
-          await tab(TABS[language][0], view).click();
-          await card(view).locator('[data-action="unpair"]').click();
-          await view.getByRole('dialog').waitFor();
-          found.push(
-            ...(await seriousViolations(view)).map((v) => `unpair dialog ${language} ${colorScheme}: ${v}`),
-          );
-          await view.screenshot({
-            path: path.join(SCREENSHOTS, `unpair-dialog-${language}-${colorScheme}.png`),
-          });
-          await view.keyboard.press('Escape');
-          await view.getByRole('dialog').waitFor({ state: 'hidden' });
-          await context.close();
         }
-      }
-      // Windows high contrast: forced colours, checked once.
-      const context = await browser.newContext({ locale: 'en-GB', forcedColors: 'active' });
-      const view = await openWindow(context);
-      await card(view).waitFor();
-      found.push(...(await seriousViolations(view)).map((v) => `phones forced-colors: ${v}`));
-      await view.screenshot({ path: path.join(SCREENSHOTS, 'phones-en-forced-colors.png'), fullPage: true });
-      await context.close();
-      expect(found).toEqual([]);
-    });
+        // Windows high contrast: forced colours, checked once.
+        const context = await browser.newContext({ locale: 'en-GB', forcedColors: 'active' });
+        const view = await openWindow(context);
+        await card(view).waitFor();
+        found.push(...(await seriousViolations(view)).map((v) => `phones forced-colors: ${v}`));
+        await view.screenshot({
+          path: path.join(SCREENSHOTS, 'phones-en-forced-colors.png'),
+          fullPage: true,
+        });
+        await context.close();
+        expect(found).toEqual([]);
+      },
+    );
 
     it('unpairs after a confirmation, and focus returns to the card', async () => {
       await tab('Phones').click();
