@@ -32,6 +32,8 @@ export interface CompanionPortOptions {
   storeDir?: string;
   /** Watch for phones plugged in over USB (the app does; tests without USB do not). */
   usb?: boolean;
+  /** This PC's MAC addresses (default: its interfaces'), which a phone reports on its PC port. */
+  hostMacs?: () => string[];
 }
 
 /**
@@ -43,9 +45,13 @@ export interface CompanionPortOptions {
  */
 export async function createCompanionPort(
   lockSources: SessionLockSource[],
-  { storeDir = defaultStoreDir(), usb = true }: CompanionPortOptions = {},
+  { storeDir = defaultStoreDir(), usb = true, hostMacs }: CompanionPortOptions = {},
 ) {
-  const companion = await Companion.open({ storeDir, policy: await loadPolicy() });
+  const companion = await Companion.open({
+    storeDir,
+    policy: await loadPolicy(),
+    ...(hostMacs && { hostMacs }),
+  });
   const { settings } = await loadSettings(storeDir);
   const service = new CompanionService(companion, settings, new EventLog(join(storeDir, 'logs')));
   const server = await IpcServer.listen(

@@ -21,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionLockEvents, SessionLockSource } from '../../main/host/session-lock.js';
 import { createCompanionPort, type CompanionPort } from '../../main/core/companion-port.js';
 import { CONTENT_SECURITY_POLICY } from '../../main/electron/content-security-policy.js';
-import { createIpcHandlers, type IpcHandlers } from '../../main/electron/ipc-handlers.js';
+import { createIpcHandlers } from '../../main/electron/ipc-handlers.js';
 import {
   pushSchemas,
   type BtoeApi,
@@ -162,14 +162,37 @@ describe.skipIf(!haveChromium)(
     let browser: Browser;
     let phone: Phone;
     let port: CompanionPort;
-    let handlers: IpcHandlers;
+    let bridge: ReturnType<typeof bridgeTo>;
     const lockSource = new TestLockSource();
-    const pages = new Set<Page>();
     let page: Page;
-    let consoleErrors: string[];
+    const consoleErrors: string[] = [];
 
-    /** A page on the built renderer whose `window.btoe` is the bridge to the real companion. */
-    async function openWindow(context: BrowserContext): Promise<Page> {
+    /**
+     * The test bridge for one companion: the handler table ipc.ts registers, and its status pushes checked
+     * against the contract (as ipc.ts's pushStatus does) and sent to the pages opened on it.
+     */
+    function bridgeTo(companion: CompanionPort) {
+      const bridge = { handlers: createIpcHandlers(companion), pages: new Set<Page>() };
+      companion.onStatusChanged((view) => {
+        const checked = pushSchemas['companion:status-changed'].safeParse(view);
+        if (!checked.success) {
+          consoleErrors.push(`the companion pushed an invalid status: ${checked.error.message}`);
+          return;
+        }
+        for (const open of bridge.pages) {
+          void open
+            .evaluate(
+              (v) => (globalThis as unknown as { btoePush(v: unknown): void }).btoePush(v),
+              checked.data,
+            )
+            .catch(() => undefined);
+        }
+      });
+      return bridge;
+    }
+
+    /** A page on the built renderer whose `window.btoe` is the bridge to a real companion. */
+    async function openWindow(context: BrowserContext, to = bridge): Promise<Page> {
       const opened = await context.newPage();
       opened.setDefaultTimeout(10_000);
       opened.on('console', (message) => {
@@ -177,13 +200,13 @@ describe.skipIf(!haveChromium)(
       });
       opened.on('pageerror', (error) => consoleErrors.push(error.message));
       await opened.exposeFunction('btoeInvoke', (channel: string, request: unknown) => {
-        if (!Object.hasOwn(handlers, channel)) throw new Error(`"${channel}" is not a request.`);
-        return handlers[channel as RequestChannel](request);
+        if (!Object.hasOwn(to.handlers, channel)) throw new Error(`"${channel}" is not a request.`);
+        return to.handlers[channel as RequestChannel](request);
       });
       await opened.addInitScript(installBridge);
       await opened.goto(baseUrl);
-      pages.add(opened);
-      opened.once('close', () => pages.delete(opened));
+      to.pages.add(opened);
+      opened.once('close', () => to.pages.delete(opened));
       return opened;
     }
 
@@ -215,23 +238,8 @@ describe.skipIf(!haveChromium)(
 
       phone = await startPhone(PHONE_ARGS);
       port = await createCompanionPort([lockSource], { storeDir: companionStore, usb: false });
-      handlers = createIpcHandlers(port);
-      // What ipc.ts's pushStatus does, minus Electron: check against the contract, then send to the page.
-      port.onStatusChanged((view) => {
-        const checked = pushSchemas['companion:status-changed'].safeParse(view);
-        if (!checked.success)
-          throw new Error(`the companion pushed an invalid status: ${checked.error.message}`);
-        for (const open of pages) {
-          void open
-            .evaluate(
-              (v) => (globalThis as unknown as { btoePush(v: unknown): void }).btoePush(v),
-              checked.data,
-            )
-            .catch(() => undefined);
-        }
-      });
+      bridge = bridgeTo(port);
       browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-      consoleErrors = [];
       const context = await browser.newContext({ locale: 'en-GB', colorScheme: 'light' });
       await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseUrl });
       page = await openWindow(context);
@@ -500,6 +508,43 @@ describe.skipIf(!haveChromium)(
         expect(found).toEqual([]);
       },
     );
+
+    // Auto pairing needs a phone that sees this PC on its PC port: the simulator reports the MAC the companion
+    // takes for this PC's.
+    it('pairs at a click in Auto mode with the phone on this PC’s port', async () => {
+      const autoStore = await mkdtemp(path.join(os.tmpdir(), 'btoe-window-auto-'));
+      const autoPolicy = path.join(autoStore, 'policy.json');
+      await writeFile(autoPolicy, JSON.stringify({ BetterTogetherOverEthernetPairingMode: 'Auto' }));
+      const manualPolicy = process.env['BTOE_POLICY_FILE'];
+      process.env['BTOE_POLICY_FILE'] = autoPolicy;
+      const pcMac = '02:00:5e:10:00:01';
+      const adjacent = await startPhone(['--pairing-mode', 'auto', '--pcport-mac', pcMac]);
+      const autoPort = await createCompanionPort([], {
+        storeDir: path.join(autoStore, 'companion'),
+        usb: false,
+        hostMacs: () => [pcMac],
+      });
+      process.env['BTOE_POLICY_FILE'] = manualPolicy;
+      const context = await browser.newContext({ locale: 'en-GB' });
+      try {
+        const view = await openWindow(context, bridgeTo(autoPort));
+        expect(await view.getByTestId('pairing-mode').innerText()).toBe('Auto');
+        await view.getByLabel('Address', { exact: true }).fill(adjacent.address);
+        await view.getByRole('button', { name: 'Find' }).click();
+        const autoCard = view.getByTestId(`phone-${adjacent.id}`);
+        await autoCard.waitFor();
+        expect((await factsOf(autoCard))['PC port']).toBe('On this PC’s port');
+        await autoCard.getByRole('button', { name: 'Pair', exact: true }).click();
+        await adjacent.waitFor((e) => e.event === 'paired' && e['mode'] === 'auto');
+        await autoCard.getByText('Connected', { exact: true }).waitFor();
+        expect((await factsOf(autoCard))['Pairing']).toBe('Paired (Auto)');
+      } finally {
+        await context.close();
+        await autoPort.close();
+        await adjacent.stop();
+        await rm(autoStore, { recursive: true, force: true });
+      }
+    });
 
     it('unpairs after a confirmation, and focus returns to the card', async () => {
       await tab('Phones').click();
