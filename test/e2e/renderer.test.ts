@@ -451,6 +451,22 @@ describe.skipIf(!haveChromium)(
       expect(port.settings()).toMatchObject({ language: null, defaultRegion: 'FR' });
     });
 
+    it('copies a support report without the user’s account', async () => {
+      await tab('Settings').click();
+      await page.getByLabel('Your account (UPN)').fill('amosm@contoso.com');
+      await page.getByRole('button', { name: 'Save' }).click();
+      await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+      expect(port.settings().user).toBe('amosm@contoso.com');
+
+      await tab('Diagnostics').click();
+      await page.getByRole('button', { name: 'Copy report' }).click();
+      await page.getByRole('status').filter({ hasText: 'The report is on the clipboard' }).waitFor();
+      const report = await page.evaluate(() => navigator.clipboard.readText());
+      expect(report).toContain(phone.id);
+      expect(report).not.toContain('amosm@contoso.com');
+      expect(report).not.toContain(os.homedir());
+    });
+
     it(
       'has no serious accessibility violation on any screen, in English and French, light and dark',
       { timeout: 300_000 },
