@@ -472,6 +472,10 @@ describe.skipIf(!haveChromium)(
       { timeout: 300_000 },
       async () => {
         await mkdir(SCREENSHOTS, { recursive: true });
+        // A call ringing (the Calls screen's controls) and a web sign-in waiting (the Sign-in screen's code).
+        const ringing = phone.mark();
+        phone.send('incoming-call +33612345678');
+        await phone.waitFor('call', 10_000, ringing);
         const found: string[] = [];
         for (const language of ['en', 'fr'] as const) {
           for (const colorScheme of ['light', 'dark'] as const) {
@@ -521,6 +525,7 @@ describe.skipIf(!haveChromium)(
           fullPage: true,
         });
         await context.close();
+        phone.send('hangup');
         expect(found).toEqual([]);
       },
     );
