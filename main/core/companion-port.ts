@@ -133,6 +133,28 @@ export async function createCompanionPort(
     }
   };
 
+  // Listing the phones asks each one over TLS. A call, lock or sign-in change leaves the list as it was (the
+  // card's live state comes from the session): it is asked again only when pairings, addresses looked up or
+  // connections change.
+  let listed: { key: string; devices: Promise<DeviceView[]> } | undefined;
+  const knownDevices = (): Promise<DeviceView[]> => {
+    const key = JSON.stringify([
+      companion.pairings.list().map((p) => [p.id, p.address]),
+      lookedUp,
+      service.heardChanges,
+      service.links.states().map((s) => [s.id, s.connected, s.needsPairing]),
+    ]);
+    if (listed?.key !== key) {
+      const devices = service.devices(lookedUp);
+      listed = { key, devices };
+      // A failed listing is not kept: the next status asks again.
+      devices.catch(() => {
+        if (listed?.devices === devices) listed = undefined;
+      });
+    }
+    return listed.devices;
+  };
+
   const status = async (): Promise<CompanionView> => {
     const { policy, source } = companion.policy;
     // A reset phone answers at its old address with a new identity: its card says so.
@@ -145,7 +167,7 @@ export async function createCompanionPort(
           return phone ? [phone.address, ...(phone.addresses ?? [])] : [];
         }),
     );
-    const devices = await service.devices(lookedUp);
+    const devices = await knownDevices();
     return {
       pairingMode: !policy.EnableBetterTogetherOverEthernet
         ? 'off'

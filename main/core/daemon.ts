@@ -44,6 +44,8 @@ export class CompanionService {
   private nearby: Nearby | undefined;
   private keeper: PhoneKeeper | undefined;
   private usbWatcher: { stop(): void } | undefined;
+  /** Counts the changes among the phones heard on this PC's links (mDNS). */
+  heardChanges = 0;
   /** The admin's policy as loaded, before the user's settings apply to it. */
   readonly adminPolicy: LoadedPolicy;
 
@@ -107,6 +109,13 @@ export class CompanionService {
         if (event.event === 'paired') this.links.refresh();
         if (event.event === 'ready' && keeper.session) this.links.adopt(keeper.session);
       });
+      // A phone heard, gone or changed on this PC's links: the window lists it (heardChanges keys that list).
+      for (const event of ['up', 'down', 'update'] as const) {
+        nearby.discovery.on(event, () => {
+          this.heardChanges++;
+          this.links.emit('changed');
+        });
+      }
       nearby.discovery.on('warning', (error: Error) =>
         this.log.write('discovery-warning', { error: error.message }),
       );
