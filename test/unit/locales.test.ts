@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import en from '../../renderer/locales/en.json' with { type: 'json' };
 import fr from '../../renderer/locales/fr.json' with { type: 'json' };
+import { formatDateTime, formatLocale } from '../../renderer/format.js';
 import { languageFor } from '../../renderer/i18n.js';
 
 type Tree = { [key: string]: string | Tree };
@@ -72,5 +73,12 @@ describe('the window’s translations', () => {
     expect(languageFor(null, ['de-DE', 'en-GB'])).toBe('en');
     expect(languageFor(null, ['de-DE'])).toBe('en');
     expect(languageFor('en', ['fr-FR'])).toBe('en');
+  });
+
+  it('format dates with the OS’s regional conventions for the window’s language', () => {
+    expect(formatLocale('en', ['en-GB', 'fr-FR'])).toBe('en-GB');
+    expect(formatLocale('fr', ['en-GB', 'fr-CA'])).toBe('fr-CA');
+    expect(formatLocale('fr', ['en-US'])).toBe('fr');
+    expect(formatDateTime('not a date', 'en')).toBe('not a date');
   });
 });
