@@ -567,6 +567,32 @@ describe.skipIf(!haveChromium)(
       }
     });
 
+    it('hands the account to a phone that asks for it, and empties the password field once sent', async () => {
+      phone.send('sign-in-request credentials');
+      await tab('Sign-in').click();
+      const password = page.getByLabel('Password');
+      await password.waitFor();
+      // The account comes from Settings.
+      const account = page.getByLabel('Account');
+      expect(await account.inputValue()).toBe('amosm@contoso.com');
+      // Refused (not a UPN): the password is gone from the page all the same.
+      await account.fill('amosm@contoso');
+      await password.fill('correct horse battery staple');
+      await page.getByRole('button', { name: 'Sign in on the phone' }).click();
+      await page.locator('.outcome.error').filter({ hasText: 'is not a user name' }).waitFor();
+      expect(await password.inputValue()).toBe('');
+      await account.fill('amosm@contoso.com');
+      await password.fill('correct horse battery staple');
+      const from = phone.mark();
+      await page.getByRole('button', { name: 'Sign in on the phone' }).click();
+      const signedIn = await phone.waitFor('sign-in', 10_000, from);
+      expect(signedIn['user']).toBe('amosm@contoso.com');
+      await page.getByText('Signed in as amosm@contoso.com.').waitFor();
+      expect(await page.locator('input[type="password"]').count()).toBe(0);
+      const log = await port.diagnostics();
+      expect(JSON.stringify(log)).not.toContain('correct horse');
+    });
+
     it('unpairs after a confirmation, and focus returns to the card', async () => {
       await tab('Phones').click();
       await card().getByRole('button', { name: 'Unpair…' }).click();
