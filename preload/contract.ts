@@ -85,7 +85,6 @@ export const pairRequestSchema = z.strictObject({
 
 /** Every action's answer: whether it worked and the companion's sentence about it. */
 export const resultSchema = z.object({ ok: z.boolean(), message: z.string() });
-export const pairResultSchema = resultSchema;
 
 /** Requests without a payload. */
 export const noPayloadSchema = z.undefined({ error: 'This request takes no payload.' });
@@ -174,7 +173,6 @@ export type CompanionView = z.infer<typeof companionViewSchema>;
 export type PairingMode = CompanionView['pairingMode'];
 export type PairRequest = z.infer<typeof pairRequestSchema>;
 export type Result = z.infer<typeof resultSchema>;
-export type PairResult = Result;
 export type LookUpRequest = z.infer<typeof lookUpRequestSchema>;
 export type UnpairRequest = z.infer<typeof unpairRequestSchema>;
 export type DialRequest = z.infer<typeof dialRequestSchema>;
