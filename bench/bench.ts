@@ -1,3 +1,4 @@
+// Environment: Node (benchmarks, run by npm run bench).
 // `npm run bench`: the issue's performance figures, measured over loopback (127.0.0.1) only.
 // stdout: ONE JSON document; progress goes to stderr. Shared machines are noisy, so every figure is a
 // distribution (p50, p90, p99, min, max, n) and the round trips are also given as ratios to baselines measured

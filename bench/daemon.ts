@@ -1,3 +1,4 @@
+// Environment: Node (benchmarks, run by npm run bench).
 // The headless companion daemon's figures (issue 4, "Measure"): `runDaemonBench()` for `npm run bench`, or alone
 // with `node dist/bench/daemon.js` (stdout: ONE JSON document; progress on stderr).
 //
@@ -25,7 +26,9 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { callIpc, ipcEndpoint } from '../main/host/ipc.js';
+import { COMPANION_IPC_VERSION } from '../contract/companion-ipc.js';
+import { runInCompanion } from '../main/cli/companion-client.js';
+import { callIpc, ipcEndpoint } from '../main/host/companion-socket.js';
 import { createIdentity } from '../native-bridge/link/identity.js';
 import { connectSecure } from '../native-bridge/link/tls.js';
 import {
@@ -367,21 +370,11 @@ class BusClient {
 // ---------------------------------------------------------------------------------------------------------
 // Small pieces
 
-interface CommandAnswer {
-  code?: number;
-  human?: string;
-  data?: unknown;
-  error?: string;
-}
-
 /** A `btoe` command run by the daemon over its IPC socket, as `btoe COMMAND` does while a companion runs. */
 async function daemonCommand(endpoint: string, command: string, args: string[] = []): Promise<unknown> {
-  const answer = (await callIpc(endpoint, { kind: 'command', request: { command, args } }, 15_000)) as
-    CommandAnswer | undefined;
+  const answer = await runInCompanion(endpoint, { command, args });
   if (answer === undefined) throw new Error(`the daemon is not listening at ${endpoint}`);
-  if (answer.code !== 0) {
-    throw new Error(`daemon: "${command}" failed (${answer.code}): ${answer.human ?? answer.error}`);
-  }
+  if (answer.code !== 0) throw new Error(`daemon: "${command}" failed (${answer.code}): ${answer.human}`);
   return answer.data;
 }
 
@@ -506,7 +499,8 @@ async function measure(): Promise<Record<string, unknown>> {
   };
   const ipcHello = async (): Promise<number> => {
     const t0 = now();
-    if ((await callIpc(endpoint, { kind: 'hello' }, 15_000)) === undefined) throw new Error('no daemon');
+    if ((await callIpc(endpoint, { v: COMPANION_IPC_VERSION, kind: 'hello' }, 15_000)) === undefined)
+      throw new Error('no daemon');
     return sinceUs(t0);
   };
 

@@ -1,3 +1,4 @@
+// Environment: Node (benchmarks, run by npm run bench).
 // The baselines' echo server, a separate process like the phone simulator: one raw TCP port and one TLS port (the
 // link's own acceptSecure, so the same TLS 1.3 options and a fresh P-256 identity), both echoing every byte back.
 // stdout: one line, {"event":"ready","tcp":PORT,"tls":PORT}. It exits when its stdin closes, so it cannot outlive

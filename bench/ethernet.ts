@@ -1,3 +1,4 @@
+// Environment: Node (benchmarks, run by npm run bench).
 // The Ethernet figures of issue 3, measured inside the PC-port lab (test/netlab/lab.ts): every process runs in
 // the lab's network namespaces, nothing is sent from the machine's own. `node dist/bench/ethernet.js` prints one
 // JSON document on stdout (progress on stderr); bench/bench.ts can import ethernetBench() instead. Timestamps

@@ -1,3 +1,4 @@
+// Environment: Node (benchmarks, run by npm run bench).
 // The HID report tunnel figures: a lock round trip over the tunnel (HID report tunnel + TLS 1.3 + the
 // protocol, against the phone simulator behind an in-memory HID device, simulator/hid-loopback.ts) against a
 // raw report ping-pong over the SAME device: one 64-byte output report out, the device echoes it as an input

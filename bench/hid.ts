@@ -1,3 +1,4 @@
+// Environment: Node (benchmarks, run by npm run bench).
 // HID figures for `npm run bench`: report-descriptor parse time of every real fixture, and the time from an
 // input report (node-hid `data` event) to the controller's state change (goal: 1 ms), each with a baseline
 // measured in the same run. `node dist/bench/hid.js` prints one JSON document; bench.ts can call runHidBench().

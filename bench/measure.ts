@@ -1,3 +1,4 @@
+// Environment: Node (benchmarks, run by npm run bench).
 // What every bench measures with: clocks, nearest-rank percentiles rounded for the JSON, ratios, the 1-byte
 // ping-pong and the TCP connect of the baselines, and the child processes (JSON event lines) and temp dirs they
 // start, all removed on every way out. No side effects at import: bench.ts, the sections it runs and the lab

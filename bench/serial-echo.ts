@@ -1,3 +1,4 @@
+// Environment: Node (benchmarks, run by npm run bench).
 // The serial benchmark's echo process: opens one end of a pty pair (a serial port, like the simulator does) and
 // echoes every byte back. stdout: one line, {"event":"ready"}. It exits when its stdin closes, so it cannot
 // outlive the benchmark that started it.

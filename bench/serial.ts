@@ -1,3 +1,4 @@
+// Environment: Node (benchmarks, run by npm run bench).
 // The serial (USB tethering) figures: a lock round trip over the serial link (serial framing + TLS 1.3 + the
 // protocol, against the phone simulator on the other end of a real pty pair) against a raw 1-byte ping-pong
 // over the SAME pty pair to an echo process, in the same run. The two cannot hold the phone end at once (the

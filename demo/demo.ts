@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// Environment: Node (npm run demo).
 // `npm run demo`: a simulated phone and the companion, paired with the Manual code flow, then a lock, an unlock,
 // a call and a hang-up, each step said in plain words (or as JSON lines with --json). Loopback TCP only: the
 // machine's own network namespace sends nothing anywhere else.

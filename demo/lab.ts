@@ -1,3 +1,4 @@
+// Environment: Node (npm run demo).
 // `npm run demo` in the PC-port lab (test/netlab/lab.ts) when it runs as root on Linux: the phone simulator in
 // the phone's namespace (behind its bridge, the PC port), the demo's companion in the PC's namespace, joined by
 // veth pairs. The demo re-runs itself inside the PC's namespace; nothing is sent from the machine's own.

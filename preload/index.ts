@@ -9,7 +9,7 @@ import {
   type CompanionView,
   type RequestChannel,
   type RequestChannels,
-} from './contract.js';
+} from '../contract/window.js';
 
 /** Electron prefixes a handler's error with "Error invoking remote method '…': Error: "; users need the rest. */
 function withoutIpcPrefix(error: unknown): string {

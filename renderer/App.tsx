@@ -2,7 +2,7 @@
 // sign-in, settings, diagnostics), fed by the status the main process pushes.
 import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { CompanionView, SettingsView } from '../preload/contract.js';
+import type { CompanionView, SettingsView } from '../contract/window.js';
 import { messageOf, useApi } from './api-context.js';
 import { CallsScreen } from './CallsScreen.js';
 import { DiagnosticsScreen } from './DiagnosticsScreen.js';

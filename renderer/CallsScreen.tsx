@@ -2,7 +2,7 @@
 // the field), and each phone's current call with its live state, the far end's number and its controls.
 import { useId, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { CallAction, CompanionView, PhoneView, Result } from '../preload/contract.js';
+import type { CallAction, CompanionView, PhoneView, Result } from '../contract/window.js';
 import { messageOf, useApi } from './api-context.js';
 
 export function CallsScreen({ view }: { view: CompanionView }) {

@@ -2,7 +2,7 @@
 // it comes from, the companion's last log events, and a report to paste into a ticket (redacted in main).
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { DiagnosticsView } from '../preload/contract.js';
+import type { DiagnosticsView } from '../contract/window.js';
 import { messageOf, useApi } from './api-context.js';
 import { formatDateTime, formatNumber } from './format.js';
 

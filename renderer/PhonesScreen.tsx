@@ -3,7 +3,7 @@
 // by its address.
 import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { CompanionView, PhoneView, Result } from '../preload/contract.js';
+import type { CompanionView, PhoneView, Result } from '../contract/window.js';
 import { messageOf, useApi } from './api-context.js';
 import { Dialog } from './Dialog.js';
 
@@ -156,10 +156,12 @@ function PhoneCard({
       </p>
       {phone.needsPairingAgain && <p className="notice">{t('phone.wasReset')}</p>}
       <dl className="phone-facts">
-        <Fact term={t('phone.pairing')} state={phone.paired ? 'good' : 'bad'}>
-          {phone.paired
-            ? t(phone.mode === 'auto' ? 'phone.pairedAuto' : 'phone.pairedManual')
-            : t('phone.notPaired')}
+        <Fact term={t('phone.pairing')} state={phone.paired && !phone.needsPairingAgain ? 'good' : 'bad'}>
+          {phone.needsPairingAgain
+            ? t('phone.needsPairing')
+            : phone.paired
+              ? t(phone.mode === 'auto' ? 'phone.pairedAuto' : 'phone.pairedManual')
+              : t('phone.notPaired')}
         </Fact>
         <Fact
           term={t('phone.connection')}
@@ -189,7 +191,7 @@ function PhoneCard({
         <p className="hint">{t('phone.problem', { problem: phone.problem })}</p>
       )}
       <div className="actions">
-        {phone.paired ? (
+        {phone.paired && !phone.needsPairingAgain ? (
           <button
             type="button"
             className="secondary"

@@ -2,7 +2,7 @@
 // the window's language (the OS locale's unless chosen here).
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { Language, SettingsView } from '../preload/contract.js';
+import type { Language, SettingsView } from '../contract/window.js';
 import { messageOf, useApi } from './api-context.js';
 
 export function SettingsScreen({ onSaved }: { onSaved?: ((settings: SettingsView) => void) | undefined }) {

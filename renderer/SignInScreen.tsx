@@ -2,7 +2,7 @@
 // code (Copy, Open); one that asks for the account gets it from here, the password field emptied once sent.
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { CompanionView, PhoneView, Result } from '../preload/contract.js';
+import type { CompanionView, PhoneView, Result } from '../contract/window.js';
 import { messageOf, useApi } from './api-context.js';
 import { formatTime } from './format.js';
 

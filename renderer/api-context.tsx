@@ -1,7 +1,7 @@
 // Environment: DOM (renderer). The contract's API reaches components through this context, so tests and
 // the browser end-to-end test can hand in another implementation than the preload's `window.btoe`.
 import { createContext, useContext, type ReactNode } from 'react';
-import type { BtoeApi } from '../preload/contract.js';
+import type { BtoeApi } from '../contract/window.js';
 
 declare global {
   interface Window {

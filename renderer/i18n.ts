@@ -2,7 +2,7 @@
 // locale unless the user picked one in Settings. Every key exists in both files (test/unit/locales.test.ts).
 import i18next from 'i18next';
 import { initReactI18next } from 'react-i18next';
-import type { Language } from '../preload/contract.js';
+import type { Language } from '../contract/window.js';
 import en from './locales/en.json' with { type: 'json' };
 import fr from './locales/fr.json' with { type: 'json' };
 

@@ -2,7 +2,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { I18nextProvider } from 'react-i18next';
-import type { SettingsView } from '../preload/contract.js';
+import type { SettingsView } from '../contract/window.js';
 import { ApiProvider } from './api-context.js';
 import { App } from './App.js';
 import { languageFor, startI18n } from './i18n.js';

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// Environment: Node (the phone simulator).
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { createInterface } from 'node:readline';

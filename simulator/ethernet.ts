@@ -1,3 +1,4 @@
+// Environment: Node (the phone simulator).
 import { PhoneAdvertiser } from '../native-bridge/ethernet/advertise.js';
 import { LinkWatcher } from '../native-bridge/ethernet/interfaces.js';
 import { PcPort } from './pc-port.js';

@@ -1,3 +1,4 @@
+// Environment: Node (the phone simulator).
 import { EventEmitter } from 'node:events';
 import type { Device, HIDAsync } from 'node-hid';
 import type { HidDeviceEndpoint } from '../native-bridge/hid/report-tunnel.js';

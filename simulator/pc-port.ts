@@ -1,3 +1,4 @@
+// Environment: Node (the phone simulator).
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { readFileSync, readlinkSync } from 'node:fs';

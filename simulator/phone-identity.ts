@@ -1,3 +1,4 @@
+// Environment: Node (the phone simulator).
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';

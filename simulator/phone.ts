@@ -1,3 +1,4 @@
+// Environment: Node (the phone simulator).
 import { randomInt } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';

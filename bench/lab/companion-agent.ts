@@ -1,3 +1,4 @@
+// Environment: Node (benchmarks, run by npm run bench).
 // The companion, long-lived, for the PC-port lab (run inside the PC's namespace by the netlab tests and
 // bench/ethernet.ts): discovery, Auto pairing and reconnects as main/core/phone-keeper.ts does them, with every
 // event printed as one JSON line on stdout, timestamped (`t`, ms since the epoch, sub-millisecond).

@@ -1,3 +1,4 @@
+// Environment: Node (benchmarks, run by npm run bench).
 // A crowded LAN for the PC-port lab (run inside the LAN namespace): COUNT fake phones, each announcing a valid
 // `_btoe._tcp` record from its own source address (one socket per address), every INTERVAL ms, for SECONDS.
 // Usage: node mdns-flood.js COUNT INTERVAL_MS SECONDS ADDRESS... (the addresses the lab added to the LAN side).

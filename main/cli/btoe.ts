@@ -1,16 +1,19 @@
 #!/usr/bin/env node
+// Environment: Node (the btoe command).
 import { parseArgs } from 'node:util';
 import {
   type CommandRequest,
   type CommandResult,
-  COMMANDS,
-  executeCommand,
-  failure,
-} from '../core/commands.js';
+  commandRequestSchema,
+  describeInvalid,
+} from '../../contract/companion-ipc.js';
+import { COMMANDS, executeCommand, failure, oneShotContext } from '../core/commands.js';
 import { Companion, defaultStoreDir } from '../core/companion.js';
 import { EXIT } from '../core/exit-codes.js';
-import { loadEffectivePolicy } from '../core/settings.js';
-import { callIpc, ipcEndpoint } from '../host/ipc.js';
+import { loadPolicy } from '../core/policy.js';
+import { ipcEndpoint } from '../host/companion-socket.js';
+import { osDesktop } from '../host/os-desktop.js';
+import { runInCompanion } from './companion-client.js';
 
 const HELP = `btoe: the BToE Companion without a window
 
@@ -94,7 +97,7 @@ async function run(argv: string[]): Promise<number> {
   if (!(COMMANDS as readonly string[]).includes(command)) {
     return print(json, usage(`unknown command "${command.slice(0, 40)}" (see "btoe --help")`));
   }
-  const request: CommandRequest = {
+  const typed = {
     command,
     args,
     device: values.device,
@@ -104,33 +107,24 @@ async function run(argv: string[]): Promise<number> {
     password: values.user === undefined ? undefined : await readPassword(values.user),
     timeout: values.timeout,
   };
+  // The contract's bounds, checked here first: a request the companion would refuse is refused the same way
+  // whether one runs or not (same message, same exit code).
+  const checked = commandRequestSchema.safeParse(
+    Object.fromEntries(Object.entries(typed).filter(([, value]) => value !== undefined)),
+  );
+  if (!checked.success) return print(json, usage(describeInvalid('The command', checked.error)));
+  const request: CommandRequest = checked.data;
   try {
-    const viaCompanion = await callIpc(ipcEndpoint(storeDir), { kind: 'command', request });
-    if (viaCompanion !== undefined) return print(json, viaCompanion as CommandResult);
+    const viaCompanion = await runInCompanion(ipcEndpoint(storeDir), request);
+    if (viaCompanion !== undefined) return print(json, viaCompanion);
     if (command === 'devices' || command === 'pair') {
       // The phones on this PC's links (mDNS): listing them, Auto pairing with the one on this PC's port.
       const { nearbyCommand } = await import('../core/nearby-command.js');
       const result = await nearbyCommand(storeDir, request);
       if (result) return print(json, result);
     }
-    const { policy, settings } = await loadEffectivePolicy(storeDir);
-    const companion = await Companion.open({ storeDir, policy });
-    const result = await executeCommand(
-      {
-        companion,
-        defaultRegion: settings.defaultRegion,
-        async withSession(device, use) {
-          const session = await companion.connect(device);
-          try {
-            return await use(session);
-          } finally {
-            session.close();
-          }
-        },
-      },
-      request,
-    );
-    return print(json, result);
+    const companion = await Companion.open({ storeDir, policy: await loadPolicy() });
+    return print(json, await executeCommand(oneShotContext(companion, osDesktop), request));
   } catch (error) {
     return print(json, failure(error));
   }

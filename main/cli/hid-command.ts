@@ -1,3 +1,4 @@
+// Environment: Node (the btoe command).
 // `btoe hid describe FILE.hex|HIDRAW-PATH [--json]`: the telephony collections of a HID report descriptor and
 // every control in them, as the telephony controller will drive them.
 import { DescriptorSourceError, readDescriptor } from '../../native-bridge/hid/descriptor-source.js';

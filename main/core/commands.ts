@@ -1,47 +1,27 @@
+// Environment: Node (main process core).
 import { AddressError } from '../../native-bridge/link/address.js';
 import { LinkError, ProtocolError } from '../../native-bridge/link/errors.js';
 import { PairingCodeError } from '../../native-bridge/link/pairing-code.js';
 import { StoreFileError } from '../../native-bridge/persist/atomic-file.js';
 import { type Companion, CompanionError, type DeviceView } from './companion.js';
 import { DialTargetError } from './dial-target-error.js';
+import type { CommandRequest, CommandResult } from '../../contract/companion-ipc.js';
 import { EXIT } from './exit-codes.js';
 import type { PhoneSession } from './phone-session.js';
-import { copyToClipboard, openBrowser, validateUpn, verificationAddress } from './sign-in.js';
+import type { Desktop } from './ports/desktop.js';
+import { RuleError } from './rules/rules.js';
+import { validateUpn, verificationAddress } from './sign-in.js';
 
 /**
- * The `btoe` commands as one function of a request, run either by a one-shot `btoe` process or by the running
- * companion (daemon or app) on behalf of one; both print the same result.
+ * The `btoe` commands as one function of a request (contract/companion-ipc.ts), run either by a one-shot `btoe`
+ * process or by the running companion (daemon or app) on behalf of one; both print the same result.
  */
-export interface CommandRequest {
-  command: string;
-  args: string[];
-  device?: string | undefined;
-  code?: string | undefined;
-  /** sign-in: the UPN and password for the credential hand-off; never logged. */
-  user?: string | undefined;
-  password?: string | undefined;
-  /** sign-in: open the browser at the phone's verification address. */
-  open?: boolean | undefined;
-  /** devices, pair: how long to listen for phones on this PC's links (seconds, as typed). */
-  timeout?: string | undefined;
-}
-
-export interface CommandResult {
-  code: number;
-  /** What a person reads (stdout on success, stderr on failure). */
-  human: string;
-  /** What --json prints. */
-  data: unknown;
-}
-
 export interface CommandContext {
   readonly companion: Companion;
   /** A session with the phone: the running companion lends its live one; a one-shot process opens its own. */
   withSession<T>(device: string | undefined, use: (session: PhoneSession) => Promise<T>): Promise<T>;
-  /** Region for numbers dialled without a country code (settings); else the OS locale's. */
-  defaultRegion?: string | undefined;
-  /** Refuses a dial where click-to-call is off (paired but not activated). */
-  mayDial?(session: PhoneSession): void;
+  /** Opens the browser and the clipboard for web sign-in. */
+  readonly desktop: Desktop;
   /** Called after pairings change, so a running companion connects to new phones and drops forgotten ones. */
   pairingsChanged?(): void;
   /** Extra lines and fields for `status` (the running companion's own state). */
@@ -75,6 +55,22 @@ const ok = (human: string, data: Record<string, unknown> | unknown[]): CommandRe
   data,
 });
 
+/** The context of a one-shot `btoe` process: a session of its own per command, closed when it is done. */
+export function oneShotContext(companion: Companion, desktop: Desktop): CommandContext {
+  return {
+    companion,
+    desktop,
+    async withSession(device, use) {
+      const session = await companion.connect(device);
+      try {
+        return await use(session);
+      } finally {
+        session.close();
+      }
+    },
+  };
+}
+
 export async function executeCommand(ctx: CommandContext, request: CommandRequest): Promise<CommandResult> {
   try {
     return await execute(ctx, request);
@@ -86,6 +82,7 @@ export async function executeCommand(ctx: CommandContext, request: CommandReques
 async function execute(ctx: CommandContext, request: CommandRequest): Promise<CommandResult> {
   const { command, args, device, code } = request;
   const { companion } = ctx;
+  const defaultRegion = companion.settings.defaultRegion;
   const target = device ?? (command === 'dial' ? undefined : args[0]);
   switch (command) {
     case 'status':
@@ -127,23 +124,20 @@ async function execute(ctx: CommandContext, request: CommandRequest): Promise<Co
       // Loaded on first use: libphonenumber's metadata costs every other command memory and start-up time.
       const { defaultRegionFromEnvironment, isSupportedRegion, parseDialTarget } =
         await import('./dial-target.js');
-      if (ctx.defaultRegion !== undefined && !isSupportedRegion(ctx.defaultRegion)) {
+      if (defaultRegion !== undefined && !isSupportedRegion(defaultRegion)) {
         throw new UsageError(
-          `defaultRegion "${ctx.defaultRegion}" in settings.json is not a region with phone numbers: use a code like US or GB`,
+          `defaultRegion "${defaultRegion}" in settings.json is not a region with phone numbers: use a code like US or GB`,
         );
       }
       const dialTarget = parseDialTarget(args[0]!, {
-        defaultRegion: ctx.defaultRegion ?? defaultRegionFromEnvironment(),
+        defaultRegion: defaultRegion ?? defaultRegionFromEnvironment(),
       });
       const number = dialTarget.dialString;
       return sessionCommand(
         ctx,
         device,
         'dial',
-        (s) => {
-          ctx.mayDial?.(s);
-          return s.dial(number);
-        },
+        (s) => s.dial(number),
         `The phone is dialling ${dialTarget.display}.`,
         {
           number,
@@ -230,8 +224,8 @@ async function signIn(
     const minutes = Math.max(1, Math.floor((pending.expiresAt - Date.now()) / 60_000));
     let copied = false;
     if (request.open) {
-      copied = await copyToClipboard(web.userCode);
-      await openBrowser(address);
+      copied = await ctx.desktop.copyToClipboard(web.userCode);
+      await ctx.desktop.openBrowser(address);
     }
     const code = copied ? `the code ${web.userCode} (it is on the clipboard)` : `the code ${web.userCode}`;
     return ok(
@@ -314,7 +308,8 @@ export function failure(error: unknown): CommandResult {
   ) {
     return fail(EXIT.usage, 'usage', error.message);
   }
-  if (error instanceof CompanionError) return fail(EXIT[error.kind], error.kind, error.message);
+  if (error instanceof CompanionError || error instanceof RuleError)
+    return fail(EXIT[error.kind], error.kind, error.message);
   if (error instanceof StoreFileError) return fail(EXIT.store, 'store', error.message);
   if (error instanceof ProtocolError) {
     const kind = error.code === 'policy' ? 'policy' : 'refused';

@@ -1,3 +1,4 @@
+// Environment: Node (main process core).
 import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -20,9 +21,11 @@ import {
 import type { Purpose } from '../../native-bridge/link/tls.js';
 import { ensurePrivateDir, writeFileAtomic } from '../../native-bridge/persist/atomic-file.js';
 import { openTransport } from '../../native-bridge/transport/connect.js';
-import { hostMacs, hostName } from './host.js';
+import { hostMacs, hostName } from './this-pc.js';
 import { type PairedPhone, PairingStore } from './pairing-store.js';
 import { type LoadedPolicy } from './policy.js';
+import { Rules } from './rules/rules.js';
+import { type Settings, loadSettings, saveSettings, withUserSettings } from './settings.js';
 import { PhoneSession } from './phone-session.js';
 import { type SecretStore, openSecretStore } from './secret-store.js';
 
@@ -102,10 +105,33 @@ export class Companion {
     readonly identity: Identity,
     readonly pairings: PairingStore,
     readonly secrets: SecretStore,
-    /** The effective policy; the running companion replaces it when the user's settings change. */
-    public policy: LoadedPolicy,
+    /** The admin's policy as loaded; `policy` is it with the user's settings applied (withUserSettings). */
+    readonly adminPolicy: LoadedPolicy,
+    /** The user's settings (settings.json); a damaged file is reported here and the defaults apply. */
+    public settings: Settings,
+    readonly settingsWarning: string | undefined,
     private readonly macs: () => string[],
-  ) {}
+  ) {
+    this.policy = withUserSettings(adminPolicy, settings);
+    this.rules = new Rules(() => this.policy.policy, settings);
+  }
+
+  /** The effective policy: the admin's, with the user's pairing mode where no policy decides it. */
+  policy: LoadedPolicy;
+
+  /**
+   * Saves the user's settings and applies them at once (the running companion: the window's Settings); the
+   * rules, the dial region and the pairing mode follow from the next action on.
+   */
+  async applySettings(next: Settings): Promise<void> {
+    await saveSettings(this.storeDir, next);
+    this.settings = next;
+    this.rules.settings = next;
+    this.policy = withUserSettings(this.adminPolicy, next);
+  }
+
+  /** Every rule (activation, policy, Device-Lock), decided in one place for every path that holds a Companion. */
+  readonly rules: Rules;
 
   static async open(options: {
     storeDir: string;
@@ -116,12 +142,15 @@ export class Companion {
     const secrets = await openSecretStore(options.storeDir);
     const identity = await loadOrCreateIdentity(options.storeDir, secrets);
     const pairings = await PairingStore.open(options.storeDir);
+    const { settings, warning } = await loadSettings(options.storeDir);
     return new Companion(
       options.storeDir,
       identity,
       pairings,
       secrets,
       options.policy,
+      settings,
+      warning,
       options.hostMacs ?? hostMacs,
     );
   }
@@ -184,23 +213,11 @@ export class Companion {
     target: string,
     code: string | undefined,
   ): Promise<{ phone: PairedPhone; replaced?: PairedPhone }> {
-    const policy = this.policy.policy;
-    if (!policy.EnableBetterTogetherOverEthernet) {
-      throw new CompanionError(
-        'policy',
-        'pairing is turned off by your administrator (EnableBetterTogetherOverEthernet)',
-      );
-    }
+    this.rules.assertMayPair(code === undefined ? 'auto' : 'manual');
     const known = DEVICE_ID_PATTERN.test(target) ? this.pairings.get(target) : undefined;
     const address = parseAddress(known ? known.address : target);
     const { normalizePairingCode } = await import('../../native-bridge/link/pairing-code.js');
     const password = code === undefined ? undefined : normalizePairingCode(code);
-    if (password === undefined && policy.BetterTogetherOverEthernetPairingMode === 'Manual') {
-      throw new CompanionError(
-        'policy',
-        'your administrator requires Manual pairing: open pairing on the phone and run "btoe pair ADDRESS --code CODE" with the code it shows',
-      );
-    }
     const connection = await this.open(address, 'pairing');
     try {
       const mode: PairingMode = password === undefined ? 'auto' : 'manual';
@@ -286,7 +303,7 @@ export class Companion {
         `the phone at ${addressText} presented a certificate that differs from the pinned one: pair again`,
       );
     }
-    return new PhoneSession(phone, connection, formatAddress(address));
+    return new PhoneSession(phone, connection, this.rules, formatAddress(address));
   }
 
   /** Forgets the phone on both sides; if the phone cannot be told, forgets it here and says so. */

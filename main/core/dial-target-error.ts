@@ -1,3 +1,4 @@
+// Environment: any (plain TypeScript; main process core).
 /**
  * The click-to-call parser's error, in a module of its own so that code which only reports the error does not
  * load libphonenumber's metadata (about 10 MB) before anything is dialled.

@@ -1,3 +1,4 @@
+// Environment: Node (main process core).
 /**
  * Click-to-call: what the companion accepts as "a number to dial", and nothing else.
  *

@@ -1,3 +1,4 @@
+// Environment: Node (main process core).
 import { type WriteStream, createWriteStream, mkdirSync, openSync, renameSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';

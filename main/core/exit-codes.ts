@@ -1,3 +1,4 @@
+// Environment: any (plain TypeScript; main process core).
 import type { CompanionError } from './companion.js';
 
 /** `btoe` exit codes (README, "Exit codes"): one per kind of failure, so scripts and support can tell them apart. */

@@ -1,17 +1,13 @@
+// Environment: Node (main process core).
 import { EventEmitter } from 'node:events';
 import type { PhoneLinks } from './phone-links.js';
 import type { PhoneSession } from './phone-session.js';
+import type { Rules } from './rules/rules.js';
 
 export type LockSyncState =
   { phone: string; syncing: true } | { phone: string; syncing: false; reason: string };
 
 export interface LockSyncOptions {
-  /** Admin policy: may the PC unlock the phone (UnlockPhoneWithPc)? Locking is always allowed. */
-  unlockAllowed: () => boolean;
-  /** Paired but not activated (the phone's user is not the PC's): lock sync is off. */
-  activated: (session: PhoneSession) => boolean;
-  /** The user's setting: lock sync on (the default) or off. */
-  enabled?: () => boolean;
   /** How often a lock is tried before giving up until the link comes back. */
   lockAttempts?: number;
 }
@@ -22,14 +18,17 @@ export interface LockSyncOptions {
  * it is never queued, so a stale unlock cannot be replayed after a reconnect.
  */
 export class LockSync extends EventEmitter<{
-  state: [LockSyncState];
+  /** The PC locked (true) or unlocked (false). */
+  pc: [boolean];
   log: [string, Record<string, unknown>];
 }> {
   private pcLocked = false;
 
   constructor(
     private readonly links: PhoneLinks,
-    private readonly options: LockSyncOptions,
+    /** Device-Lock and activation (does this phone follow?), UnlockPhoneWithPc (may an unlock follow?). */
+    private readonly rules: Rules,
+    private readonly options: LockSyncOptions = {},
   ) {
     super();
     links.on('connected', (session) => {
@@ -44,34 +43,20 @@ export class LockSync extends EventEmitter<{
   /** Why a phone's lock does or does not follow the PC, for status and diagnostics. */
   stateOf(session: PhoneSession): LockSyncState {
     const phone = session.phone.id;
-    if (this.options.enabled?.() === false) {
-      return { phone, syncing: false, reason: 'lock sync is turned off in Settings' };
-    }
-    if (session.hello.lockType !== 'phone-lock') {
-      return {
-        phone,
-        syncing: false,
-        reason: `${session.phone.name} has the older Device-Lock (firmware ${session.hello.firmware}); lock sync needs Phone-Lock, which comes with a firmware update`,
-      };
-    }
-    if (!this.options.activated(session)) {
-      return {
-        phone,
-        syncing: false,
-        reason: `paired but not activated: ${session.phone.name} is signed in as ${session.user ?? 'nobody'}, not as this PC's user`,
-      };
-    }
-    return { phone, syncing: true };
+    const verdict = this.rules.lockSync(session);
+    return verdict.allowed ? { phone, syncing: true } : { phone, syncing: false, reason: verdict.reason };
   }
 
   pcLock(): Promise<void> {
     this.pcLocked = true;
+    this.emit('pc', true);
     this.emit('log', 'pc-locked', {});
     return this.each((session) => this.lock(session));
   }
 
   pcUnlock(): Promise<void> {
     this.pcLocked = false;
+    this.emit('pc', false);
     this.emit('log', 'pc-unlocked', {});
     return this.each((session) => this.unlock(session));
   }
@@ -81,9 +66,7 @@ export class LockSync extends EventEmitter<{
   }
 
   private async lock(session: PhoneSession): Promise<void> {
-    const state = this.stateOf(session);
-    this.emit('state', state);
-    if (!state.syncing) return;
+    if (!this.stateOf(session).syncing) return;
     const attempts = this.options.lockAttempts ?? 3;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       if (!this.pcLocked || !this.links.sessions().includes(session)) return;
@@ -104,10 +87,8 @@ export class LockSync extends EventEmitter<{
   }
 
   private async unlock(session: PhoneSession): Promise<void> {
-    const state = this.stateOf(session);
-    this.emit('state', state);
-    if (!state.syncing) return;
-    if (!this.options.unlockAllowed()) {
+    if (!this.stateOf(session).syncing) return;
+    if (!this.rules.unlockFollowsPc().allowed) {
       this.emit('log', 'phone-unlock-not-allowed', { phone: session.phone.id });
       return;
     }

@@ -1,9 +1,11 @@
+// Environment: Node (main process core).
 import { DEVICE_ID_PATTERN } from '../../native-bridge/link/identity.js';
-import { type CommandResult, UsageError, failure } from './commands.js';
+import type { CommandResult } from '../../contract/companion-ipc.js';
+import { UsageError, failure } from './commands.js';
 import { Companion, type DeviceView } from './companion.js';
 import { EXIT } from './exit-codes.js';
 import { Nearby, discoverySetting } from './nearby.js';
-import { loadEffectivePolicy } from './settings.js';
+import { loadPolicy } from './policy.js';
 
 /**
  * `btoe devices` and `btoe pair` with discovery: the phones heard on this PC's links, Auto pairing only with the
@@ -33,8 +35,7 @@ export async function nearbyCommand(
     const seconds = Number(request.timeout ?? DEFAULT_DISCOVERY_TIMEOUT_S);
     if (!Number.isFinite(seconds) || seconds < 0 || seconds > 60)
       throw new UsageError('--timeout must be 0-60 seconds');
-    const { policy } = await loadEffectivePolicy(storeDir, env);
-    const companion = await Companion.open({ storeDir, policy });
+    const companion = await Companion.open({ storeDir, policy: await loadPolicy(env) });
     nearby = await Nearby.open(companion, setting);
     // Discovery asked at once; every phone on the links answers within a few ms (RFC 6762 allows 120).
     return await nearbyExecute(nearby, request, seconds);

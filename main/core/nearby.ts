@@ -1,3 +1,4 @@
+// Environment: Node (main process core).
 import { isIPv4 } from 'node:net';
 import type { DiscoveredPhone, PhoneDiscovery } from '../../native-bridge/ethernet/discovery.js';
 import type { PhoneClaims } from '../../native-bridge/ethernet/record.js';
@@ -203,8 +204,7 @@ export class Nearby {
    * `target` is the phone the user named (an address or a device id); without one, the only claimant.
    */
   async autoPair(target: string | undefined): Promise<{ phone: PairedPhone; replaced?: PairedPhone }> {
-    const policy = this.companion.policy.policy;
-    if (!policy.EnableBetterTogetherOverEthernet || policy.BetterTogetherOverEthernetPairingMode !== 'Auto') {
+    if (!this.companion.rules.pairing('auto').allowed) {
       // The companion's own refusal says why (policy off, or Manual required); it refuses before connecting.
       const placeholder = target && !DEVICE_ID_PATTERN.test(target) ? target : 'tcp://127.0.0.1:1';
       return this.companion.pair(placeholder, undefined);

@@ -1,3 +1,4 @@
+// Environment: Node (main process core).
 import { join } from 'node:path';
 import { z } from 'zod';
 import { DEVICE_ID_PATTERN } from '../../native-bridge/link/identity.js';

@@ -1,3 +1,4 @@
+// Environment: Node (main process core).
 import { EventEmitter } from 'node:events';
 import type { DiscoveredPhone } from '../../native-bridge/ethernet/discovery.js';
 import { CompanionError } from './companion.js';
@@ -259,10 +260,8 @@ export class PhoneKeeper extends EventEmitter<{ event: [KeeperEvent] }> {
 
   private async autoPair(): Promise<void> {
     const companion = this.nearby.companion;
-    const policy = companion.policy.policy;
     if (this.session || this.stopped || this.autoPairing) return;
-    if (!policy.EnableBetterTogetherOverEthernet || policy.BetterTogetherOverEthernetPairingMode !== 'Auto')
-      return;
+    if (!companion.rules.pairing('auto').allowed) return;
     this.autoPairing = true;
     const started = Date.now();
     try {

@@ -1,7 +1,9 @@
+// Environment: Node (main process core).
 import { EventEmitter } from 'node:events';
 import type { CallEvent } from '../../native-bridge/link/messages.js';
 import { type Companion, CompanionError, reachOrder, transportRank } from './companion.js';
 import type { PhoneSession } from './phone-session.js';
+import { type Timers, realTimers } from './timers.js';
 
 /** What the running companion knows of one paired phone right now. */
 export interface PhoneLinkState {
@@ -23,7 +25,6 @@ export interface PhoneLinksEvents {
   connected: [PhoneSession];
   disconnected: [string];
   call: [string, CallEvent];
-  lock: [string, boolean];
   signIn: [string, string | null];
   changed: [];
 }
@@ -31,9 +32,9 @@ export interface PhoneLinksEvents {
 interface Link {
   session: PhoneSession | undefined;
   /** While connected over a lesser transport: the timer that tries the better one. */
-  upgrade: NodeJS.Timeout | undefined;
+  upgrade: unknown;
   attempt: number;
-  timer: NodeJS.Timeout | undefined;
+  timer: unknown;
   problem: string | undefined;
   /** A phone that was reset needs pairing again: retrying would never succeed. */
   givenUp: boolean;
@@ -52,8 +53,16 @@ export class PhoneLinks extends EventEmitter<PhoneLinksEvents> {
   private stopped = false;
   private keptElsewhere: (id: string) => boolean = () => false;
 
-  constructor(private readonly companion: Companion) {
+  private readonly timers: Timers;
+  private readonly random: () => number;
+
+  constructor(
+    private readonly companion: Companion,
+    options: { timers?: Timers; random?: () => number } = {},
+  ) {
     super();
+    this.timers = options.timers ?? realTimers;
+    this.random = options.random ?? Math.random;
   }
 
   /** Connects to new pairings and drops forgotten ones. */
@@ -61,8 +70,8 @@ export class PhoneLinks extends EventEmitter<PhoneLinksEvents> {
     const paired = new Set(this.companion.pairings.list().map((p) => p.id));
     for (const [id, link] of this.links) {
       if (!paired.has(id)) {
-        clearTimeout(link.timer);
-        clearInterval(link.upgrade);
+        this.timers.clearTimeout(link.timer);
+        this.timers.clearTimeout(link.upgrade);
         this.links.delete(id);
         link.session?.close();
       }
@@ -102,7 +111,7 @@ export class PhoneLinks extends EventEmitter<PhoneLinksEvents> {
   retryNow(): void {
     for (const [id, link] of this.links) {
       if (!link.session && !link.givenUp) {
-        clearTimeout(link.timer);
+        this.timers.clearTimeout(link.timer);
         link.attempt = 0;
         void this.connect(id);
       }
@@ -138,8 +147,8 @@ export class PhoneLinks extends EventEmitter<PhoneLinksEvents> {
   stop(): void {
     this.stopped = true;
     for (const link of this.links.values()) {
-      clearTimeout(link.timer);
-      clearInterval(link.upgrade);
+      this.timers.clearTimeout(link.timer);
+      this.timers.clearTimeout(link.upgrade);
       link.session?.close();
     }
     this.links.clear();
@@ -172,26 +181,20 @@ export class PhoneLinks extends EventEmitter<PhoneLinksEvents> {
     const previous = link.session;
     link.session = session;
     previous?.close();
-    clearInterval(link.upgrade);
+    this.timers.clearTimeout(link.upgrade);
     link.upgrade = undefined;
     this.watchForBetter(id, link, session);
     link.attempt = 0;
     link.problem = undefined;
     session.on('call', (call) => this.emit('call', id, call));
-    session.on('lock', (locked) => {
-      this.emit('lock', id, locked);
-      this.emit('changed');
-    });
-    session.on('signIn', (user) => {
-      this.emit('signIn', id, user);
-      this.emit('changed');
-    });
+    session.on('lock', () => this.emit('changed'));
+    session.on('signIn', (user) => this.emit('signIn', id, user));
+    // Nothing in the status snapshot: the window shows the request (its address and code) from the session.
     session.on('signInRequest', () => this.emit('changed'));
-    session.on('call', () => this.emit('changed'));
     session.on('close', (reason) => {
       if (link.session !== session) return;
       link.session = undefined;
-      clearInterval(link.upgrade);
+      this.timers.clearTimeout(link.upgrade);
       link.upgrade = undefined;
       link.problem = reason?.message ?? 'the connection was closed';
       this.emit('disconnected', id);
@@ -211,8 +214,9 @@ export class PhoneLinks extends EventEmitter<PhoneLinksEvents> {
     const phone = this.companion.pairings.get(id);
     const best = phone ? reachOrder(phone)[0] : undefined;
     if (!best || transportRank(best) >= transportRank(session.address)) return;
-    link.upgrade = setInterval(() => {
+    const tryBetter = () => {
       if (link.session !== session || this.stopped) return;
+      link.upgrade = this.timers.setTimeout(tryBetter, UPGRADE_INTERVAL_MS);
       this.companion.connect(id, best).then(
         (better) => {
           if (link.session !== session || this.stopped) better.close();
@@ -220,15 +224,14 @@ export class PhoneLinks extends EventEmitter<PhoneLinksEvents> {
         },
         () => undefined,
       );
-    }, UPGRADE_INTERVAL_MS);
-    link.upgrade.unref();
+    };
+    link.upgrade = this.timers.setTimeout(tryBetter, UPGRADE_INTERVAL_MS);
   }
 
   private schedule(id: string, link: Link): void {
     const delay =
-      Math.min(RECONNECT_MAX_MS, RECONNECT_INITIAL_MS * 2 ** link.attempt) * (0.75 + Math.random() / 2);
+      Math.min(RECONNECT_MAX_MS, RECONNECT_INITIAL_MS * 2 ** link.attempt) * (0.75 + this.random() / 2);
     link.attempt++;
-    link.timer = setTimeout(() => void this.connect(id), delay);
-    link.timer.unref();
+    link.timer = this.timers.setTimeout(() => void this.connect(id), delay);
   }
 }

@@ -1,17 +1,20 @@
+// Environment: Node (main process core).
 import { EventEmitter } from 'node:events';
 import type { LinkError } from '../../native-bridge/link/errors.js';
 import { ProtocolError } from '../../native-bridge/link/errors.js';
 import type { CallEvent, Request, RequestBody } from '../../native-bridge/link/messages.js';
 import type { PhoneConnection } from '../../native-bridge/link/phone-connection.js';
 import type { PairedPhone } from './pairing-store.js';
+import type { Rules } from './rules/rules.js';
 
 export type SignInRequest = Extract<Request, { type: 'sign-in-request' }>;
 
 export interface PhoneSessionEvents {
   call: [CallEvent];
-  signInRequest: [SignInRequest];
   lock: [boolean];
   signIn: [string | null];
+  /** The phone asks to be signed in via the PC (the window shows the request). */
+  signInRequest: [SignInRequest];
   close: [LinkError | undefined];
 }
 
@@ -25,6 +28,8 @@ export class PhoneSession extends EventEmitter<PhoneSessionEvents> {
   constructor(
     readonly phone: PairedPhone,
     private readonly connection: PhoneConnection,
+    /** The companion's rules: a dial is refused here, below every path that can ask for one. */
+    private readonly rules: Rules,
     /** Where this session runs (tcp://…, serial:…). */
     readonly address: string = phone.address,
   ) {
@@ -39,9 +44,14 @@ export class PhoneSession extends EventEmitter<PhoneSessionEvents> {
 
   lock = () => this.command({ type: 'lock' });
   unlock = () => this.command({ type: 'unlock' });
-  dial = (number: string) => this.command({ type: 'dial', number });
+  dial = async (number: string) => {
+    // The phone's state (who is signed in) follows its hello; on a fresh session it may not be here yet, and the
+    // phone sends it before it answers a ping.
+    if (this.user === undefined) await this.ping();
+    this.rules.assertMayDial(this);
+    await this.command({ type: 'dial', number });
+  };
   answer = () => this.command({ type: 'answer' });
-  reject = () => this.command({ type: 'reject' });
   hangup = () => this.command({ type: 'hangup' });
   hold = () => this.command({ type: 'hold' });
   resume = () => this.command({ type: 'resume' });
@@ -50,7 +60,6 @@ export class PhoneSession extends EventEmitter<PhoneSessionEvents> {
   /** Credential hand-off: the password goes to the phone once and is kept nowhere. */
   signIn = (user: string, password: string) =>
     this.command({ type: 'sign-in-response', method: 'credentials', user, password });
-  declineSignIn = () => this.command({ type: 'sign-in-response', method: 'declined' });
   unpair = () => this.command({ type: 'unpair' });
 
   /** The phone's latest request to sign in via the PC; an expired web code is never offered. */

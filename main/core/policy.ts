@@ -1,3 +1,4 @@
+// Environment: Node (main process core).
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 

@@ -1,3 +1,4 @@
+// Environment: Node (main process core).
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFile, unlink } from 'node:fs/promises';

@@ -1,5 +1,6 @@
+// Environment: Node (main process core).
 import { join } from 'node:path';
-import { type LoadedPolicy, loadPolicy } from './policy.js';
+import type { LoadedPolicy } from './policy.js';
 import { z } from 'zod';
 import {
   StoreFileError,
@@ -62,13 +63,4 @@ export function withUserSettings(admin: LoadedPolicy, settings: Settings): Loade
   if (policySetsPairingMode(admin) || settings.pairingMode === undefined) return admin;
   const mode = settings.pairingMode === 'auto' ? 'Auto' : 'Manual';
   return { ...admin, policy: { ...admin.policy, BetterTogetherOverEthernetPairingMode: mode } };
-}
-
-/** The policy and the user's settings as every entry point (btoe, the daemon, the app) applies them. */
-export async function loadEffectivePolicy(
-  storeDir: string,
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<{ admin: LoadedPolicy; policy: LoadedPolicy; settings: Settings; warning?: string }> {
-  const [admin, loaded] = await Promise.all([loadPolicy(env), loadSettings(storeDir)]);
-  return { admin, policy: withUserSettings(admin, loaded.settings), ...loaded };
 }

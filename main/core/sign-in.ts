@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+// Environment: Node (main process core).
 import { CompanionError } from './companion.js';
 
 /**
@@ -33,54 +33,6 @@ export function verificationAddress(text: string): string {
     );
   }
   return url.href;
-}
-
-/** Opens the default browser without a shell: the address is one argument, never parsed as a command. */
-export function openBrowser(address: string): Promise<void> {
-  const [command, args] =
-    process.platform === 'win32'
-      ? ['rundll32', ['url.dll,FileProtocolHandler', address]]
-      : process.platform === 'darwin'
-        ? ['open', [address]]
-        : ['xdg-open', [address]];
-  return new Promise((resolve, reject) => {
-    execFile(command, args, { windowsHide: true }, (error) =>
-      error
-        ? reject(
-            new CompanionError(
-              'refused',
-              `could not open a browser (${error.message}): open ${address} yourself`,
-            ),
-          )
-        : resolve(),
-    );
-  });
-}
-
-/** Puts the code on the clipboard (best effort, no shell): true when a clipboard tool took it. */
-export function copyToClipboard(text: string): Promise<boolean> {
-  const tools: Array<[string, string[]]> =
-    process.platform === 'win32'
-      ? [['clip', []]]
-      : process.platform === 'darwin'
-        ? [['pbcopy', []]]
-        : [
-            ['wl-copy', []],
-            ['xclip', ['-selection', 'clipboard']],
-          ];
-  const attempt = async (index: number): Promise<boolean> => {
-    const tool = tools[index];
-    if (!tool) return false;
-    const ok = await new Promise<boolean>((resolve) => {
-      const child = execFile(tool[0], tool[1], { windowsHide: true, timeout: 3_000 }, (error) =>
-        resolve(!error),
-      );
-      child.stdin?.on('error', () => undefined);
-      child.stdin?.end(text);
-    });
-    return ok || attempt(index + 1);
-  };
-  return attempt(0);
 }
 
 export function printable(text: string): string {

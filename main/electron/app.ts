@@ -2,8 +2,8 @@
 // all driven by the companion core through its CompanionPort.
 import { fileURLToPath } from 'node:url';
 import { app, dialog, type BrowserWindow } from 'electron';
-import { createCompanionPort } from '../core/companion-port.js';
-import { registerIpcHandlers, type CompanionPort } from './ipc.js';
+import { createCompanionPort } from '../composition/running-companion.js';
+import { registerIpcHandlers, type CompanionPort } from './window-ipc.js';
 import { PowerMonitorLockSource } from './power-monitor-lock-source.js';
 import { createCompanionTray } from './tray.js';
 import { APP_INDEX_URL, createMainWindow, isSameOrigin, registerAppScheme, serveRenderer } from './window.js';

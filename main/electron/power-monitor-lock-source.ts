@@ -1,7 +1,7 @@
 // Environment: Electron main. Windows and macOS lock sync: powerMonitor's 'lock-screen' and 'unlock-screen'
 // (Windows: WTS session notifications; macOS: the screen-lock distributed notifications).
 import { powerMonitor } from 'electron';
-import { BaseLockSource } from '../host/session-lock.js';
+import { BaseLockSource } from '../host/lock-source-base.js';
 
 type Monitor = Pick<Electron.PowerMonitor, 'on' | 'removeListener' | 'getSystemIdleState'>;
 

@@ -1,7 +1,7 @@
 // Environment: Electron main. The notification-area icon: its tooltip says at a glance whether the desk
 // phone is paired and connected and which mode it pairs in; its menu opens pairing or quits.
 import { Menu, Tray, nativeImage } from 'electron';
-import type { CompanionView, PhoneView } from '../../preload/contract.js';
+import type { CompanionView, PhoneView } from '../../contract/window.js';
 
 /** A 32×32 desk-phone glyph, embedded so the tray works before build/ has real icon files. */
 const TRAY_ICON_PNG =

@@ -1,3 +1,4 @@
+// Environment: Node (main process, OS adapters).
 /**
  * systemd-logind (and elogind, which owns the same name): the session's Lock and Unlock signals on
  * org.freedesktop.login1.Session, and its LockedHint property (set by the screen locker) through
@@ -7,15 +8,8 @@
  * so a signal counts only when its sender is the current owner of org.freedesktop.login1 (tracked through
  * NameOwnerChanged), and only for this session's object path. A forged Unlock is ignored.
  */
-import {
-  type DBusCalls,
-  type DBusMessage,
-  type DBusSourceOptions,
-  DBusLockSource,
-  isBusName,
-  isObjectPath,
-  variantValue,
-} from './session-lock.js';
+import { type DBusCalls, type DBusMessage, isBusName, isObjectPath, variantValue } from './dbus-client.js';
+import { type DBusSourceOptions, DBusLockSource } from './dbus-lock-source.js';
 
 const LOGIN1 = 'org.freedesktop.login1';
 const SESSION = 'org.freedesktop.login1.Session';

@@ -1,5 +1,6 @@
+// Environment: Node (main process, OS adapters).
 import { existsSync } from 'node:fs';
-import type { SessionLockSource } from './session-lock.js';
+import type { SessionLockSource } from '../core/ports/session-lock.js';
 
 /**
  * The session lock sources a headless companion can use here. On Linux: systemd-logind (system bus) and the

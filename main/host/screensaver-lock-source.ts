@@ -1,3 +1,4 @@
+// Environment: Node (main process, OS adapters).
 /**
  * The desktop's screen saver / locker: ActiveChanged(boolean) on org.freedesktop.ScreenSaver (KDE, Xfce, and
  * others) and org.gnome.ScreenSaver (GNOME Shell), on the SESSION bus. What KeePassXC listens to.
@@ -5,7 +6,8 @@
  * Signals are taken from any path (KDE emits on /ScreenSaver and /org/freedesktop/ScreenSaver) and any sender:
  * the session bus belongs to the user, and whatever can talk on it could equally drive the companion itself.
  */
-import { type DBusCalls, type DBusMessage, type DBusSourceOptions, DBusLockSource } from './session-lock.js';
+import type { DBusCalls, DBusMessage } from './dbus-client.js';
+import { type DBusSourceOptions, DBusLockSource } from './dbus-lock-source.js';
 
 interface ScreenSaverService {
   readonly name: string;

@@ -1,3 +1,4 @@
+// Environment: Node (native-bridge: talks to phones; imports nothing from main/).
 import { EventEmitter } from 'node:events';
 // Loaded with the module (the phone side only): a restarted phone then serves its first connections at once
 // instead of loading mDNS right after it starts listening.

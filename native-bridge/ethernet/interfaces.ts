@@ -1,3 +1,4 @@
+// Environment: Node (native-bridge: talks to phones; imports nothing from main/).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';

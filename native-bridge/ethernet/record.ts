@@ -1,3 +1,4 @@
+// Environment: Node (native-bridge: talks to phones; imports nothing from main/).
 import { z } from 'zod';
 import { DEVICE_ID_PATTERN } from '../link/identity.js';
 import { PAIRING_MODES, PROTOCOL_VERSION } from '../link/messages.js';

@@ -1,3 +1,4 @@
+// Environment: Node (native-bridge: talks to phones; imports nothing from main/).
 // Where report-descriptor bytes come from: a text file of hex bytes (the fixtures' format), a binary capture,
 // or a Linux hidraw device, whose descriptor the kernel publishes in sysfs (node-hid does not expose it).
 import { readFile } from 'node:fs/promises';

@@ -1,3 +1,4 @@
+// Environment: Node (native-bridge: talks to phones; imports nothing from main/).
 // Finds HID telephony devices with node-hid. node-hid is loaded lazily, by a dynamic import, so that a missing
 // native piece (libudev or libusb on Linux, no prebuilt binary for this platform) is reported as a condition
 // the user can act on, `{ available: false, reason }`, instead of a crash at start-up.

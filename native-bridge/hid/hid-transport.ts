@@ -1,3 +1,4 @@
+// Environment: Node (native-bridge: talks to phones; imports nothing from main/).
 import type { Duplex } from 'node:stream';
 import { LinkError } from '../link/errors.js';
 import { readDescriptor } from './descriptor-source.js';

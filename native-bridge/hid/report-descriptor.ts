@@ -1,3 +1,4 @@
+// Environment: any (plain TypeScript; native-bridge).
 // A HID report-descriptor parser (Device Class Definition for HID 1.11, section 6.2.2).
 //
 // It turns the descriptor's items into, for each top-level collection, the list of fields with everything a

@@ -1,3 +1,4 @@
+// Environment: Node (native-bridge: talks to phones; imports nothing from main/).
 // Drives a call on a HID telephony device (headset, handset, speakerphone) from its parsed report descriptor
 // alone: no report id or bit position is hard-coded. What softphones do (../shared notes, "Driving a call"):
 // ring with LED Ring and the Ringer; answer when the device reports Hook Switch = 1; hang up on Hook Switch = 0

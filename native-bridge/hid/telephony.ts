@@ -1,3 +1,4 @@
+// Environment: any (plain TypeScript; native-bridge).
 // The telephony view of a parsed report descriptor: which top-level collections are telephony devices (usage
 // page 0x0B), their controls by the HID Usage Tables' names, and the role each control plays in a call.
 import {

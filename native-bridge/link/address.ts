@@ -1,3 +1,4 @@
+// Environment: Node (native-bridge: talks to phones; imports nothing from main/).
 import { isIPv4, isIPv6 } from 'node:net';
 
 /**

@@ -1,3 +1,4 @@
+// Environment: Node (native-bridge: talks to phones; imports nothing from main/).
 import { ProtocolError } from './errors.js';
 import type { Identity } from './identity.js';
 import type { PairingMode } from './messages.js';

@@ -1,3 +1,4 @@
+// Environment: Node (native-bridge: talks to phones; imports nothing from main/).
 /**
  * CPace (draft-irtf-cfrg-cpace) over ristretto255 with SHA-512, initiator/responder transcript.
  * Section names below refer to that draft.

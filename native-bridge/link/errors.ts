@@ -1,3 +1,4 @@
+// Environment: any (plain TypeScript; native-bridge).
 /**
  * The error codes of the open protocol (docs/protocol.md, "Error codes"). A peer sends them in an `error`
  * message; the companion maps them to messages that tell the user what to do next.

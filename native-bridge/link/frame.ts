@@ -1,3 +1,4 @@
+// Environment: Node (native-bridge: talks to phones; imports nothing from main/).
 import { ProtocolError } from './errors.js';
 
 /** Message size caps (docs/protocol.md, "Framing"): small until the peer is authenticated by pairing or pin. */

@@ -1,3 +1,4 @@
+// Environment: Node (native-bridge: talks to phones; imports nothing from main/).
 import { z } from 'zod';
 import { ERROR_CODES, ProtocolError } from './errors.js';
 

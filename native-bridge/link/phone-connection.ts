@@ -1,3 +1,4 @@
+// Environment: Node (native-bridge: talks to phones; imports nothing from main/).
 import { once } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { LinkError, ProtocolError } from './errors.js';

@@ -1,3 +1,4 @@
+// Environment: Node (native-bridge: talks to phones; imports nothing from main/).
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';

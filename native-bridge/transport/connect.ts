@@ -1,3 +1,4 @@
+// Environment: Node (native-bridge: talks to phones; imports nothing from main/).
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { PhoneAddress } from '../link/address.js';

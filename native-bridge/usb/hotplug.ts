@@ -1,3 +1,4 @@
+// Environment: Node (native-bridge: talks to phones; imports nothing from main/).
 import { EventEmitter } from 'node:events';
 import {
   type ListPhonePortsOptions,

@@ -18,16 +18,11 @@ import axe from 'axe-core';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SessionLockEvents, SessionLockSource } from '../../main/host/session-lock.js';
-import { createCompanionPort, type CompanionPort } from '../../main/core/companion-port.js';
+import type { SessionLockEvents, SessionLockSource } from '../../main/core/ports/session-lock.js';
+import { createCompanionPort, type CompanionPort } from '../../main/composition/running-companion.js';
 import { CONTENT_SECURITY_POLICY } from '../../main/electron/content-security-policy.js';
-import { createIpcHandlers } from '../../main/electron/ipc-handlers.js';
-import {
-  pushSchemas,
-  type BtoeApi,
-  type CompanionView,
-  type RequestChannel,
-} from '../../preload/contract.js';
+import { createIpcHandlers } from '../../main/electron/window-ipc-handlers.js';
+import { pushSchemas, type BtoeApi, type CompanionView, type RequestChannel } from '../../contract/window.js';
 import { cleanup, requireDist, startPhone, type Phone } from '../integration/helpers/processes.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -411,23 +406,23 @@ describe.skipIf(!haveChromium)(
     it('shows a phone that was reset as such, and pairs it again', async () => {
       // Factory reset: the same phone (serial, MAC, address) comes back with new keys.
       const address = phone.address;
+      const before = phone.id;
       await phone.stop();
       phone = await startPhone(PHONE_ARGS, { listen: address });
       await tab('Phones').click();
-      const resetCard = card();
+      const resetCard = page.getByTestId(`phone-${before}`);
       await resetCard.getByText('This phone was reset', { exact: false }).waitFor({ timeout: 30_000 });
-      const again = resetCard.getByRole('button', { name: 'Pair again' });
+      expect((await factsOf(resetCard))['Pairing']).toBe('Needs pairing again');
       await page.screenshot({ path: path.join(SCREENSHOTS, 'reset-phone-en-light.png') });
-      await again.click();
+      await resetCard.getByRole('button', { name: 'Pair again' }).click();
       const dialog = page.getByRole('dialog', { name: /Pair with/ });
       const code = await phone.openPairing();
       await dialog.getByLabel('Pairing code').fill(code);
       await dialog.getByLabel('Pairing code').press('Enter');
       await phone.waitFor('paired');
+      // The new pairing replaces the old one: one card, the phone's new identity, connected.
       await card().getByText('Connected', { exact: true }).waitFor();
-      expect(await card().getByRole('status').innerText()).toContain(
-        'replaces the pairing from before the phone was reset',
-      );
+      await resetCard.waitFor({ state: 'detached' });
       expect(await page.locator('.phone').count()).toBe(1);
     });
 

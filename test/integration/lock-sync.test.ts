@@ -3,17 +3,11 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HAVE_DBUS, TestBus } from './helpers/dbus.js';
+import { needs } from '../helpers/needs.js';
+import { DBUS_MISSING, TestBus } from './helpers/dbus.js';
 import { type Phone, cleanup, runBtoe, show, startDaemon, startPhone, tempDir } from './helpers/processes.js';
 
-const IN_CI = process.env.CI === 'true';
-if (!HAVE_DBUS && !IN_CI) {
-  console.warn('lock-sync tests SKIPPED: dbus-daemon/dbus-send not found (install the apt package "dbus")');
-}
-
-it('has dbus-daemon when CI=true', () => {
-  if (IN_CI) expect(HAVE_DBUS, 'CI needs the apt package "dbus"').toBe(true);
-});
+const noDbus = needs('the lock-sync tests', DBUS_MISSING);
 
 const buses: TestBus[] = [];
 afterEach(async () => {
@@ -61,7 +55,7 @@ async function stays(phone: Phone, event: string, from: number, ms = 1_500): Pro
   expect(phone.list(event, from)).toEqual([]);
 }
 
-describe.skipIf(!HAVE_DBUS)('lock sync through the daemon', () => {
+describe.skipIf(noDbus !== undefined)('lock sync through the daemon', () => {
   it('locks the phone when the PC locks and unlocks it when the PC unlocks', async () => {
     const { phone, screen } = await setup();
     let from = phone.mark();

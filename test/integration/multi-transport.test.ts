@@ -3,9 +3,10 @@
 // or the call in progress. The phone simulator serves both from one identity; socat gives the real pty pair.
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, runBtoe, show, startDaemon, startPhone, tempDir } from './helpers/processes.js';
-import { socatRequirement, startPtyPair, stopPtyPairs } from './helpers/socat.js';
+import { needs } from '../helpers/needs.js';
+import { socatMissing, startPtyPair, stopPtyPairs } from './helpers/socat.js';
 
-const socat = socatRequirement();
+const noSocat = needs('the Ethernet + USB tests', socatMissing());
 
 afterEach(async () => {
   await cleanup();
@@ -25,7 +26,7 @@ async function linkWhere(store: string, want: (link: Link) => boolean, what: str
   }
 }
 
-describe.skipIf(!socat.run)('a phone over Ethernet and USB', () => {
+describe.skipIf(noSocat !== undefined)('a phone over Ethernet and USB', () => {
   it('is one device, fails over to USB and back, and keeps the lock and the call', async () => {
     const dir = await tempDir();
     const line = await startPtyPair(dir, 'usb');

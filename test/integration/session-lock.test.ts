@@ -10,18 +10,18 @@ import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { HAVE_DBUS, TestBus } from './helpers/dbus.js';
+import { needs } from '../helpers/needs.js';
+import { DBUS_MISSING, TestBus } from './helpers/dbus.js';
 import { LogindLockSource } from '../../main/host/logind-lock-source.js';
 import { ScreenSaverLockSource } from '../../main/host/screensaver-lock-source.js';
 import {
   type LockChange,
   type SessionLockSource,
-  type Timers,
-  BaseLockSource,
   SessionLockError,
-  backoffDelay,
-  realTimers,
-} from '../../main/host/session-lock.js';
+} from '../../main/core/ports/session-lock.js';
+import { type Timers, realTimers } from '../../main/core/timers.js';
+import { backoffDelay } from '../../main/host/dbus-lock-source.js';
+import { BaseLockSource } from '../../main/host/lock-source-base.js';
 
 vi.mock('electron', async () => {
   const { EventEmitter: Emitter } = await import('node:events');
@@ -34,15 +34,7 @@ vi.mock('electron', async () => {
   return { powerMonitor: new FakePowerMonitor() };
 });
 
-const IN_CI = process.env.CI === 'true';
-if (!HAVE_DBUS && !IN_CI)
-  console.warn(
-    'session-lock D-Bus tests SKIPPED: dbus-daemon/dbus-send not found (install the apt package "dbus"); CI=true makes this a failure',
-  );
-
-it('has dbus-daemon and dbus-send when CI=true', () => {
-  if (IN_CI) expect(HAVE_DBUS, 'CI needs the apt package "dbus" (dbus-daemon, dbus-send)').toBe(true);
-});
+const noDbus = needs('the session-lock D-Bus tests', DBUS_MISSING);
 
 // ---------------------------------------------------------------------------------------------------------------
 // A private bus
@@ -223,7 +215,7 @@ const FAST = { backoff: { initialMs: 50, maxMs: 400 }, callTimeoutMs: 2000 };
 
 // ---------------------------------------------------------------------------------------------------------------
 
-describe.skipIf(!HAVE_DBUS)('D-Bus lock sources against a real dbus-daemon', () => {
+describe.skipIf(noDbus !== undefined)('D-Bus lock sources against a real dbus-daemon', () => {
   const bus = new TestBus();
   const sources: SessionLockSource[] = [];
   const fakes: FakeLogind[] = [];

@@ -15,17 +15,12 @@ export const BTOE = join(DIST, 'main/cli/btoe.js');
 export const AGENT = join(DIST, 'bench/lab/companion-agent.js');
 const NODE = process.execPath;
 
-/**
- * Why the netlab tests cannot run here (they skip, saying so), or undefined. Under CI (CI=true) they must run:
- * this throws instead, so a green CI always means they ran.
- */
+/** Why the netlab tests cannot run here, or undefined (for test/helpers/needs.ts, which fails them under CI). */
 export function netlabUnavailable(): string | undefined {
-  const why =
+  return (
     labUnavailable() ??
-    (existsSync(AGENT) && existsSync(SIMULATOR) ? undefined : `${AGENT} is missing: run npm run build`);
-  if (why && process.env.CI === 'true')
-    throw new Error(`the PC-port lab tests must run under CI, but ${why}`);
-  return why;
+    (existsSync(AGENT) && existsSync(SIMULATOR) ? undefined : `${AGENT} is missing: run npm run build`)
+  );
 }
 
 const tempDirs = new Set<string>();

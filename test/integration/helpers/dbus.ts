@@ -14,7 +14,11 @@ export function haveCommand(name: string): boolean {
   }
 }
 
-export const HAVE_DBUS = haveCommand('dbus-daemon') && haveCommand('dbus-send');
+/** Why a private bus cannot be started here, or undefined (for test/helpers/needs.ts). */
+export const DBUS_MISSING =
+  haveCommand('dbus-daemon') && haveCommand('dbus-send')
+    ? undefined
+    : 'dbus-daemon/dbus-send not found (install the apt package "dbus")';
 
 export class TestBus {
   readonly dir = mkdtempSync(join(tmpdir(), 'btoe-dbus-'));

@@ -13,8 +13,9 @@ import {
   startAgent,
   startLabPhone,
 } from '../../netlab/processes.js';
+import { needs } from '../../helpers/needs.js';
 
-const why = netlabUnavailable();
+const why = needs('the Auto pairing lab tests', netlabUnavailable());
 const PHONE_PORT = 24801;
 const PHONE_MAC = '02:04:f2:00:00:01';
 const PHONE_SERIAL = '0004F2000001';

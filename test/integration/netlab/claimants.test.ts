@@ -13,8 +13,9 @@ import {
   startAgent,
   startLabPhone,
 } from '../../netlab/processes.js';
+import { needs } from '../../helpers/needs.js';
 
-const why = netlabUnavailable();
+const why = needs('the claimant lab tests', netlabUnavailable());
 
 describe.skipIf(why !== undefined)(
   `claimants and Manual mode in the PC-port lab${why ? ` (skipped: ${why})` : ''}`,

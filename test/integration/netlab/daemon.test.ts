@@ -15,8 +15,9 @@ import {
   removeTempDirs,
   startLabPhone,
 } from '../../netlab/processes.js';
+import { needs } from '../../helpers/needs.js';
 
-const why = netlabUnavailable();
+const why = needs('the daemon lab tests', netlabUnavailable());
 
 type Link = { id: string; connected: boolean; locked?: boolean };
 

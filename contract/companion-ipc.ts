@@ -1,0 +1,139 @@
+// Environment: any (plain TypeScript + zod). The one contract between `btoe` and the
+// running companion (daemon or desktop app): every request and response on the local socket, their schemas
+// (checked by the companion on what it receives and by `btoe` on what it gets back), and the version both
+// sides name in every message, so an older `btoe` talking to a newer companion gets a clear error.
+import { z } from 'zod';
+
+/**
+ * Bumped on any change a peer of the other version would misread. The companion answers a request of another
+ * version with a `version` error naming both; `btoe` refuses an answer of another version the same way.
+ */
+export const COMPANION_IPC_VERSION = 1;
+
+/** One `btoe` command as the companion runs it; the bounds are those of a command line, not of a phone. */
+export const commandRequestSchema = z.strictObject({
+  command: z.string().max(64, 'a command name is 64 characters at most'),
+  args: z
+    .array(z.string().max(4096, 'an argument is 4,096 characters at most'))
+    .max(16, '16 arguments at most'),
+  device: z.string().max(1024, 'a device id or address is 1,024 characters at most').optional(),
+  code: z.string().max(64, 'a pairing code is 64 characters at most').optional(),
+  /** sign-in: the UPN and password for the credential hand-off; never logged. */
+  user: z.string().max(256, 'a user name is 256 characters at most').optional(),
+  password: z.string().max(256, 'a password is 256 characters at most').optional(),
+  /** sign-in: open the browser at the phone's verification address. */
+  open: z.boolean().optional(),
+  /** devices, pair: how long to listen for phones on this PC's links (seconds, as typed). */
+  timeout: z.string().max(16, 'a timeout is a number of seconds').optional(),
+});
+
+export const commandResultSchema = z.object({
+  /** The exit code (README, "Exit codes"). */
+  code: z.number().int().min(0).max(255),
+  /** What a person reads (stdout on success, stderr on failure). */
+  human: z.string(),
+  /** What --json prints. */
+  data: z.unknown(),
+});
+
+export const helloSchema = z.object({
+  running: z.literal(true),
+  pid: z.number().int(),
+  startedAt: z.string(),
+  store: z.string(),
+});
+
+/** One paired phone as the running companion knows it now (never probed to answer a status read). */
+export const phoneSnapshotSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  vendor: z.string(),
+  model: z.string(),
+  firmware: z.string(),
+  mode: z.enum(['auto', 'manual']),
+  /** Where the session runs, or where the phone answered last. */
+  address: z.string(),
+  connected: z.boolean(),
+  onThisPcPort: z.boolean(),
+  locked: z.boolean().nullable(),
+  user: z.string().nullable(),
+  call: z.object({ state: z.string(), direction: z.enum(['in', 'out']), muted: z.boolean() }).nullable(),
+  /** Why the phone is not connected, in words for the user. */
+  problem: z.string().nullable(),
+  /** Null while not connected; with the reason when the phone's lock does not follow the PC's. */
+  lockSync: z.object({ syncing: z.boolean(), reason: z.string().nullable() }).nullable(),
+});
+
+/** The running companion's status: what `btoe status`, the tray and the window show. */
+export const companionSnapshotSchema = z.object({
+  companion: z.object({
+    pid: z.number().int(),
+    startedAt: z.string(),
+    store: z.string(),
+    pcLocked: z.boolean(),
+    lockSources: z.array(z.string()),
+  }),
+  policy: z.object({
+    pairingMode: z.enum(['auto', 'manual', 'off']),
+    unlockWithPc: z.boolean(),
+    source: z.string(),
+    warnings: z.array(z.string()),
+  }),
+  secretStore: z.string(),
+  phones: z.array(phoneSnapshotSchema),
+});
+
+/** A request the companion could not take (bad shape, other version): what `btoe` prints, and its exit code. */
+export const ipcErrorSchema = z.object({
+  error: z.object({ kind: z.enum(['usage', 'version', 'internal']), message: z.string() }),
+});
+
+export const companionRequestSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ v: z.literal(COMPANION_IPC_VERSION), kind: z.literal('hello') }),
+  z.strictObject({
+    v: z.literal(COMPANION_IPC_VERSION),
+    kind: z.literal('command'),
+    request: commandRequestSchema,
+  }),
+]);
+
+export const companionResponseSchemas = {
+  hello: z.union([z.object({ v: z.literal(COMPANION_IPC_VERSION), hello: helloSchema }), ipcErrorSchema]),
+  command: z.union([
+    z.object({ v: z.literal(COMPANION_IPC_VERSION), result: commandResultSchema }),
+    ipcErrorSchema,
+  ]),
+} as const;
+
+export type PhoneSnapshot = z.infer<typeof phoneSnapshotSchema>;
+export type CompanionSnapshot = z.infer<typeof companionSnapshotSchema>;
+export type CommandRequest = z.infer<typeof commandRequestSchema>;
+export type CommandResult = z.infer<typeof commandResultSchema>;
+export type CompanionHello = z.infer<typeof helloSchema>;
+export type CompanionRequest = z.infer<typeof companionRequestSchema>;
+export type IpcError = z.infer<typeof ipcErrorSchema>;
+export type CompanionResponse<K extends CompanionRequest['kind']> = z.infer<
+  (typeof companionResponseSchemas)[K]
+>;
+
+/** Turns a zod failure into one sentence a user can act on: which field, and what is wrong with it. */
+export function describeInvalid(what: string, error: z.ZodError): string {
+  const problems = error.issues
+    .slice(0, 3)
+    .map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message));
+  return `${what} is invalid: ${problems.join('; ')}`;
+}
+
+/** The companion's answer to anything it cannot parse: names the versions when that is the reason. */
+export function rejectRequest(raw: unknown, error: z.ZodError): IpcError {
+  const v = (raw as { v?: unknown } | null)?.v;
+  if (typeof raw === 'object' && raw !== null && v !== COMPANION_IPC_VERSION) {
+    return {
+      error: {
+        kind: 'version',
+        message: `this btoe speaks companion protocol ${typeof v === 'number' ? `v${v}` : '(unversioned)'} and the running companion v${COMPANION_IPC_VERSION}: use the btoe installed with the running companion, or restart the companion from this installation`,
+      },
+    };
+  }
+  return { error: { kind: 'usage', message: describeInvalid('The command', error) } };
+}

@@ -1,0 +1,252 @@
+// Environment: Node (main process core).
+import {
+  COMPANION_IPC_VERSION,
+  type CommandRequest,
+  type CommandResult,
+  type CompanionHello,
+  type CompanionSnapshot,
+  type PhoneSnapshot,
+  companionRequestSchema,
+  rejectRequest,
+} from '../../contract/companion-ipc.js';
+import { type CommandContext, executeCommand, failure } from './commands.js';
+import type { Companion, DeviceView } from './companion.js';
+import type { Settings } from './settings.js';
+import type { EventLog } from './event-log.js';
+import { LockSync } from './lock-sync.js';
+import { type DiscoverySetting, Nearby } from './nearby.js';
+import { nearbyExecute, wantsDiscovery } from './nearby-command.js';
+import { PhoneKeeper } from './phone-keeper.js';
+import { PhoneLinks } from './phone-links.js';
+import type { Desktop } from './ports/desktop.js';
+import type { ListenLocal, LocalServer } from './ports/local-server.js';
+import type { SessionLockSource } from './ports/session-lock.js';
+import { StatusSnapshot } from './status-snapshot.js';
+
+/**
+ * The long-running companion: keeps the paired phones connected, follows the PC's session lock, and serves
+ * `btoe` commands. The daemon process and the desktop app each host one; they differ only in
+ * the adapters they give it (lock sources, desktop, local server), wired in main/composition.
+ */
+export class CompanionService {
+  readonly links: PhoneLinks;
+  readonly lockSync: LockSync;
+  readonly snapshot: StatusSnapshot;
+  readonly startedAt = new Date();
+  readonly lockSources: SessionLockSource[] = [];
+  private nearby: Nearby | undefined;
+  private keeper: PhoneKeeper | undefined;
+  private usbWatcher: { stop(): void } | undefined;
+  private server: LocalServer | undefined;
+  private readonly context: CommandContext;
+  /** Counts the changes among the phones heard on this PC's links (mDNS): the window lists those anew. */
+  heardChanges = 0;
+
+  constructor(
+    readonly companion: Companion,
+    readonly log: EventLog,
+    desktop: Desktop,
+  ) {
+    this.links = new PhoneLinks(companion);
+    this.lockSync = new LockSync(this.links, companion.rules);
+    this.snapshot = new StatusSnapshot({
+      companion,
+      links: this.links,
+      lockSync: this.lockSync,
+      startedAt: this.startedAt,
+      lockSources: () => this.lockSources.map((s) => s.name),
+      onThisPcPort: (id) => this.keeper?.keeps(id) ?? false,
+    });
+    this.lockSync.on('log', (event, fields) => log.write(event, fields));
+    this.context = this.commandContext(desktop);
+    this.links.on('connected', (s) => log.write('phone-connected', { phone: s.phone.id }));
+    this.links.on('disconnected', (id) => log.write('phone-disconnected', { phone: id }));
+    this.links.on('call', (id, call) =>
+      log.write('call', { phone: id, state: call.state, direction: call.direction, callId: call.callId }),
+    );
+  }
+
+  /** Follows a session lock source: PC locks → phones lock; PC unlocks → phones unlock (where allowed). */
+  async follow(source: SessionLockSource): Promise<void> {
+    source.on('lock', () => void this.lockSync.pcLock());
+    source.on('unlock', () => void this.lockSync.pcUnlock());
+    source.on('error', (error) =>
+      this.log.write('lock-source-error', { source: source.name, error: error.message }),
+    );
+    await source.start();
+    this.lockSources.push(source);
+    this.snapshot.refresh();
+    // Locked already when we start: the phones follow at once (the source reports only later changes).
+    if (source.locked) void this.lockSync.pcLock();
+  }
+
+  /** Serves `btoe` on the per-user local endpoint (the one-companion-per-user lock: rejects if taken). */
+  async serve(listen: ListenLocal): Promise<void> {
+    this.server = await listen((request) => this.answer(request));
+  }
+
+  /** One request from `btoe`, untrusted: checked against the contract before anything runs. */
+  async answer(raw: unknown): Promise<unknown> {
+    const parsed = companionRequestSchema.safeParse(raw);
+    if (!parsed.success) return rejectRequest(raw, parsed.error);
+    const request = parsed.data;
+    if (request.kind === 'hello') return { v: COMPANION_IPC_VERSION, hello: this.hello() };
+    return { v: COMPANION_IPC_VERSION, result: await this.run(request.request) };
+  }
+
+  /**
+   * Connects the paired phones. With discovery on, the phone on this PC's port is kept by the Ethernet keeper
+   * (mDNS: asks when a link comes up, follows address changes, pairs in Auto mode when policy allows).
+   */
+  async start(discovery: DiscoverySetting = { enabled: false }, usb = false): Promise<void> {
+    this.log.write('started', { pid: process.pid, store: this.companion.storeDir });
+    if (usb) await this.watchUsb();
+    if (discovery.enabled) {
+      const nearby = await Nearby.open(this.companion, discovery);
+      const keeper = new PhoneKeeper(nearby);
+      this.nearby = nearby;
+      this.keeper = keeper;
+      this.links.delegate((id) => keeper.keeps(id));
+      keeper.on('event', (event) => {
+        this.log.write(`ethernet-${event.event}`, { ...event, event: undefined });
+        if (event.event === 'paired') this.links.refresh();
+        if (event.event === 'ready' && keeper.session) this.links.adopt(keeper.session);
+      });
+      for (const event of ['up', 'down', 'update'] as const) {
+        nearby.discovery.on(event, () => {
+          this.heardChanges++;
+          this.links.emit('changed');
+        });
+      }
+      nearby.discovery.on('warning', (error: Error) =>
+        this.log.write('discovery-warning', { error: error.message }),
+      );
+      keeper.start();
+    }
+    this.links.refresh();
+  }
+  /**
+   * A phone plugged in over USB: a serial port no paired phone is known at is asked who it is; if it answers
+   * with a pinned identity, it is one more way to reach that phone (Companion.probe learns it), used when the
+   * Ethernet link is down.
+   */
+  private async watchUsb(): Promise<void> {
+    const { PhonePortWatcher } = await import('../../native-bridge/usb/hotplug.js');
+    const watcher = new PhonePortWatcher();
+    this.usbWatcher = watcher;
+    watcher.on('scan-failed', (error) => this.log.write('usb-scan-failed', { error: error.message }));
+    watcher.on('port-added', (port) => {
+      const address = `serial:${port.path}`;
+      const known = this.companion.pairings
+        .list()
+        .some((p) => (p.addresses ?? [p.address]).includes(address));
+      const learn = known ? Promise.resolve() : this.companion.probe(address).then(() => undefined);
+      learn.then(
+        () => this.links.retryNow(),
+        (error: Error) => this.log.write('usb-port-unknown', { address, error: error.message }),
+      );
+    });
+    const status = await watcher.start();
+    this.log.write('usb-watch', { ...status });
+  }
+
+  /** The phones heard on this PC's links that are not paired (asked over TLS: who they are, verified). */
+  async heardUnpaired(): Promise<DeviceView[]> {
+    return this.nearby ? (await this.nearby.devices()).filter((d) => !d.paired) : [];
+  }
+
+  /**
+   * Saves the user's settings and applies them at once (the window's Settings): rules, dial region and pairing
+   * mode from the next action on; a PC locked already locks the phones now that sync is on again.
+   */
+  async updateSettings(next: Settings): Promise<void> {
+    const syncTurnedOn = this.companion.settings.lockSync === false && next.lockSync !== false;
+    await this.companion.applySettings(next);
+    this.log.write('settings-changed', { fields: Object.keys(next) });
+    if (syncTurnedOn && this.lockSync.isPcLocked) void this.lockSync.pcLock();
+    this.snapshot.refresh();
+    this.links.emit('changed');
+  }
+
+  async stop(): Promise<void> {
+    await this.server?.close();
+    this.usbWatcher?.stop();
+    await Promise.all(this.lockSources.map((s) => s.stop().catch(() => undefined)));
+    this.keeper?.stop();
+    this.nearby?.close();
+    this.links.stop();
+    this.log.write('stopped', {});
+  }
+
+  hello(): CompanionHello {
+    return {
+      running: true as const,
+      pid: process.pid,
+      startedAt: this.startedAt.toISOString(),
+      store: this.companion.storeDir,
+    };
+  }
+
+  async run(request: CommandRequest): Promise<CommandResult> {
+    this.log.write('command', { command: request.command, device: request.device ?? null });
+    if (this.nearby && wantsDiscovery(request)) {
+      try {
+        const result = await nearbyExecute(this.nearby, request, 0);
+        if (result) {
+          if (request.command === 'pair') this.links.refresh();
+          return result;
+        }
+      } catch (error) {
+        return failure(error);
+      }
+    }
+    return executeCommand(this.context, request);
+  }
+
+  private commandContext(desktop: Desktop): CommandContext {
+    return {
+      companion: this.companion,
+      desktop,
+      withSession: async (device, use) => {
+        const phone = this.companion.resolvePaired(device);
+        const live = this.links.session(phone.id);
+        if (live) return use(live);
+        // Not connected right now: one attempt of our own, and the background link retries at once too.
+        this.links.retryNow();
+        const session = await this.companion.connect(phone.id);
+        try {
+          return await use(session);
+        } finally {
+          session.close();
+        }
+      },
+      pairingsChanged: () => this.links.refresh(),
+      status: () => {
+        const snapshot = this.snapshot.current;
+        return {
+          data: { companion: snapshot.companion, links: snapshot.phones },
+          lines: describeSnapshot(snapshot),
+        };
+      },
+    };
+  }
+}
+
+/** `btoe status`'s lines for the running companion, from the snapshot alone. */
+export function describeSnapshot(snapshot: CompanionSnapshot): string[] {
+  const { companion } = snapshot;
+  return [
+    `Companion running (pid ${companion.pid}, since ${companion.startedAt}); the PC is ${companion.pcLocked ? 'locked' : 'unlocked'}`,
+    ...snapshot.phones.map(describePhone),
+  ];
+}
+
+/** One status line per phone: how it is reached, its lock and call, and why lock sync is off if it is. */
+function describePhone(p: PhoneSnapshot): string {
+  if (!p.connected) return `  ${p.name}: not connected${p.problem ? ` (${p.problem})` : ''}`;
+  const parts = [`connected at ${p.address}`];
+  if (p.locked !== null) parts.push(p.locked ? 'locked' : 'unlocked');
+  if (p.call) parts.push(`call ${p.call.state}`);
+  const sync = p.lockSync && !p.lockSync.syncing ? `; lock sync off: ${p.lockSync.reason}` : '';
+  return `  ${p.name}: ${parts.join(', ')}${sync}`;
+}

@@ -1,0 +1,62 @@
+// Environment: Node (main process core).
+import type { PhoneSession } from '../phone-session.js';
+import type { CompanionPolicy } from '../policy.js';
+import type { Settings } from '../settings.js';
+import { activation } from './activation.js';
+import { lockSyncSupported } from './device-lock.js';
+import { pairingAllowed, unlockFollowsPc } from './policy-rules.js';
+import { type Verdict, refused } from './verdict.js';
+
+/** A rule said no; `kind` picks the exit code (policy: the admin's, refused: this phone's state). */
+export class RuleError extends Error {
+  override readonly name = 'RuleError';
+  constructor(
+    readonly kind: 'policy' | 'refused',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Every rule the companion applies, bound to this companion's policy and settings. The Companion owns one, so
+ * whatever can reach a phone (the one-shot `btoe`, the daemon, the desktop app, a vendor driver) holds the same
+ * rules: there is no context in which a rule is an optional callback.
+ */
+export class Rules {
+  constructor(
+    private readonly policy: () => CompanionPolicy,
+    /** Replaced when the user saves new settings (Companion.applySettings). */
+    public settings: Settings,
+  ) {}
+
+  activation(session: Pick<PhoneSession, 'phone' | 'user'>): Verdict {
+    return activation(this.settings.user, { name: session.phone.name, user: session.user });
+  }
+
+  /** Does this phone's lock follow the PC's? The user's setting, Device-Lock firmware, then activation. */
+  lockSync(session: Pick<PhoneSession, 'phone' | 'user' | 'hello'>): Verdict {
+    if (this.settings.lockSync === false) return refused('lock sync is turned off in Settings');
+    const firmware = lockSyncSupported(session.phone.name, session.hello);
+    return firmware.allowed ? this.activation(session) : firmware;
+  }
+
+  unlockFollowsPc(): Verdict {
+    return unlockFollowsPc(this.policy());
+  }
+
+  /** Throws when this phone may not dial for this PC (click-to-call is off while not activated). */
+  assertMayDial(session: Pick<PhoneSession, 'phone' | 'user'>): void {
+    const verdict = this.activation(session);
+    if (!verdict.allowed) throw new RuleError('refused', `click-to-call is off: ${verdict.reason}`);
+  }
+
+  pairing(mode: 'auto' | 'manual'): Verdict {
+    return pairingAllowed(this.policy(), mode);
+  }
+
+  assertMayPair(mode: 'auto' | 'manual'): void {
+    const verdict = this.pairing(mode);
+    if (!verdict.allowed) throw new RuleError('policy', verdict.reason);
+  }
+}

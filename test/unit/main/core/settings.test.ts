@@ -1,0 +1,46 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_POLICY, type LoadedPolicy } from '../../../../main/core/policy.js';
+import { loadSettings, saveSettings, withUserSettings } from '../../../../main/core/settings.js';
+
+const dirs: string[] = [];
+afterEach(async () => {
+  await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+const defaults: LoadedPolicy = { policy: DEFAULT_POLICY, source: 'defaults', warnings: [] };
+const admin: LoadedPolicy = {
+  policy: { ...DEFAULT_POLICY, BetterTogetherOverEthernetPairingMode: 'Auto' },
+  source: 'C:\\ProgramData\\BToE Companion\\policy.json',
+  warnings: [],
+};
+
+describe('the user’s settings', () => {
+  it('choose the pairing mode only where no admin policy decides it', () => {
+    expect(withUserSettings(defaults, { version: 1, pairingMode: 'manual' }).policy).toMatchObject({
+      BetterTogetherOverEthernetPairingMode: 'Manual',
+    });
+    expect(withUserSettings(defaults, { version: 1 })).toBe(defaults);
+    expect(withUserSettings(admin, { version: 1, pairingMode: 'manual' })).toBe(admin);
+  });
+
+  it('are saved whole and read back, and a bad value is refused before it is written', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'btoe-settings-'));
+    dirs.push(dir);
+    const settings = {
+      version: 1 as const,
+      user: 'amosm@contoso.com',
+      defaultRegion: 'FR',
+      lockSync: false,
+      startAtLogin: false,
+      language: 'fr' as const,
+      pairingMode: 'manual' as const,
+    };
+    await saveSettings(dir, settings);
+    expect((await loadSettings(dir)).settings).toEqual(settings);
+    await expect(saveSettings(dir, { ...settings, defaultRegion: 'France' })).rejects.toThrow();
+    expect(JSON.parse(await readFile(join(dir, 'settings.json'), 'utf8'))).toEqual(settings);
+  });
+});
