@@ -4,7 +4,7 @@
 // distribution (p50, p90, p99, min, max, n) and the round trips are also given as ratios to baselines measured
 // in the same run, interleaved with them. Timings never fail the run; only broken machinery does.
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { Companion } from '../main/core/companion.js';
@@ -36,7 +36,7 @@ import {
 } from './measure.js';
 import { runSerialBench } from './serial.js';
 import type { PhoneSession } from '../main/core/phone-session.js';
-import { loadPolicy } from '../main/core/policy.js';
+import { resolvePolicy } from '../main/core/policy.js';
 import { createIdentity } from '../native-bridge/link/identity.js';
 import { connectSecure } from '../native-bridge/link/tls.js';
 
@@ -174,15 +174,7 @@ async function main(): Promise<Record<string, unknown>> {
   const dir = leftovers.tempDir('btoe-bench-');
   const storeDir = join(dir, 'companion');
   const phoneDir = join(dir, 'phone');
-  const policyFile = join(dir, 'policy.json');
-  writeFileSync(
-    policyFile,
-    JSON.stringify({
-      EnableBetterTogetherOverEthernet: true,
-      BetterTogetherOverEthernetPairingMode: 'Manual',
-    }),
-  );
-  const env: NodeJS.ProcessEnv = { ...process.env, BTOE_SECRET_STORE: 'file', BTOE_POLICY_FILE: policyFile };
+  const env: NodeJS.ProcessEnv = { ...process.env, BTOE_SECRET_STORE: 'file' };
   process.env.BTOE_SECRET_STORE = 'file';
 
   progress('starting the echo server and the phone simulator');
@@ -193,7 +185,16 @@ async function main(): Promise<Record<string, unknown>> {
   let sim = first.sim;
   const port = Number(/:(\d+)$/.exec(address)![1]);
 
-  const companion = await Companion.open({ storeDir, policy: await loadPolicy(env) });
+  const companion = await Companion.open({
+    storeDir, // The benchmark's own policy, given in process (as an admin's machine policy would be).
+    policy: resolvePolicy([
+      {
+        kind: 'candidate',
+        location: 'the benchmark',
+        values: { EnableBetterTogetherOverEthernet: true, BetterTogetherOverEthernetPairingMode: 'Manual' },
+      },
+    ]),
+  });
 
   // 3. Manual pairing: code entry → paired. Getting the code (the human's part) is not timed.
   progress(`manual pairing ×${N.pairing} (+${N.pairingWarmup} cold)`);

@@ -416,7 +416,6 @@ async function measure(): Promise<Record<string, unknown>> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     BTOE_SECRET_STORE: 'file',
-    BTOE_POLICY_FILE: join(dir, 'no-policy-here.json'), // defaults: UnlockPhoneWithPc true
     BTOE_DISCOVERY: 'off',
     DBUS_SESSION_BUS_ADDRESS: bus.address,
     DBUS_SYSTEM_BUS_ADDRESS: '',

@@ -145,7 +145,6 @@ export async function ethernetBench(): Promise<Record<string, unknown>> {
       env: {
         ...process.env,
         BTOE_SECRET_STORE: 'file',
-        BTOE_POLICY_FILE: join(dir, 'no-policy.json'),
         BTOE_DISCOVERY: lab.ifaces.pc,
       },
     };

@@ -145,7 +145,7 @@ export async function runSerialBench(options: SerialBenchOptions = {}): Promise<
       return sim;
     };
     process.env.BTOE_SECRET_STORE = 'file';
-    const policy = await loadPolicy({ ...process.env, BTOE_POLICY_FILE: join(dir, 'no-policy.json') });
+    const policy = await loadPolicy();
     const companion = await Companion.open({ storeDir: join(dir, 'companion'), policy });
 
     progress('pairing over the serial link');

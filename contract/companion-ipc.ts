@@ -38,6 +38,7 @@ export const commandResultSchema = z.object({
 
 export const helloSchema = z.object({
   running: z.literal(true),
+  version: z.string().max(64),
   pid: z.number().int(),
   startedAt: z.string(),
   store: z.string(),
@@ -64,6 +65,28 @@ export const phoneSnapshotSchema = z.object({
   lockSync: z.object({ syncing: z.boolean(), reason: z.string().nullable() }).nullable(),
 });
 
+/** A HID headset, handset or phone the running companion drives, or cannot drive (`problem` says why). */
+export const headsetSnapshotSchema = z.object({
+  path: z.string(),
+  name: z.string(),
+  vendorId: z.number().int(),
+  productId: z.number().int(),
+  usable: z.boolean(),
+  problem: z.string().nullable(),
+  /** What the device shows (null when it cannot be driven). */
+  call: z.enum(['idle', 'ringing', 'active', 'held']).nullable(),
+  muted: z.boolean().nullable(),
+  /** What the user can do on it: answer, reject, mute, hold, keypad, redial. */
+  can: z.array(z.string()),
+});
+
+/** The headsets found, or why HID devices cannot be used on this PC (no libudev or libusb, ...). */
+export const headsetsSnapshotSchema = z.object({
+  available: z.boolean(),
+  reason: z.string().nullable(),
+  devices: z.array(headsetSnapshotSchema),
+});
+
 /** The running companion's status: what `btoe status`, the tray and the window show. */
 export const companionSnapshotSchema = z.object({
   companion: z.object({
@@ -78,9 +101,22 @@ export const companionSnapshotSchema = z.object({
     unlockWithPc: z.boolean(),
     source: z.string(),
     warnings: z.array(z.string()),
+    /** Every policy key's effective value and where it came from (main/core/policy.ts, effectivePolicy). */
+    effective: z.array(
+      z.object({
+        key: z.string(),
+        value: z.union([z.boolean(), z.string(), z.array(z.string())]),
+        source: z.object({
+          kind: z.enum(['machine', 'user', 'settings', 'default', 'candidate']),
+          location: z.string(),
+        }),
+      }),
+    ),
   }),
   secretStore: z.string(),
   phones: z.array(phoneSnapshotSchema),
+  /** Null when this companion does not look for headsets. */
+  headsets: headsetsSnapshotSchema.nullable(),
 });
 
 /** A request the companion could not take (bad shape, other version): what `btoe` prints, and its exit code. */
@@ -107,6 +143,8 @@ export const companionResponseSchemas = {
 
 export type PhoneSnapshot = z.infer<typeof phoneSnapshotSchema>;
 export type CompanionSnapshot = z.infer<typeof companionSnapshotSchema>;
+export type HeadsetSnapshot = z.infer<typeof headsetSnapshotSchema>;
+export type HeadsetsSnapshot = z.infer<typeof headsetsSnapshotSchema>;
 export type CommandRequest = z.infer<typeof commandRequestSchema>;
 export type CommandResult = z.infer<typeof commandResultSchema>;
 export type CompanionHello = z.infer<typeof helloSchema>;

@@ -156,7 +156,8 @@ export const diagnosticsViewSchema = z.object({
   ),
   policy: z.object({
     source: z.string(),
-    values: z.record(z.string(), z.union([z.string(), z.boolean()])),
+    /** Every key: its effective value (as text) and where it came from (machine, user, settings, defaults). */
+    rows: z.array(z.object({ key: z.string(), value: z.string(), from: z.string() })),
     warnings: z.array(z.string()),
   }),
   secretStore: z.string(),

@@ -84,7 +84,7 @@ async function main(): Promise<void> {
       { address, lab: whereNote() !== '' },
     );
 
-    const companion = await Companion.open({ storeDir: store, policy: await loadPolicy({}) });
+    const companion = await Companion.open({ storeDir: store, policy: await loadPolicy() });
     say(
       'companion',
       `The companion started with a fresh store in ${store}; this PC's id is ${companion.identity.id}.`,

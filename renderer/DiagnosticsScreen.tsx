@@ -98,13 +98,23 @@ export function DiagnosticsScreen() {
           : t('diagnostics.policySource', { source: view.policy.source })}
       </p>
       <table aria-labelledby="diag-policy">
+        <thead>
+          <tr>
+            <th scope="col">{t('diagnostics.setting')}</th>
+            <th scope="col">{t('diagnostics.value')}</th>
+            <th scope="col">{t('diagnostics.from')}</th>
+          </tr>
+        </thead>
         <tbody>
-          {Object.entries(view.policy.values).map(([name, value]) => (
-            <tr key={name}>
+          {view.policy.rows.map((row) => (
+            <tr key={row.key}>
               <th scope="row" className="mono">
-                {name}
+                {row.key}
               </th>
-              <td>{typeof value === 'boolean' ? (value ? t('common.yes') : t('common.no')) : value}</td>
+              <td>
+                {row.value === 'true' ? t('common.yes') : row.value === 'false' ? t('common.no') : row.value}
+              </td>
+              <td>{row.from}</td>
             </tr>
           ))}
         </tbody>

@@ -2,7 +2,7 @@
 // The companion, long-lived, for the PC-port lab (run inside the PC's namespace by the netlab tests and
 // bench/ethernet.ts): discovery, Auto pairing and reconnects as main/core/phone-keeper.ts does them, with every
 // event printed as one JSON line on stdout, timestamped (`t`, ms since the epoch, sub-millisecond).
-// Usage: node companion-agent.js --store DIR [--no-auto]   (BTOE_POLICY_FILE, BTOE_SECRET_STORE, BTOE_DISCOVERY
+// Usage: node companion-agent.js --store DIR [--no-auto]   (BTOE_SECRET_STORE, BTOE_DISCOVERY
 // as for btoe). stdin commands: devices | lock | unlock | rtt ROUNDS PER_ROUND TCP_ADDRESS TLS_ADDRESS | stats |
 // quit.
 import net from 'node:net';

@@ -17,13 +17,20 @@ import { CompanionService } from '../core/companion-service.js';
 import { EventLog } from '../core/event-log.js';
 import { discoverySetting } from '../core/nearby.js';
 import type { PhoneSession } from '../core/phone-session.js';
-import { loadPolicy } from '../core/policy.js';
+import {
+  effectivePolicy,
+  followPolicy,
+  loadPolicy,
+  platformPolicyReader,
+  settingsChoices,
+} from '../core/policy.js';
+import { type Settings, loadSettings } from '../core/settings.js';
 import type { Desktop } from '../core/ports/desktop.js';
 import type { SessionLockSource } from '../core/ports/session-lock.js';
-import { redactForSupport } from '../core/redact.js';
-import { policySetsPairingMode } from '../core/settings.js';
+import { redact } from '../core/redact.js';
 import { verificationAddress } from '../core/sign-in.js';
 import { IpcServer, ipcEndpoint } from '../host/companion-socket.js';
+import { NodeHidHeadsetSource } from '../host/node-hid-headsets.js';
 import { osDesktop } from '../host/os-desktop.js';
 
 export interface RunningCompanionOptions {
@@ -43,15 +50,26 @@ export interface RunningCompanionOptions {
  */
 export async function startRunningCompanion(options: RunningCompanionOptions) {
   const storeDir = options.storeDir ?? defaultStoreDir();
+  const { settings } = await loadSettings(storeDir);
+  const reader = platformPolicyReader();
   const companion = await Companion.open({
     storeDir,
-    policy: await loadPolicy(),
+    policy: await loadPolicy({ reader, choices: settingsChoices(settings) }),
     ...(options.hostMacs && { hostMacs: options.hostMacs }),
   });
   const log = new EventLog(join(storeDir, 'logs'));
   const service = new CompanionService(companion, log, options.desktop ?? osDesktop);
+  // The user's settings as they are now (the window may change them while the companion runs).
+  const choices = () => settingsChoices(companion.settings);
+  // Policy changes apply without a restart: the next pairing, lock or dial sees them, and so does the status.
+  const stopFollowing = followPolicy(reader, choices, (next) => {
+    companion.updatePolicy(next);
+    log.write('policy-changed', { source: next.source, warnings: [...next.warnings] });
+    service.snapshot.refresh();
+  });
   const endpoint = ipcEndpoint(storeDir);
   await service.serve((handler) => IpcServer.listen(endpoint, handler));
+  service.useHeadsets(new NodeHidHeadsetSource());
   for (const source of options.lockSources) await service.follow(source);
   await service.start(discoverySetting(), options.usb ?? true);
   return {
@@ -59,7 +77,14 @@ export async function startRunningCompanion(options: RunningCompanionOptions) {
     service,
     log,
     endpoint,
+    /** Saves the user's settings and applies them: the rules at once, the keys policy leaves to the user too. */
+    async applySettings(next: Settings): Promise<void> {
+      await service.updateSettings(next);
+      companion.updatePolicy(await loadPolicy({ reader, choices: choices() }));
+      service.snapshot.refresh();
+    },
     async stop(): Promise<void> {
+      stopFollowing();
       await service.stop();
       await log.flush();
     },
@@ -227,7 +252,9 @@ export async function createCompanionPort(
   const extras = (): WindowExtras => {
     const states = new Map(service.links.states().map((s) => [s.id, s]));
     return {
-      pairingModeByPolicy: policySetsPairingMode(companion.adminPolicy),
+      pairingModeByPolicy: ['machine', 'user'].includes(
+        companion.policy.sources.BetterTogetherOverEthernetPairingMode.kind,
+      ),
       session: (id) => service.links.session(id),
       needsPairing: (id) => states.get(id)?.needsPairing ?? false,
       unpaired: [...lookedUp.values(), ...heard.devices],
@@ -286,7 +313,7 @@ export async function createCompanionPort(
   };
 
   const diagnostics = async (): Promise<DiagnosticsView> => {
-    const { policy, source, warnings } = companion.policy;
+    const { source, warnings } = companion.policy;
     const states = new Map(service.links.states().map((s) => [s.id, s]));
     const transports = companion.pairings.list().flatMap((phone) =>
       [...new Set([phone.address, ...(phone.addresses ?? [])])].map((address) => ({
@@ -305,7 +332,15 @@ export async function createCompanionPort(
     }));
     return {
       transports,
-      policy: { source, values: { ...policy }, warnings: [...warnings] },
+      policy: {
+        source,
+        rows: effectivePolicy(companion.policy).map((row) => ({
+          key: row.key,
+          value: Array.isArray(row.value) ? row.value.join(', ') : String(row.value),
+          from: row.source.location,
+        })),
+        warnings: [...warnings],
+      },
       secretStore: companion.secrets.description,
       events,
     };
@@ -350,7 +385,7 @@ export async function createCompanionPort(
     settings: settingsView,
     async setSettings(next: SettingsRequest): Promise<SettingsView> {
       const known = ['user', 'defaultRegion', 'lockSync', 'startAtLogin', 'language', 'pairingMode'];
-      await service.updateSettings({
+      await running.applySettings({
         // Nothing else in the file is the window's to drop.
         ...Object.fromEntries(Object.entries(companion.settings).filter(([key]) => !known.includes(key))),
         version: 1,
@@ -368,12 +403,18 @@ export async function createCompanionPort(
     /** What "Copy report" puts on the clipboard: status and diagnostics, redacted for support. */
     async report(): Promise<{ text: string }> {
       const [view, diag] = await Promise.all([status(), diagnostics()]);
+      // A pending web sign-in's address carries its code (e.g. ?otc=): support needs only that one is pending.
+      const phones = view.phones.map((p) =>
+        p.signIn?.pending
+          ? { ...p, signIn: { ...p.signIn, pending: { method: p.signIn.pending.method } } }
+          : p,
+      );
       const text = JSON.stringify(
-        { app: service.hello(), status: view, diagnostics: diag, settings: settingsView() },
+        { app: service.hello(), status: { ...view, phones }, diagnostics: diag, settings: settingsView() },
         null,
         2,
       );
-      return { text: redactForSupport(text) };
+      return { text: redact(text) };
     },
     onStatusChanged(listener: (view: CompanionView) => void): () => void {
       listeners.add(listener);

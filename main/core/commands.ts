@@ -3,10 +3,11 @@ import { AddressError } from '../../native-bridge/link/address.js';
 import { LinkError, ProtocolError } from '../../native-bridge/link/errors.js';
 import { PairingCodeError } from '../../native-bridge/link/pairing-code.js';
 import { StoreFileError } from '../../native-bridge/persist/atomic-file.js';
-import { type Companion, CompanionError, type DeviceView } from './companion.js';
+import { APP_NAME, APP_VERSION, type Companion, CompanionError, type DeviceView } from './companion.js';
 import { DialTargetError } from './dial-target-error.js';
 import type { CommandRequest, CommandResult } from '../../contract/companion-ipc.js';
 import { EXIT } from './exit-codes.js';
+import { effectivePolicy } from './policy.js';
 import type { PhoneSession } from './phone-session.js';
 import type { Desktop } from './ports/desktop.js';
 import { RuleError } from './rules/rules.js';
@@ -82,7 +83,8 @@ export async function executeCommand(ctx: CommandContext, request: CommandReques
 async function execute(ctx: CommandContext, request: CommandRequest): Promise<CommandResult> {
   const { command, args, device, code } = request;
   const { companion } = ctx;
-  const defaultRegion = companion.settings.defaultRegion;
+  // Policy's DefaultRegion, else the user's setting (the policy resolves both), followed as it changes.
+  const defaultRegion = companion.policy.policy.DefaultRegion || undefined;
   const target = device ?? (command === 'dial' ? undefined : args[0]);
   switch (command) {
     case 'status':
@@ -246,14 +248,16 @@ async function signIn(
 function status(ctx: CommandContext): CommandResult {
   const { companion } = ctx;
   const { policy, source, warnings } = companion.policy;
+  const effective = effectivePolicy(companion.policy);
   const phones = companion.pairings.list();
   const running = ctx.status?.();
   const data = {
     ok: true,
+    version: APP_VERSION,
     id: companion.identity.id,
     store: companion.storeDir,
     secretStore: { kind: companion.secrets.kind, description: companion.secrets.description },
-    policy: { ...policy, source, warnings },
+    policy: { ...policy, source, warnings, effective },
     phones: phones.map(({ id, name, address, mode, pairedAt, firmware, lockType }) => ({
       id,
       name,
@@ -266,10 +270,15 @@ function status(ctx: CommandContext): CommandResult {
     ...running?.data,
   };
   const lines = [
+    `${APP_NAME} ${APP_VERSION}`,
     `This PC: ${companion.identity.id}`,
     `Store: ${companion.storeDir}`,
     `Private key: ${companion.secrets.description}`,
     `Policy (${source}): BToE ${policy.EnableBetterTogetherOverEthernet ? 'on' : 'off'}, pairing mode ${policy.BetterTogetherOverEthernetPairingMode}`,
+    ...effective.map(
+      ({ key, value, source: from }) =>
+        `  ${key}: ${Array.isArray(value) ? value.join(', ') || '(none)' : String(value) || '(not set)'}  [${from.kind === 'default' || from.kind === 'settings' ? from.location : `${from.kind} policy, ${from.location}`}]`,
+    ),
     ...warnings.map((w) => `Policy warning: ${w}`),
     phones.length === 0 ? 'No phone is paired.' : 'Paired phones:',
     ...phones.map(

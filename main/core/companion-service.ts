@@ -10,15 +10,18 @@ import {
   rejectRequest,
 } from '../../contract/companion-ipc.js';
 import { type CommandContext, executeCommand, failure } from './commands.js';
-import type { Companion, DeviceView } from './companion.js';
+import { APP_VERSION, type Companion, type DeviceView } from './companion.js';
 import type { Settings } from './settings.js';
 import type { EventLog } from './event-log.js';
+import { HeadsetService, headsetLines } from './headsets.js';
 import { LockSync } from './lock-sync.js';
 import { type DiscoverySetting, Nearby } from './nearby.js';
 import { nearbyExecute, wantsDiscovery } from './nearby-command.js';
 import { PhoneKeeper } from './phone-keeper.js';
 import { PhoneLinks } from './phone-links.js';
+import { policyUsbVendorIds } from './policy.js';
 import type { Desktop } from './ports/desktop.js';
+import type { HeadsetSource } from './ports/headset-source.js';
 import type { ListenLocal, LocalServer } from './ports/local-server.js';
 import type { SessionLockSource } from './ports/session-lock.js';
 import { StatusSnapshot } from './status-snapshot.js';
@@ -37,6 +40,7 @@ export class CompanionService {
   private nearby: Nearby | undefined;
   private keeper: PhoneKeeper | undefined;
   private usbWatcher: { stop(): void } | undefined;
+  private headsets: HeadsetService | undefined;
   private server: LocalServer | undefined;
   private readonly context: CommandContext;
   /** Counts the changes among the phones heard on this PC's links (mDNS): the window lists those anew. */
@@ -56,6 +60,7 @@ export class CompanionService {
       startedAt: this.startedAt,
       lockSources: () => this.lockSources.map((s) => s.name),
       onThisPcPort: (id) => this.keeper?.keeps(id) ?? false,
+      headsets: () => this.headsets?.status() ?? null,
     });
     this.lockSync.on('log', (event, fields) => log.write(event, fields));
     this.context = this.commandContext(desktop);
@@ -78,6 +83,13 @@ export class CompanionService {
     this.snapshot.refresh();
     // Locked already when we start: the phones follow at once (the source reports only later changes).
     if (source.locked) void this.lockSync.pcLock();
+  }
+
+  /** HID headsets and phones follow the paired phones' calls; the composition gives where they are found. */
+  useHeadsets(source: HeadsetSource): void {
+    this.headsets = new HeadsetService(source, this.links);
+    this.headsets.on('log', (event, fields) => this.log.write(event, fields));
+    this.headsets.on('changed', () => this.snapshot.refresh());
   }
 
   /** Serves `btoe` on the per-user local endpoint (the one-companion-per-user lock: rejects if taken). */
@@ -124,6 +136,7 @@ export class CompanionService {
       keeper.start();
     }
     this.links.refresh();
+    await this.headsets?.start();
   }
   /**
    * A phone plugged in over USB: a serial port no paired phone is known at is asked who it is; if it answers
@@ -132,11 +145,17 @@ export class CompanionService {
    */
   private async watchUsb(): Promise<void> {
     const { PhonePortWatcher } = await import('../../native-bridge/usb/hotplug.js');
-    const watcher = new PhonePortWatcher();
+    // Vendor ids policy adds are looked for from the start; AllowedUsbVendorIds is checked on every port.
+    const watcher = new PhonePortWatcher({ extraVendorIds: policyUsbVendorIds(this.companion.policy) });
     this.usbWatcher = watcher;
     watcher.on('scan-failed', (error) => this.log.write('usb-scan-failed', { error: error.message }));
     watcher.on('port-added', (port) => {
       const address = `serial:${port.path}`;
+      const vendor = this.companion.rules.usbVendor(port.vendorId);
+      if (!vendor.allowed) {
+        this.log.write('usb-port-refused', { address, reason: vendor.reason });
+        return;
+      }
       const known = this.companion.pairings
         .list()
         .some((p) => (p.addresses ?? [p.address]).includes(address));
@@ -175,12 +194,14 @@ export class CompanionService {
     this.keeper?.stop();
     this.nearby?.close();
     this.links.stop();
+    await this.headsets?.stop();
     this.log.write('stopped', {});
   }
 
   hello(): CompanionHello {
     return {
       running: true as const,
+      version: APP_VERSION,
       pid: process.pid,
       startedAt: this.startedAt.toISOString(),
       store: this.companion.storeDir,
@@ -224,7 +245,11 @@ export class CompanionService {
       status: () => {
         const snapshot = this.snapshot.current;
         return {
-          data: { companion: snapshot.companion, links: snapshot.phones },
+          data: {
+            companion: snapshot.companion,
+            links: snapshot.phones,
+            ...(snapshot.headsets ? { headsets: snapshot.headsets } : {}),
+          },
           lines: describeSnapshot(snapshot),
         };
       },
@@ -238,6 +263,7 @@ export function describeSnapshot(snapshot: CompanionSnapshot): string[] {
   return [
     `Companion running (pid ${companion.pid}, since ${companion.startedAt}); the PC is ${companion.pcLocked ? 'locked' : 'unlocked'}`,
     ...snapshot.phones.map(describePhone),
+    ...(snapshot.headsets ? headsetLines(snapshot.headsets) : []),
   ];
 }
 

@@ -25,7 +25,7 @@ import { hostMacs, hostName } from './this-pc.js';
 import { type PairedPhone, PairingStore } from './pairing-store.js';
 import { type LoadedPolicy } from './policy.js';
 import { Rules } from './rules/rules.js';
-import { type Settings, loadSettings, saveSettings, withUserSettings } from './settings.js';
+import { type Settings, loadSettings, saveSettings } from './settings.js';
 import { PhoneSession } from './phone-session.js';
 import { type SecretStore, openSecretStore } from './secret-store.js';
 
@@ -93,7 +93,9 @@ export function defaultStoreDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'btoe-companion');
 }
 
-const IDENTITY_KEY = 'identity-key';
+/** This PC's identity: the private key's name in the secret store, and the certificate's file in the store. */
+export const IDENTITY_KEY = 'identity-key';
+export const IDENTITY_CERT_FILE = 'identity-cert.pem';
 
 /**
  * The companion's core without any UI: its identity, the paired phones, pairing and sessions. The `btoe`
@@ -105,33 +107,35 @@ export class Companion {
     readonly identity: Identity,
     readonly pairings: PairingStore,
     readonly secrets: SecretStore,
-    /** The admin's policy as loaded; `policy` is it with the user's settings applied (withUserSettings). */
-    readonly adminPolicy: LoadedPolicy,
+    private currentPolicy: LoadedPolicy,
     /** The user's settings (settings.json); a damaged file is reported here and the defaults apply. */
     public settings: Settings,
     readonly settingsWarning: string | undefined,
     private readonly macs: () => string[],
   ) {
-    this.policy = withUserSettings(adminPolicy, settings);
     this.rules = new Rules(() => this.policy.policy, settings);
   }
 
-  /** The effective policy: the admin's, with the user's pairing mode where no policy decides it. */
-  policy: LoadedPolicy;
+  /** Every rule (activation, policy, Device-Lock), decided in one place for every path that holds a Companion. */
+  readonly rules: Rules;
 
+  /** The effective admin policy; a running companion follows its changes (updatePolicy). */
+  get policy(): LoadedPolicy {
+    return this.currentPolicy;
+  }
+
+  updatePolicy(policy: LoadedPolicy): void {
+    this.currentPolicy = policy;
+  }
   /**
-   * Saves the user's settings and applies them at once (the running companion: the window's Settings); the
-   * rules, the dial region and the pairing mode follow from the next action on.
+   * Saves the user's settings and applies them to the rules at once (the window's Settings); the policy keys the
+   * user may choose follow when the running companion resolves the policy again (updatePolicy).
    */
   async applySettings(next: Settings): Promise<void> {
     await saveSettings(this.storeDir, next);
     this.settings = next;
     this.rules.settings = next;
-    this.policy = withUserSettings(this.adminPolicy, next);
   }
-
-  /** Every rule (activation, policy, Device-Lock), decided in one place for every path that holds a Companion. */
-  readonly rules: Rules;
 
   static async open(options: {
     storeDir: string;
@@ -391,6 +395,7 @@ export class Companion {
     purpose: Purpose,
     isPinned?: (id: string) => boolean,
   ): Promise<PhoneConnection> {
+    this.rules.assertTransport(address.transport);
     const transport = await openTransport(address);
     return connectToPhone(transport, { identity: this.identity, purpose, companion: this.info, isPinned });
   }
@@ -468,7 +473,7 @@ function describe(phone: PairedPhone): string {
 }
 
 async function loadOrCreateIdentity(storeDir: string, secrets: SecretStore): Promise<Identity> {
-  const certPath = join(storeDir, 'identity-cert.pem');
+  const certPath = join(storeDir, IDENTITY_CERT_FILE);
   let certificatePem: string | undefined;
   try {
     certificatePem = await readFile(certPath, 'utf8');

@@ -35,7 +35,7 @@ export async function nearbyCommand(
     const seconds = Number(request.timeout ?? DEFAULT_DISCOVERY_TIMEOUT_S);
     if (!Number.isFinite(seconds) || seconds < 0 || seconds > 60)
       throw new UsageError('--timeout must be 0-60 seconds');
-    const companion = await Companion.open({ storeDir, policy: await loadPolicy(env) });
+    const companion = await Companion.open({ storeDir, policy: await loadPolicy() });
     nearby = await Nearby.open(companion, setting);
     // Discovery asked at once; every phone on the links answers within a few ms (RFC 6762 allows 120).
     return await nearbyExecute(nearby, request, seconds);

@@ -1,6 +1,5 @@
 // Environment: Node (main process core).
 import { join } from 'node:path';
-import type { LoadedPolicy } from './policy.js';
 import { z } from 'zod';
 import {
   StoreFileError,
@@ -21,11 +20,11 @@ export const SettingsSchema = z.object({
     .regex(/^[A-Za-z]{2}$/, 'a two-letter region code like "US" or "GB"')
     .transform((region) => region.toUpperCase())
     .optional(),
-  /** Whether the phones' lock follows the PC's session lock (on unless the user turned it off). */
-  lockSync: z.boolean().optional(),
-  /** Whether the desktop app starts with the user's session (on unless the user turned it off). */
+  /** Start with the session (tray only); policy StartAtLogin may force it either way. */
   startAtLogin: z.boolean().optional(),
-  /** Auto or Manual pairing, where no admin policy decides it (withUserSettings). */
+  /** Lock the phone when the PC locks; policy LockSync may force it either way. */
+  lockSync: z.boolean().optional(),
+  /** Auto or Manual pairing, where no admin policy decides it (policy BetterTogetherOverEthernetPairingMode). */
   pairingMode: z.enum(['auto', 'manual']).optional(),
   /** The window's language; absent: the OS locale's. */
   language: z.enum(['en', 'fr']).optional(),
@@ -51,16 +50,4 @@ export async function saveSettings(storeDir: string, settings: Settings): Promis
   await ensurePrivateDir(storeDir);
   const checked = SettingsSchema.parse(settings);
   await writeFileAtomic(join(storeDir, 'settings.json'), `${JSON.stringify(checked, null, 2)}\n`);
-}
-
-/** Whether the admin's policy decides the pairing mode (then the user's choice does not apply). */
-export function policySetsPairingMode(admin: LoadedPolicy): boolean {
-  return admin.source !== 'defaults';
-}
-
-/** The effective policy: the admin's, with the user's pairing mode where no policy decides it. */
-export function withUserSettings(admin: LoadedPolicy, settings: Settings): LoadedPolicy {
-  if (policySetsPairingMode(admin) || settings.pairingMode === undefined) return admin;
-  const mode = settings.pairingMode === 'auto' ? 'Auto' : 'Manual';
-  return { ...admin, policy: { ...admin.policy, BetterTogetherOverEthernetPairingMode: mode } };
 }

@@ -161,6 +161,8 @@ describe.skipIf(!haveChromium)(
     const lockSource = new TestLockSource();
     let page: Page;
     const consoleErrors: string[] = [];
+    /** The web sign-in code the phone asked for: a secret the support report must not carry. */
+    let signInCode = '';
 
     /**
      * The test bridge for one companion: the handler table ipc.ts registers, and its status pushes checked
@@ -218,10 +220,6 @@ describe.skipIf(!haveChromium)(
       server = await serveStatic(outDir);
       baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
 
-      // The admin requires Manual pairing: the window must say so, and pair with the code the phone shows.
-      const policyFile = path.join(store, 'policy.json');
-      await writeFile(policyFile, JSON.stringify({ BetterTogetherOverEthernetPairingMode: 'Manual' }));
-      process.env['BTOE_POLICY_FILE'] = policyFile;
       process.env['BTOE_SECRET_STORE'] = 'file';
       // A region for the dial box, so numbers without a country code mean the same on any test machine.
       const companionStore = path.join(store, 'companion');
@@ -253,14 +251,16 @@ describe.skipIf(!haveChromium)(
     const tab = (name: string, on: Page = page) => on.getByRole('tab', { name, exact: true });
     const card = (on: Page = page) => on.getByTestId(`phone-${phone.id}`);
 
-    it('runs under the app’s content security policy and says the admin requires Manual pairing', async () => {
+    it('runs under the app’s content security policy, and the user chooses Manual pairing', async () => {
       await page.getByRole('heading', { name: 'Phones', level: 2 }).waitFor();
       const csp = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
       expect(csp).toBe(CONTENT_SECURITY_POLICY);
-      expect(await page.getByTestId('pairing-mode').innerText()).toBe('Manual');
-      expect(await page.getByTestId('pairing-mode-source').innerText()).toContain(
-        'Set by your administrator’s policy',
-      );
+      // No policy sets the pairing mode on this machine: the user chooses it, and the companion saves it.
+      const choice = page.getByTestId('pairing-mode-choice');
+      expect(await choice.inputValue()).toBe('auto');
+      await choice.selectOption('manual');
+      await expect.poll(() => port.settings().pairingMode).toBe('manual');
+      await expect.poll(() => choice.inputValue()).toBe('manual');
       expect(consoleErrors).toEqual([]);
     });
 
@@ -431,7 +431,8 @@ describe.skipIf(!haveChromium)(
       await tab('Sign-in').click();
       const shownCode = page.getByTestId('sign-in-code');
       await shownCode.waitFor();
-      expect((await shownCode.innerText()).length).toBeGreaterThan(3);
+      signInCode = await shownCode.innerText();
+      expect(signInCode.length).toBeGreaterThan(3);
       await page.getByRole('button', { name: 'Copy code' }).click();
       await page.getByRole('status').filter({ hasText: 'The code is on the clipboard.' }).waitFor();
 
@@ -446,7 +447,7 @@ describe.skipIf(!haveChromium)(
       expect(port.settings()).toMatchObject({ language: null, defaultRegion: 'FR' });
     });
 
-    it('copies a support report without the user’s account', async () => {
+    it('copies a support report without the sign-in code the phone is waiting for', async () => {
       await tab('Settings').click();
       await page.getByLabel('Your account (UPN)').fill('amosm@contoso.com');
       await page.getByRole('button', { name: 'Save' }).click();
@@ -458,8 +459,8 @@ describe.skipIf(!haveChromium)(
       await page.getByRole('status').filter({ hasText: 'The report is on the clipboard' }).waitFor();
       const report = await page.evaluate(() => navigator.clipboard.readText());
       expect(report).toContain(phone.id);
-      expect(report).not.toContain('amosm@contoso.com');
-      expect(report).not.toContain(os.homedir());
+      expect(report).not.toContain(signInCode);
+      expect(report).toContain('[redacted]');
     });
 
     it(
@@ -529,10 +530,6 @@ describe.skipIf(!haveChromium)(
     // takes for this PC's.
     it('pairs at a click in Auto mode with the phone on this PC’s port', async () => {
       const autoStore = await mkdtemp(path.join(os.tmpdir(), 'btoe-window-auto-'));
-      const autoPolicy = path.join(autoStore, 'policy.json');
-      await writeFile(autoPolicy, JSON.stringify({ BetterTogetherOverEthernetPairingMode: 'Auto' }));
-      const manualPolicy = process.env['BTOE_POLICY_FILE'];
-      process.env['BTOE_POLICY_FILE'] = autoPolicy;
       const pcMac = '02:00:5e:10:00:01';
       const adjacent = await startPhone(['--pairing-mode', 'auto', '--pcport-mac', pcMac]);
       const autoPort = await createCompanionPort([], {
@@ -540,11 +537,10 @@ describe.skipIf(!haveChromium)(
         usb: false,
         hostMacs: () => [pcMac],
       });
-      process.env['BTOE_POLICY_FILE'] = manualPolicy;
       const context = await browser.newContext({ locale: 'en-GB' });
       try {
         const view = await openWindow(context, bridgeTo(autoPort));
-        expect(await view.getByTestId('pairing-mode').innerText()).toBe('Auto');
+        expect(await view.getByTestId('pairing-mode-choice').inputValue()).toBe('auto');
         await view.getByLabel('Address', { exact: true }).fill(adjacent.address);
         await view.getByRole('button', { name: 'Find' }).click();
         const autoCard = view.getByTestId(`phone-${adjacent.id}`);

@@ -1,9 +1,8 @@
 // Pairing, sessions and resets between the phone simulator and `btoe`, each its own process, over loopback.
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { needs } from '../helpers/needs.js';
 import { EXIT } from '../../main/core/exit-codes.js';
-import { DEFAULT_POLICY } from '../../main/core/policy.js';
+import { resolvePolicy } from '../../main/core/policy.js';
 import type { Companion } from '../../main/core/companion.js';
 import {
   type BtoeResult,
@@ -11,6 +10,7 @@ import {
   cleanup,
   importDist,
   machineMacs,
+  machinePolicyUnavailable,
   requireDist,
   runBtoe,
   show,
@@ -38,11 +38,7 @@ async function openCompanion(storeDir: string): Promise<Companion> {
   const { Companion } = await importDist<CompanionModule>('main/core/companion.js');
   return Companion.open({
     storeDir,
-    policy: {
-      policy: { ...DEFAULT_POLICY },
-      source: 'test',
-      warnings: [],
-    },
+    policy: resolvePolicy([]),
     hostMacs: () => [],
   });
 }
@@ -195,12 +191,6 @@ describe('auto pairing', () => {
     return mac!;
   }
 
-  async function writePolicy(policy: Record<string, unknown>): Promise<string> {
-    const file = join(await tempDir(), 'policy.json');
-    await writeFile(file, JSON.stringify(policy));
-    return file;
-  }
-
   it("pairs without a code when this PC is on the phone's PC port", async () => {
     const phone = await startPhone(['--pcport-mac', ourMac()]);
     const store = await tempDir();
@@ -235,27 +225,44 @@ describe('auto pairing', () => {
     expect(phone.list('paired')).toEqual([]);
   });
 
-  it('refuses Auto when policy requires Manual, even on the PC port', async () => {
+  // Machine policy reaches a btoe process only through /etc/btoe-companion/policy.json (see processes.ts).
+  const withPolicy = it.skipIf(
+    needs('the machine-policy pairing tests', machinePolicyUnavailable()) !== undefined,
+  );
+
+  withPolicy('refuses Auto when policy requires Manual, even on the PC port', async () => {
     const phone = await startPhone(['--pcport-mac', ourMac()]);
     const store = await tempDir();
-    const policy = await writePolicy({ BetterTogetherOverEthernetPairingMode: 'Manual' });
-    const result = await runBtoe(['pair', phone.address], { store, env: { BTOE_POLICY_FILE: policy } });
+    const machinePolicy = JSON.stringify({ BetterTogetherOverEthernetPairingMode: 'Manual' });
+    const result = await runBtoe(['pair', phone.address], { store, machinePolicy });
     expect(result.code, show(result)).toBe(EXIT.policy);
     expect(result.stderr).toMatch(/Manual pairing/);
     await phone.barrier();
     expect(phone.list('paired')).toEqual([]);
   });
 
-  it('refuses any pairing when policy turns BToE off', async () => {
+  withPolicy('refuses a transport policy does not allow, before connecting', async () => {
     const phone = await startPhone(['--pcport-mac', ourMac()]);
     const store = await tempDir();
-    const policy = await writePolicy({ EnableBetterTogetherOverEthernet: false });
-    const env = { BTOE_POLICY_FILE: policy };
-    const auto = await runBtoe(['pair', phone.address], { store, env });
+    const machinePolicy = JSON.stringify({ AllowedTransports: ['USB', 'HID'] });
+    const result = await runBtoe(['pair', phone.address], { store, machinePolicy });
+    expect(result.code, show(result)).toBe(EXIT.policy);
+    expect(result.stderr).toContain(
+      'does not allow Ethernet connections to phones (AllowedTransports: USB, HID)',
+    );
+    await phone.barrier();
+    expect(phone.list('paired')).toEqual([]);
+  });
+
+  withPolicy('refuses any pairing when policy turns BToE off', async () => {
+    const phone = await startPhone(['--pcport-mac', ourMac()]);
+    const store = await tempDir();
+    const machinePolicy = JSON.stringify({ EnableBetterTogetherOverEthernet: false });
+    const auto = await runBtoe(['pair', phone.address], { store, machinePolicy });
     expect(auto.code, show(auto)).toBe(EXIT.policy);
     expect(auto.stderr).toMatch(/EnableBetterTogetherOverEthernet/);
     const code = await phone.openPairing();
-    const manual = await runBtoe(['pair', phone.address, '--code', code], { store, env });
+    const manual = await runBtoe(['pair', phone.address, '--code', code], { store, machinePolicy });
     expect(manual.code, show(manual)).toBe(EXIT.policy);
     await phone.barrier();
     expect(phone.list('paired')).toEqual([]);

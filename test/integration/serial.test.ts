@@ -57,7 +57,7 @@ async function openCompanion(store: string): Promise<Companion> {
   vi.stubEnv('BTOE_SECRET_STORE', 'file');
   const { Companion } = await importDist<CompanionModule>('main/core/companion.js');
   const { loadPolicy } = await importDist<PolicyModule>('main/core/policy.js');
-  const policy = await loadPolicy({ ...process.env, BTOE_POLICY_FILE: join(store, 'no-policy-here.json') });
+  const policy = await loadPolicy();
   return Companion.open({ storeDir: store, policy });
 }
 
@@ -266,7 +266,6 @@ async function runUnprivileged(args: string[], dir: string): Promise<BtoeResult>
         ...process.env,
         HOME: store,
         BTOE_SECRET_STORE: 'file',
-        BTOE_POLICY_FILE: join(store, 'no-policy-here.json'),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
       ...(uid === undefined ? {} : { uid, gid: uid }),

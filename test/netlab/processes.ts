@@ -41,7 +41,6 @@ export function companionEnv(lab: Lab, store: string, extra: Record<string, stri
   return {
     ...process.env,
     BTOE_SECRET_STORE: 'file',
-    BTOE_POLICY_FILE: join(store, 'no-policy-here.json'),
     BTOE_DISCOVERY: lab.ifaces.pc,
     ...extra,
   };

@@ -1,11 +1,12 @@
 // electron-builder.yml is checked here the way electron-builder checks it (ajv against app-builder-lib's
 // scheme.json, with its options), because installers are only built on the Windows build machine.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { ICO_SIZES } from '../../scripts/generate-icons.js';
 
 const require = createRequire(import.meta.url);
 const root = new URL('../../', import.meta.url);
@@ -52,16 +53,58 @@ describe('electron-builder.yml', () => {
 
   it('builds what SCCM deployments need', () => {
     expect(config['productName']).toBe('BToE Companion');
-    expect(config['win']).toEqual({ target: ['nsis', 'msi'] });
-    expect(config.nsis).toMatchObject({ oneClick: false, allowElevation: true });
+    expect(config['win']).toMatchObject({ target: ['nsis', 'msi'], icon: 'build/icon.ico' });
+    expect(config.nsis).toMatchObject({
+      oneClick: false,
+      perMachine: true,
+      allowElevation: true,
+      include: 'build/installer.nsh',
+    });
     expect(config.msi['perMachine']).toBe(true);
     expect(config['npmRebuild']).toBe(false);
-    expect(config['files']).toEqual(['out/**']);
+    expect(config['files']).toContain('out/**');
+    expect(config['files']).toContain('dist/main/**');
     expect(config['asarUnpack']).toEqual(['**/*.node']);
     expect(config['directories']).toMatchObject({ buildResources: 'build' });
+    expect(config['extraFiles']).toEqual([{ from: 'build/bin', to: 'bin' }]);
     expect(config['protocols']).toEqual([
       { name: 'Telephone call', schemes: ['tel', 'callto'] },
       { name: 'SIP call', schemes: ['sip'] },
     ]);
+  });
+
+  it('updates only through a new package, and requires signing with a certificate from the environment', () => {
+    expect(config['publish']).toBeNull();
+    expect(config['forceCodeSigning']).toBe(true);
+    const text = readFileSync(new URL('electron-builder.yml', root), 'utf8');
+    expect(text).not.toMatch(/^\s*(cscLink|cscKeyPassword|certificateFile|certificatePassword)\s*:/m);
+  });
+
+  it('keeps RunAsNode for btoe.cmd and the other fuses closed', () => {
+    expect(config['electronFuses']).toEqual({
+      runAsNode: true,
+      enableCookieEncryption: true,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+      grantFileProtocolExtraPrivileges: false,
+    });
+    const cmd = readFileSync(new URL('build/bin/btoe.cmd', root), 'utf8');
+    expect(cmd).toContain('set ELECTRON_RUN_AS_NODE=1');
+    expect(cmd).toContain('resources\\app.asar\\dist\\main\\cli\\btoe.js');
+  });
+
+  it('names build resources that exist: the NSIS include, the MSI hook, the icons', () => {
+    for (const file of ['build/installer.nsh', 'build/msi-project-created.mjs', 'build/msi-additions.wxs'])
+      expect(existsSync(new URL(file, root)), file).toBe(true);
+    expect(config['msiProjectCreated']).toBe('./build/msi-project-created.mjs');
+    const png = readFileSync(new URL('build/icon.png', root));
+    expect(png.subarray(1, 4).toString('ascii')).toBe('PNG');
+    expect(png.readUInt32BE(16)).toBeGreaterThanOrEqual(256); // width: electron-builder needs 256 px or more
+    const ico = readFileSync(new URL('build/icon.ico', root));
+    expect([ico.readUInt16LE(0), ico.readUInt16LE(2)]).toEqual([0, 1]);
+    const sizes = Array.from({ length: ico.readUInt16LE(4) }, (_, i) => ico[6 + 16 * i] || 256);
+    expect(sizes).toEqual([...ICO_SIZES]);
   });
 });

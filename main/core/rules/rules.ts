@@ -4,8 +4,15 @@ import type { CompanionPolicy } from '../policy.js';
 import type { Settings } from '../settings.js';
 import { activation } from './activation.js';
 import { lockSyncSupported } from './device-lock.js';
-import { pairingAllowed, unlockFollowsPc } from './policy-rules.js';
-import { type Verdict, refused } from './verdict.js';
+import {
+  clickToCallAllowed,
+  lockSyncOn,
+  pairingAllowed,
+  transportAllowed,
+  unlockFollowsPc,
+  usbVendorAllowed,
+} from './policy-rules.js';
+import type { Verdict } from './verdict.js';
 
 /** A rule said no; `kind` picks the exit code (policy: the admin's, refused: this phone's state). */
 export class RuleError extends Error {
@@ -34,11 +41,27 @@ export class Rules {
     return activation(this.settings.user, { name: session.phone.name, user: session.user });
   }
 
-  /** Does this phone's lock follow the PC's? The user's setting, Device-Lock firmware, then activation. */
+  /** Does this phone's lock follow the PC's? Policy and the user's choice, Device-Lock firmware, activation. */
   lockSync(session: Pick<PhoneSession, 'phone' | 'user' | 'hello'>): Verdict {
-    if (this.settings.lockSync === false) return refused('lock sync is turned off in Settings');
+    const on = lockSyncOn(this.policy(), this.settings.lockSync === false);
+    if (!on.allowed) return on;
     const firmware = lockSyncSupported(session.phone.name, session.hello);
     return firmware.allowed ? this.activation(session) : firmware;
+  }
+
+  /** Throws when policy forbids reaching a phone over this transport (AllowedTransports). */
+  assertTransport(transport: 'tcp' | 'serial' | 'hid'): void {
+    const verdict = transportAllowed(this.policy(), transport);
+    if (!verdict.allowed) throw new RuleError('policy', verdict.reason);
+  }
+
+  usbVendor(vendorId: string): Verdict {
+    return usbVendorAllowed(this.policy(), vendorId);
+  }
+
+  /** For the tel:/callto:/sip: link handler: may a link dial at all? */
+  clickToCall(): Verdict {
+    return clickToCallAllowed(this.policy());
   }
 
   unlockFollowsPc(): Verdict {

@@ -12,7 +12,7 @@ import { companionView } from '../../../main/composition/running-companion.js';
 import { Companion } from '../../../main/core/companion.js';
 import { CompanionService } from '../../../main/core/companion-service.js';
 import { EventLog } from '../../../main/core/event-log.js';
-import { DEFAULT_POLICY } from '../../../main/core/policy.js';
+import { resolvePolicy } from '../../../main/core/policy.js';
 import { PhoneIdentityStore } from '../../../simulator/phone-identity.js';
 import { type PhoneConfig, PhoneSimulator } from '../../../simulator/phone.js';
 
@@ -83,7 +83,7 @@ function snapshotWhere(want: (s: CompanionSnapshot) => boolean, what: string): P
 it('status reads open no TLS connection, and the snapshot follows the phone from its events', async () => {
   const companion = await Companion.open({
     storeDir: join(dir, 'store'),
-    policy: { policy: DEFAULT_POLICY, source: 'test', warnings: [] },
+    policy: resolvePolicy([]),
     hostMacs: () => [],
   });
   const code = new Promise<string>((resolve) =>

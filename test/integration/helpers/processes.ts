@@ -1,8 +1,8 @@
 // Helpers for the integration tests that run the phone simulator and `btoe` as separate processes over
 // loopback, from the built dist/ (npm test builds it before vitest runs).
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -10,7 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 export const DIST = join(REPO, 'dist');
 const SIMULATOR = join(DIST, 'simulator/cli.js');
-const BTOE = join(DIST, 'main/cli/btoe.js');
+export const BTOE = join(DIST, 'main/cli/btoe.js');
 
 /** The simulator's default Phone-Lock PIN (simulator/cli.ts). */
 export const DEFAULT_PIN = '246810';
@@ -38,6 +38,39 @@ export async function tempDir(prefix = 'btoe-it-'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   tempDirs.add(dir);
   return dir;
+}
+
+/**
+ * Why a process cannot be given a machine policy here, or undefined when it can. A running companion reads
+ * machine policy only from /etc/btoe-companion/policy.json (nothing in its environment or arguments replaces
+ * it), so a test puts one there for its own child only: the child runs in a private mount namespace where /etc
+ * is an overlay holding the test's file. Needs root (CI runs as root) and unshare from util-linux.
+ */
+export function machinePolicyUnavailable(): string | undefined {
+  if (process.platform !== 'linux') return 'a machine policy for one process needs Linux mount namespaces';
+  if (process.getuid?.() !== 0)
+    return 'a machine policy for one process needs root (unshare --mount); CI runs as root';
+  try {
+    execFileSync('unshare', ['--mount', 'true'], { stdio: 'ignore' });
+  } catch {
+    return 'unshare --mount failed here (util-linux missing, or no mount namespaces)';
+  }
+  return undefined;
+}
+
+/**
+ * The command that runs `argv` with `policy` as its machine policy file (see machinePolicyUnavailable). The
+ * host's /etc is untouched: the overlay's upper layer is a temp dir and lives only in the child's namespace.
+ */
+async function withMachinePolicy(policy: string, argv: readonly string[]): Promise<string[]> {
+  const why = machinePolicyUnavailable();
+  if (why) throw new Error(why);
+  const dir = await tempDir('btoe-etc-');
+  await mkdir(join(dir, 'upper/btoe-companion'), { recursive: true });
+  await mkdir(join(dir, 'work'));
+  await writeFile(join(dir, 'upper/btoe-companion/policy.json'), policy);
+  const mount = `mount -t overlay overlay -o lowerdir=/etc,upperdir=${dir}/upper,workdir=${dir}/work /etc && exec "$@"`;
+  return ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', mount, 'sh', ...argv];
 }
 
 /** Kills every process these helpers started and removes the temp dirs: call it in afterEach. */
@@ -301,14 +334,19 @@ export async function startPhone(args: readonly string[] = [], options: PhoneOpt
  * Starts `btoe daemon --json` on a store and waits for `ready`. Its stdout is JSON lines with an `event`
  * member like the simulator's, so the same class reads it.
  */
-export async function startDaemon(store: string, env: Record<string, string> = {}): Promise<Phone> {
+export async function startDaemon(
+  store: string,
+  env: Record<string, string> = {},
+  machinePolicy?: string,
+): Promise<Phone> {
   requireDist();
   const argv = ['daemon', '--json', '--store', store];
-  const child = spawn(process.execPath, [BTOE, ...argv], {
+  let command = [process.execPath, BTOE, ...argv];
+  if (machinePolicy !== undefined) command = await withMachinePolicy(machinePolicy, command);
+  const child = spawn(command[0]!, command.slice(1), {
     cwd: REPO,
     env: {
       ...process.env,
-      BTOE_POLICY_FILE: join(store, 'no-policy-here.json'),
       ...env,
       BTOE_SECRET_STORE: 'file',
     },
@@ -331,25 +369,27 @@ export interface BtoeResult {
 export interface BtoeOptions {
   /** --store DIR (added to the arguments). */
   store: string;
-  /** Extra environment. BTOE_SECRET_STORE=file is always set; BTOE_POLICY_FILE defaults to a missing file. */
+  /** Extra environment. BTOE_SECRET_STORE=file is always set. */
   env?: Record<string, string>;
+  /** The JSON text of the machine policy this process sees (see machinePolicyUnavailable). */
+  machinePolicy?: string;
   timeoutMs?: number;
   /** Text for btoe's stdin (e.g. a password); otherwise stdin is closed. */
   stdin?: string;
 }
 
 /** Runs `node dist/main/cli/btoe.js ...args --store DIR` to completion. */
-export function runBtoe(args: readonly string[], options: BtoeOptions): Promise<BtoeResult> {
+export async function runBtoe(args: readonly string[], options: BtoeOptions): Promise<BtoeResult> {
   requireDist();
-  const argv = [BTOE, ...args, '--store', options.store];
+  let command = [process.execPath, BTOE, ...args, '--store', options.store];
+  if (options.machinePolicy !== undefined) command = await withMachinePolicy(options.machinePolicy, command);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    BTOE_POLICY_FILE: join(options.store, 'no-policy-here.json'),
     ...options.env,
     BTOE_SECRET_STORE: 'file',
   };
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, argv, {
+    const child = spawn(command[0]!, command.slice(1), {
       cwd: REPO,
       env,
       stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],

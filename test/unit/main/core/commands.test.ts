@@ -5,12 +5,18 @@ import { LinkError, ProtocolError } from '../../../../native-bridge/link/errors.
 import { type CommandContext, executeCommand } from '../../../../main/core/commands.js';
 import type { Companion } from '../../../../main/core/companion.js';
 import { EXIT } from '../../../../main/core/exit-codes.js';
+import { resolvePolicy, settingsChoices } from '../../../../main/core/policy.js';
 import type { PhoneSession } from '../../../../main/core/phone-session.js';
 import { fakeSession, rules, settle } from './fakes.js';
 
 function context(session: PhoneSession, settings: { defaultRegion?: string } = {}) {
   const desktop = { openBrowser: vi.fn(async () => undefined), copyToClipboard: vi.fn(async () => true) };
-  const companion = { settings: { version: 1, ...settings } } as unknown as Companion;
+  const all = { version: 1 as const, ...settings };
+  // Policy leaves DefaultRegion to the user's settings, as the running companion resolves it.
+  const companion = {
+    settings: all,
+    policy: resolvePolicy([], settingsChoices(all)),
+  } as unknown as Companion;
   const ctx: CommandContext = { companion, desktop, withSession: (_device, use) => use(session) };
   return { ctx, desktop };
 }

@@ -6,7 +6,7 @@ import type { PhoneHello, Request, RequestBody } from '../../../../native-bridge
 import type { PhoneConnection } from '../../../../native-bridge/link/phone-connection.js';
 import type { PairedPhone } from '../../../../main/core/pairing-store.js';
 import { PhoneSession } from '../../../../main/core/phone-session.js';
-import { DEFAULT_POLICY, type CompanionPolicy } from '../../../../main/core/policy.js';
+import { DEFAULT_POLICY, type CompanionPolicy, resolvePolicy } from '../../../../main/core/policy.js';
 import { Rules } from '../../../../main/core/rules/rules.js';
 import type { Settings } from '../../../../main/core/settings.js';
 import type { Timers } from '../../../../main/core/timers.js';
@@ -180,7 +180,7 @@ export class FakeCompanion {
   readonly pairings = { list: () => this.phones, get: (id: string) => this.get(id) };
   readonly storeDir = '/home/amosm/.config/btoe-companion';
   readonly secrets = { description: 'a file readable only by you' };
-  policy = { policy: DEFAULT_POLICY, source: 'defaults', warnings: [] as string[] };
+  policy = resolvePolicy([]);
   readonly rules = rules();
 
   get(id: string): PairedPhone | undefined {

@@ -2,30 +2,14 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_POLICY, type LoadedPolicy } from '../../../../main/core/policy.js';
-import { loadSettings, saveSettings, withUserSettings } from '../../../../main/core/settings.js';
+import { loadSettings, saveSettings } from '../../../../main/core/settings.js';
 
 const dirs: string[] = [];
 afterEach(async () => {
   await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
-const defaults: LoadedPolicy = { policy: DEFAULT_POLICY, source: 'defaults', warnings: [] };
-const admin: LoadedPolicy = {
-  policy: { ...DEFAULT_POLICY, BetterTogetherOverEthernetPairingMode: 'Auto' },
-  source: 'C:\\ProgramData\\BToE Companion\\policy.json',
-  warnings: [],
-};
-
 describe('the user’s settings', () => {
-  it('choose the pairing mode only where no admin policy decides it', () => {
-    expect(withUserSettings(defaults, { version: 1, pairingMode: 'manual' }).policy).toMatchObject({
-      BetterTogetherOverEthernetPairingMode: 'Manual',
-    });
-    expect(withUserSettings(defaults, { version: 1 })).toBe(defaults);
-    expect(withUserSettings(admin, { version: 1, pairingMode: 'manual' })).toBe(admin);
-  });
-
   it('are saved whole and read back, and a bad value is refused before it is written', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'btoe-settings-'));
     dirs.push(dir);

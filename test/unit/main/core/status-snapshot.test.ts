@@ -6,6 +6,7 @@ import type { Companion } from '../../../../main/core/companion.js';
 import { LockSync } from '../../../../main/core/lock-sync.js';
 import { PhoneLinks } from '../../../../main/core/phone-links.js';
 import { StatusSnapshot } from '../../../../main/core/status-snapshot.js';
+import { resolvePolicy } from '../../../../main/core/policy.js';
 import { FakeCompanion, ManualTimers, settle } from './fakes.js';
 
 function setup() {
@@ -81,15 +82,13 @@ describe('StatusSnapshot', () => {
 
   it('shows the policy as the window and btoe status name it', () => {
     const { companion, snapshot } = setup();
-    companion.policy = {
-      policy: {
-        EnableBetterTogetherOverEthernet: false,
-        BetterTogetherOverEthernetPairingMode: 'Auto',
-        UnlockPhoneWithPc: true,
+    companion.policy = resolvePolicy([
+      {
+        kind: 'machine',
+        location: '/etc/btoe-companion/policy.json',
+        values: { EnableBetterTogetherOverEthernet: false },
       },
-      source: '/etc/btoe-companion/policy.json',
-      warnings: [],
-    };
+    ]);
     snapshot.refresh();
     expect(snapshot.current.policy).toMatchObject({
       pairingMode: 'off',

@@ -75,7 +75,7 @@ function fakePort() {
     setSettings: vi.fn(async (next: SettingsView) => next),
     diagnostics: vi.fn(async () => ({
       transports: [],
-      policy: { source: 'defaults', values: {}, warnings: [] },
+      policy: { source: 'defaults', rows: [], warnings: [] },
       secretStore: 'DPAPI',
       events: [],
     })),

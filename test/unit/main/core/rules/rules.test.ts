@@ -2,7 +2,15 @@
 import { describe, expect, it } from 'vitest';
 import { activation } from '../../../../../main/core/rules/activation.js';
 import { lockSyncSupported } from '../../../../../main/core/rules/device-lock.js';
-import { pairingAllowed, unlockFollowsPc } from '../../../../../main/core/rules/policy-rules.js';
+import {
+  clickToCallAllowed,
+  lockSyncOn,
+  pairingAllowed,
+  transportAllowed,
+  unlockFollowsPc,
+  usbVendorAllowed,
+} from '../../../../../main/core/rules/policy-rules.js';
+import { resolvePolicy } from '../../../../../main/core/policy.js';
 import { RuleError, Rules } from '../../../../../main/core/rules/rules.js';
 import { DEFAULT_POLICY } from '../../../../../main/core/policy.js';
 import { fakeSession, rules } from '../fakes.js';
@@ -75,15 +83,53 @@ describe('Rules', () => {
   });
 });
 
-describe('lock sync turned off in Settings', () => {
-  it('is off with the reason before any other rule, and on again once the setting is saved', () => {
-    const bound = rules({}, { lockSync: false });
-    const { session } = fakeSession({ rules: bound });
-    expect(bound.lockSync(session)).toEqual({
+describe('policy: transports, USB vendors, click-to-call, lock sync', () => {
+  const machine = (values: Record<string, unknown>) =>
+    resolvePolicy([{ kind: 'machine', location: 'test', values }]).policy;
+
+  it('allows a transport only when AllowedTransports names it', () => {
+    const usbOnly = machine({ AllowedTransports: ['USB'] });
+    expect(transportAllowed(usbOnly, 'serial').allowed).toBe(true);
+    expect(transportAllowed(usbOnly, 'tcp')).toEqual({
       allowed: false,
-      reason: 'lock sync is turned off in Settings',
+      reason: 'your administrator does not allow Ethernet connections to phones (AllowedTransports: USB)',
     });
-    bound.settings = { version: 1 };
-    expect(bound.lockSync(session).allowed).toBe(true);
+    expect(transportAllowed(machine({ AllowedTransports: [] }), 'hid')).toMatchObject({
+      reason: expect.stringContaining('AllowedTransports: none'),
+    });
+    expect(transportAllowed(DEFAULT_POLICY, 'hid').allowed).toBe(true);
+  });
+
+  it('allows the known phone makers with *, else exactly the listed USB vendors', () => {
+    expect(usbVendorAllowed(DEFAULT_POLICY, '047f').allowed).toBe(true);
+    const listed = machine({ AllowedUsbVendorIds: ['095d', '0x1234'] });
+    expect(usbVendorAllowed(listed, '1234').allowed).toBe(true);
+    expect(usbVendorAllowed(listed, '047f')).toEqual({
+      allowed: false,
+      reason:
+        'your administrator does not allow USB devices of vendor 047F (AllowedUsbVendorIds: 095D, 1234)',
+    });
+  });
+
+  it('refuses click-to-call when policy turns it or BToE off', () => {
+    expect(clickToCallAllowed(DEFAULT_POLICY).allowed).toBe(true);
+    expect(clickToCallAllowed(machine({ AllowClickToCall: false }))).toMatchObject({
+      reason: 'click-to-call is turned off by your administrator (AllowClickToCall)',
+    });
+    expect(clickToCallAllowed(machine({ EnableBetterTogetherOverEthernet: false }))).toMatchObject({
+      reason: expect.stringContaining('EnableBetterTogetherOverEthernet'),
+    });
+  });
+
+  it('says why lock sync is off: BToE off, the admin, or the user', () => {
+    expect(lockSyncOn(DEFAULT_POLICY, false).allowed).toBe(true);
+    expect(lockSyncOn(machine({ EnableBetterTogetherOverEthernet: false }), false)).toMatchObject({
+      reason: expect.stringContaining('EnableBetterTogetherOverEthernet'),
+    });
+    expect(lockSyncOn(machine({ LockSync: false }), false)).toMatchObject({
+      reason: 'lock sync is turned off by your administrator (LockSync)',
+    });
+    const userOff = resolvePolicy([], { LockSync: false }).policy;
+    expect(lockSyncOn(userOff, true)).toMatchObject({ reason: 'lock sync is turned off in your settings' });
   });
 });
