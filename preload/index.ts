@@ -21,6 +21,8 @@ async function invoke<C extends RequestChannel>(
   channel: C,
   request: RequestChannels[C]['request'],
 ): Promise<RequestChannels[C]['response']> {
+  // Only the contract's channels: the page cannot reach any other handler through this bridge.
+  if (!Object.hasOwn(requestSchemas, channel)) throw new Error(`"${String(channel)}" is not a request.`);
   const schemas = requestSchemas[channel];
   const checkedRequest = schemas.request.safeParse(request);
   if (!checkedRequest.success) {
@@ -40,8 +42,7 @@ async function invoke<C extends RequestChannel>(
 }
 
 const api: BtoeApi = {
-  getStatus: () => invoke('companion:get-status', undefined),
-  pair: (request) => invoke('companion:pair', request),
+  invoke,
   onStatusChanged(listener: (view: CompanionView) => void): () => void {
     const channel = 'companion:status-changed';
     const onMessage = (_event: IpcRendererEvent, payload: unknown): void => {

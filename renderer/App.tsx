@@ -1,20 +1,25 @@
-// Environment: DOM (renderer). The companion window: the phones the companion knows and the pair form.
-import { useCallback, useEffect, useState } from 'react';
-import type { CompanionView, PolicyPairingMode } from '../contract/window.js';
+// Environment: renderer (DOM). The companion window: one tab per thing the companion does (phones, calls,
+// sign-in, settings, diagnostics), fed by the status the main process pushes.
+import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { CompanionView, SettingsView } from '../contract/window.js';
 import { messageOf, useApi } from './api-context.js';
-import { PairForm } from './PairForm.js';
-import { PhoneList } from './PhoneList.js';
+import { CallsScreen } from './CallsScreen.js';
+import { DiagnosticsScreen } from './DiagnosticsScreen.js';
+import { PhonesScreen } from './PhonesScreen.js';
+import { SettingsScreen } from './SettingsScreen.js';
+import { SignInScreen } from './SignInScreen.js';
 
-const PAIRING_MODE_TEXT: Record<PolicyPairingMode, string> = {
-  auto: 'Auto',
-  manual: 'Manual',
-  off: 'Off',
-};
+export const SCREENS = ['phones', 'calls', 'sign-in', 'settings', 'diagnostics'] as const;
+export type Screen = (typeof SCREENS)[number];
 
-export function App() {
+export function App({ onSettings }: { onSettings?: (settings: SettingsView) => void }) {
   const api = useApi();
+  const { t } = useTranslation();
   const [view, setView] = useState<CompanionView | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
+  const [screen, setScreen] = useState<Screen>('phones');
+  const tabs = useRef(new Map<Screen, HTMLButtonElement>());
 
   useEffect(() => {
     let active = true;
@@ -24,7 +29,7 @@ export function App() {
       pushed = true;
       if (active) setView(next);
     });
-    api.getStatus().then(
+    api.invoke('companion:get-status', undefined).then(
       (first) => {
         if (active && !pushed) setView(first);
       },
@@ -39,43 +44,85 @@ export function App() {
   }, [api]);
 
   const refresh = useCallback(() => {
-    api.getStatus().then(setView, (error: unknown) => setLoadError(messageOf(error)));
+    api
+      .invoke('companion:get-status', undefined)
+      .then(setView, (error: unknown) => setLoadError(messageOf(error)));
   }, [api]);
+
+  // Arrow keys move between tabs, Home/End jump (the WAI-ARIA tabs pattern); Tab goes into the panel.
+  function onTabKey(event: KeyboardEvent<HTMLButtonElement>): void {
+    const index = SCREENS.indexOf(screen);
+    const next =
+      event.key === 'ArrowRight'
+        ? SCREENS[(index + 1) % SCREENS.length]
+        : event.key === 'ArrowLeft'
+          ? SCREENS[(index + SCREENS.length - 1) % SCREENS.length]
+          : event.key === 'Home'
+            ? SCREENS[0]
+            : event.key === 'End'
+              ? SCREENS[SCREENS.length - 1]
+              : undefined;
+    if (next === undefined) return;
+    event.preventDefault();
+    setScreen(next);
+    tabs.current.get(next)?.focus();
+  }
 
   return (
     <main className="app">
       <header className="app-header">
-        <h1>BToE Companion</h1>
-        {view !== null && (
-          <dl className="summary">
-            <div>
-              <dt>Pairing mode</dt>
-              <dd data-testid="pairing-mode">{PAIRING_MODE_TEXT[view.pairingMode]}</dd>
-            </div>
-            <div>
-              <dt>Pairing keys kept in</dt>
-              <dd>{view.secretStore}</dd>
-            </div>
-          </dl>
+        <h1 tabIndex={-1}>{t('app.title')}</h1>
+        {view !== null && view.pcLocked && (
+          <p className="pc-locked" data-testid="pc-locked">
+            {t('app.pcLocked')}
+          </p>
         )}
       </header>
-
-      <section aria-labelledby="phones-heading">
-        <h2 id="phones-heading">Phones</h2>
+      <div role="tablist" aria-label={t('app.sections')} className="tabs">
+        {SCREENS.map((id) => (
+          <button
+            key={id}
+            ref={(element) => {
+              if (element) tabs.current.set(id, element);
+              else tabs.current.delete(id);
+            }}
+            type="button"
+            role="tab"
+            id={`tab-${id}`}
+            aria-controls={`panel-${id}`}
+            aria-selected={screen === id}
+            tabIndex={screen === id ? 0 : -1}
+            onClick={() => setScreen(id)}
+            onKeyDown={onTabKey}
+          >
+            {t(`tabs.${id}`)}
+          </button>
+        ))}
+      </div>
+      <section
+        role="tabpanel"
+        id={`panel-${screen}`}
+        aria-labelledby={`tab-${screen}`}
+        className="panel"
+        tabIndex={-1}
+      >
         {loadError !== null ? (
           <p role="alert" className="error">
-            The companion did not answer: {loadError}
+            {t('app.noAnswer', { error: loadError })}
           </p>
         ) : view === null ? (
-          <p>Looking for phones…</p>
+          <p>{t('app.loading')}</p>
+        ) : screen === 'phones' ? (
+          <PhonesScreen view={view} onChanged={refresh} />
+        ) : screen === 'calls' ? (
+          <CallsScreen view={view} />
+        ) : screen === 'sign-in' ? (
+          <SignInScreen view={view} />
+        ) : screen === 'settings' ? (
+          <SettingsScreen onSaved={onSettings} />
         ) : (
-          <PhoneList phones={view.phones} />
+          <DiagnosticsScreen />
         )}
-      </section>
-
-      <section aria-labelledby="pair-heading">
-        <h2 id="pair-heading">Pair with Phone</h2>
-        <PairForm phones={view?.phones ?? []} onPaired={refresh} />
       </section>
     </main>
   );

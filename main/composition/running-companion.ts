@@ -1,23 +1,36 @@
 // Environment: Node (composition: the core wired to its adapters). Above main/core and main/host; used by
 // `btoe daemon` (main/cli) and the desktop app (main/electron), so both run the very same companion.
 import { join } from 'node:path';
-import type { CompanionSnapshot } from '../../contract/companion-ipc.js';
-import type { CompanionView, PairResult } from '../../contract/window.js';
-import { Companion, defaultStoreDir } from '../core/companion.js';
+import type { CompanionSnapshot, PhoneSnapshot } from '../../contract/companion-ipc.js';
+import type {
+  CallAction,
+  CompanionView,
+  DiagnosticsView,
+  PhoneView,
+  Result,
+  SettingsRequest,
+  SettingsView,
+} from '../../contract/window.js';
+import { formatAddress, parseAddress } from '../../native-bridge/link/address.js';
+import { Companion, type DeviceView, defaultStoreDir } from '../core/companion.js';
 import { CompanionService } from '../core/companion-service.js';
 import { CompanionLog } from '../core/companion-log.js';
-import { discoverySetting } from '../core/nearby.js';
 import { type CompanionNotice, watchNotices } from '../core/companion-notices.js';
+import { discoverySetting } from '../core/nearby.js';
+import type { PhoneSession } from '../core/phone-session.js';
 import {
   type PolicyReader,
+  effectivePolicy,
   followPolicy,
   loadPolicy,
   platformPolicyReader,
   settingsChoices,
 } from '../core/policy.js';
-import { type Settings, loadSettings } from '../core/settings.js';
+import { type Settings, loadSettings, updateSettings } from '../core/settings.js';
 import type { Desktop } from '../core/ports/desktop.js';
 import type { SessionLockSource } from '../core/ports/session-lock.js';
+import { redactForSupport } from '../core/redact.js';
+import { verificationAddress } from '../core/sign-in.js';
 import { IpcServer, ipcEndpoint } from '../host/companion-socket.js';
 import { NodeHidHeadsetSource } from '../host/node-hid-headsets.js';
 import { osDesktop } from '../host/os-desktop.js';
@@ -27,6 +40,8 @@ export interface RunningCompanionOptions {
   /** Where the PC's session lock comes from: D-Bus sources for the daemon, powerMonitor for the app. */
   readonly lockSources: readonly SessionLockSource[];
   readonly desktop?: Desktop;
+  /** Watch for phones plugged in over USB (default; tests without USB turn it off). */
+  readonly usb?: boolean;
   /** Where machine policy is read: the platform's own sources unless a test gives its own. */
   readonly policyReader?: PolicyReader;
   /** The desktop app passes its own, so the shell's events (launches, crashes) land in the same file. */
@@ -41,15 +56,14 @@ export async function startRunningCompanion(options: RunningCompanionOptions) {
   const storeDir = options.storeDir ?? defaultStoreDir();
   const { settings } = await loadSettings(storeDir);
   const reader = options.policyReader ?? platformPolicyReader();
-  // The user's choices as they are now: the desktop app changes settings while the companion runs.
-  let current = settings;
-  const choices = () => settingsChoices(current);
   const companion = await Companion.open({
     storeDir,
-    policy: await loadPolicy({ reader, choices: choices() }),
+    policy: await loadPolicy({ reader, choices: settingsChoices(settings) }),
   });
   const log = options.log ?? new CompanionLog(join(storeDir, 'logs'));
   const service = new CompanionService(companion, log, options.desktop ?? osDesktop);
+  // The user's settings as they are now (the window may change them while the companion runs).
+  const choices = () => settingsChoices(companion.settings);
   // Policy changes apply without a restart: the next pairing, lock or dial sees them, and so does the status.
   const stopFollowing = followPolicy(reader, choices, (next) => {
     companion.updatePolicy(next);
@@ -65,18 +79,17 @@ export async function startRunningCompanion(options: RunningCompanionOptions) {
   }
   service.useHeadsets(new NodeHidHeadsetSource());
   for (const source of options.lockSources) await service.follow(source);
-  await service.start(discoverySetting(), true);
+  await service.start(discoverySetting(), options.usb ?? true);
   return {
     companion,
     service,
     log,
     endpoint,
     /**
-     * The user changed their settings (the desktop app): the rules see them at once, and the policy is resolved
-     * again, since settings are the user's choices for the keys policy leaves open (LockSync, StartAtLogin).
+     * The user changed their settings (already written to settings.json): the rules see them at once, and the
+     * policy is resolved again, since settings are the user's choices for the keys policy leaves open.
      */
     async applySettings(next: Settings): Promise<void> {
-      current = next;
       service.applySettings(next);
       companion.updatePolicy(await loadPolicy({ reader, choices: choices() }));
       service.snapshot.refresh();
@@ -91,81 +104,355 @@ export async function startRunningCompanion(options: RunningCompanionOptions) {
 
 export type RunningCompanion = Awaited<ReturnType<typeof startRunningCompanion>>;
 
+/** What the window shows beyond the snapshot, read from memory (live sessions, phones looked up): no I/O. */
+export interface WindowExtras {
+  readonly pairingModeByPolicy: boolean;
+  session(id: string): PhoneSession | undefined;
+  /** The phone was reset (its identity changed) or forgot this PC: it needs pairing again. */
+  needsPairing(id: string): boolean;
+  /** Phones not paired: looked up by address, or heard on this PC's links. */
+  readonly unpaired: readonly DeviceView[];
+  /** Where policy lets a phone send the user to sign in (WebSignInAllowedAddresses). */
+  readonly webSignInAllowed: readonly string[];
+}
+
+const NO_EXTRAS: WindowExtras = {
+  pairingModeByPolicy: false,
+  session: () => undefined,
+  needsPairing: () => false,
+  unpaired: [],
+  webSignInAllowed: [],
+};
+
 /** The window's view of the status snapshot (contract/window.ts): the window never sees more than this. */
-export function companionView(snapshot: CompanionSnapshot): CompanionView {
+export function companionView(snapshot: CompanionSnapshot, extras: WindowExtras = NO_EXTRAS): CompanionView {
+  const auto = snapshot.policy.pairingMode === 'auto';
+  const paired = snapshot.phones.map((p) => pairedView(p, extras, auto));
+  const pairedAddresses = new Set(snapshot.phones.map((p) => p.address));
+  const pairedIds = new Set(snapshot.phones.map((p) => p.id));
+  const unpaired = extras.unpaired
+    .filter((d) => !pairedIds.has(d.id) && !pairedAddresses.has(d.address))
+    .map((d): PhoneView => ({
+      id: d.id,
+      name: d.name,
+      vendor: d.vendor,
+      model: d.model,
+      firmware: d.firmware,
+      address: d.address,
+      transport: transportOf(d.address),
+      paired: false,
+      connected: false,
+      onThisPcPort: d.onThisPcPort,
+      verified: d.verified ?? true,
+      mode: null,
+      locked: null,
+      lockSync: null,
+      canAutoPair: auto && d.onThisPcPort,
+      needsPairingAgain: false,
+      problem: null,
+      call: null,
+      signIn: null,
+    }));
   return {
     pairingMode: snapshot.policy.pairingMode,
+    policySource: snapshot.policy.source,
+    pairingModeByPolicy: extras.pairingModeByPolicy,
     secretStore: snapshot.secretStore,
-    phones: snapshot.phones.map((p) => ({
-      id: p.id,
-      name: p.name,
-      vendor: p.vendor,
-      model: p.model,
-      firmware: p.firmware,
-      address: p.address,
-      paired: true,
-      connected: p.connected,
-      onThisPcPort: p.onThisPcPort,
-      mode: p.mode,
-      locked: p.locked,
-    })),
+    pcLocked: snapshot.companion.pcLocked,
+    phones: [...paired, ...unpaired],
   };
 }
 
+function pairedView(p: PhoneSnapshot, extras: WindowExtras, auto: boolean): PhoneView {
+  const session = p.connected ? extras.session(p.id) : undefined;
+  const call = session?.call;
+  return {
+    id: p.id,
+    name: p.name,
+    vendor: p.vendor,
+    model: p.model,
+    firmware: p.firmware,
+    address: p.address,
+    transport: transportOf(p.address),
+    paired: true,
+    connected: p.connected,
+    onThisPcPort: p.onThisPcPort,
+    verified: true,
+    mode: p.mode,
+    locked: p.locked,
+    lockSync: p.lockSync ? { on: p.lockSync.syncing, reason: p.lockSync.reason } : null,
+    canAutoPair: auto && p.onThisPcPort,
+    needsPairingAgain: extras.needsPairing(p.id),
+    problem: p.connected ? null : p.problem,
+    call:
+      call === undefined || call.state === 'ended' || call.state === 'failed'
+        ? null
+        : { state: call.state, direction: call.direction, remote: call.number, muted: call.muted },
+    signIn: session ? signInView(session, extras.webSignInAllowed) : null,
+  };
+}
+
+function signInView(session: PhoneSession, allowed: readonly string[]): NonNullable<PhoneView['signIn']> {
+  const pending = session.pendingSignIn();
+  const user = session.user ?? null;
+  if (!pending) return { user, pending: null };
+  if (pending.request.method === 'credentials') return { user, pending: { method: 'credentials' } };
+  const web = pending.request;
+  try {
+    return {
+      user,
+      pending: {
+        method: 'web',
+        address: verificationAddress(web.verificationUriComplete ?? web.verificationUri, allowed),
+        userCode: web.userCode,
+        expiresAt: new Date(pending.expiresAt).toISOString(),
+      },
+    };
+  } catch {
+    // An address policy does not allow is never offered (the command line refuses it the same way).
+    return { user, pending: null };
+  }
+}
+
+function transportOf(address: string): PhoneView['transport'] {
+  try {
+    const { transport } = parseAddress(address);
+    return transport === 'tcp' ? 'ethernet' : transport === 'serial' ? 'usb' : 'hid';
+  } catch {
+    return 'ethernet';
+  }
+}
+
+/** How many of the log's last events the diagnostics page shows. */
+export const DIAGNOSTIC_EVENTS = 200;
+
+/** Addresses the user asked the window to look at (phones not heard by discovery); a few at most. */
+const MAX_LOOKED_UP = 8;
+
+export type CompanionPortOptions = Omit<RunningCompanionOptions, 'lockSources' | 'desktop'>;
+
 /**
- * The desktop app's port to the companion (main/electron/window-ipc.ts's CompanionPort, and the shell's tray,
- * notifications and URL launches): the window and the tray map from the status snapshot, and every action runs
- * the same command `btoe` runs.
+ * The desktop app's port to the companion (main/electron/window-ipc-handlers.ts's CompanionPort): the window
+ * and the tray map from the status snapshot, and each action is a thin call into the same command path as
+ * `btoe` (CompanionService.run), so the window and the command line share one behaviour and one set of
+ * messages.
  */
 export async function createCompanionPort(
   lockSources: SessionLockSource[],
-  storeDir = defaultStoreDir(),
-  options: { policyReader?: PolicyReader; log?: CompanionLog } = {},
+  options: CompanionPortOptions = {},
 ) {
-  const running = await startRunningCompanion({ storeDir, lockSources, ...options });
-  const { service } = running;
-  const run = async (command: string, args: string[], device?: string): Promise<PairResult> => {
-    const result = await service.run({ command, args, ...(device === undefined ? {} : { device }) });
+  const running = await startRunningCompanion({ lockSources, ...options });
+  const { service, companion } = running;
+  // Phones the user looked up by address, as they answered then; heard phones when their list changes.
+  const lookedUp = new Map<string, DeviceView>();
+  let heard: { changes: number; devices: DeviceView[] } = { changes: -1, devices: [] };
+
+  /** Asks the phone at `at` who it is (one TLS probe) and lists it. */
+  const remember = async (at: string): Promise<DeviceView> => {
+    const [device] = (await companion.devices([at])).filter(
+      (d) => d.address === at || (d.addresses ?? []).includes(at),
+    );
+    if (device === undefined || !device.reachable) throw new Error(`no phone answered at ${at}`);
+    lookedUp.delete(device.address);
+    lookedUp.set(device.address, device);
+    if (lookedUp.size > MAX_LOOKED_UP) lookedUp.delete(lookedUp.keys().next().value!);
+    return device;
+  };
+
+  const extras = (): WindowExtras => {
+    const states = new Map(service.links.states().map((s) => [s.id, s]));
+    return {
+      pairingModeByPolicy: ['machine', 'user'].includes(
+        companion.policy.sources.BetterTogetherOverEthernetPairingMode.kind,
+      ),
+      session: (id) => service.links.session(id),
+      needsPairing: (id) => states.get(id)?.needsPairing ?? false,
+      unpaired: [...lookedUp.values(), ...heard.devices],
+      webSignInAllowed: companion.policy.policy.WebSignInAllowedAddresses,
+    };
+  };
+  const status = async (): Promise<CompanionView> => {
+    if (heard.changes !== service.heardChanges) {
+      const changes = service.heardChanges;
+      heard = { changes, devices: await service.heardUnpaired() };
+    }
+    return companionView(service.snapshot.current, extras());
+  };
+
+  const listeners = new Set<(view: CompanionView) => void>();
+  // Bursts (a call's states, a reconnect) give one view each.
+  let pending: Promise<void> | undefined;
+  let again = false;
+  const notify = (): void => {
+    if (pending) {
+      again = true;
+      return;
+    }
+    pending = status()
+      .then((view) => {
+        for (const listener of listeners) listener(view);
+      })
+      .catch((error: Error) => running.log.write('status-failed', { error: error.message }))
+      .finally(() => {
+        pending = undefined;
+        if (again) {
+          again = false;
+          notify();
+        }
+      });
+  };
+  service.snapshot.on('changed', notify);
+  // Not in the snapshot: a sign-in request, a call's number, a phone heard or given up on.
+  service.links.on('changed', notify);
+  service.links.on('call', notify);
+
+  const run = async (request: Parameters<typeof service.run>[0]): Promise<Result> => {
+    const result = await service.run(request);
     return { ok: result.code === 0, message: result.human };
   };
   const connected = () => service.links.states().filter((s) => s.connected);
+
+  const settingsView = (): SettingsView => {
+    const s = companion.settings;
+    return {
+      user: s.user ?? null,
+      defaultRegion: s.defaultRegion ?? null,
+      lockSync: s.lockSync !== false,
+      startAtLogin: s.startAtLogin !== false,
+      language: s.language ?? null,
+      pairingMode: s.pairingMode ?? null,
+    };
+  };
+
+  const diagnostics = async (): Promise<DiagnosticsView> => {
+    const { source, warnings } = companion.policy;
+    const states = new Map(service.links.states().map((s) => [s.id, s]));
+    const transports = companion.pairings.list().flatMap((phone) =>
+      [...new Set([phone.address, ...(phone.addresses ?? [])])].map((address) => ({
+        phone: phone.name,
+        address,
+        transport: transportOf(address),
+        inUse: states.get(phone.id)?.address === address,
+      })),
+    );
+    const events = (await running.log.tail(DIAGNOSTIC_EVENTS)).map(({ time, event, ...details }) => ({
+      time: typeof time === 'string' ? time : '',
+      event: typeof event === 'string' ? event : 'unknown',
+      details: Object.entries(details)
+        .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
+        .join('  '),
+    }));
+    return {
+      transports,
+      policy: {
+        source,
+        rows: effectivePolicy(companion.policy).map((row) => ({
+          key: row.key,
+          value: Array.isArray(row.value) ? row.value.join(', ') : String(row.value),
+          from: row.source.location,
+        })),
+        warnings: [...warnings],
+      },
+      secretStore: companion.secrets.description,
+      events,
+    };
+  };
+
   return {
-    async status(): Promise<CompanionView> {
-      return companionView(service.snapshot.current);
+    status,
+    pair: (device: string, code?: string) =>
+      run({ command: 'pair', args: [device], ...(code === undefined ? {} : { code }) }),
+    /** Asks a phone at an address who it is; it is listed from then on. */
+    async lookUp(address: string): Promise<Result> {
+      try {
+        const device = await remember(formatAddress(parseAddress(address)));
+        notify();
+        return { ok: true, message: `Found ${device.name} (${device.id}) at ${device.address}.` };
+      } catch (error) {
+        return { ok: false, message: (error as Error).message };
+      }
     },
-    async pair(device: string, code?: string): Promise<PairResult> {
-      const result = await service.run({
-        command: 'pair',
-        args: [device],
-        ...(code === undefined ? {} : { code }),
-      });
-      return { ok: result.code === 0, message: result.human };
+    async unpair(device: string): Promise<Result> {
+      const phone = companion.pairings.list().find((p) => p.id === device);
+      // Still there, now unpaired: its card stays (no gap while the pairing goes), with Pair, for the user who
+      // changes their mind; asked again afterwards, and dropped if it does not answer.
+      if (phone) {
+        const { id, name, vendor, model, firmware, transport, address } = phone;
+        const known = { id, name, vendor, model, firmware, transport, address };
+        lookedUp.set(address, { ...known, onThisPcPort: false, paired: false, reachable: true });
+      }
+      const result = await run({ command: 'unpair', args: [device] });
+      if (phone) await remember(phone.address).catch(() => lookedUp.delete(phone.address));
+      notify();
+      return result;
     },
-    onStatusChanged(listener: (view: CompanionView) => void): () => void {
-      const forward = (snapshot: CompanionSnapshot) => listener(companionView(snapshot));
-      service.snapshot.on('changed', forward);
-      return () => service.snapshot.off('changed', forward);
-    },
-    /** Stops the companion and frees the per-user endpoint (the app quits; tests). */
-    stop: running.stop,
     /**
-     * Click-to-call from a tel:/callto:/sip: launch: the command `btoe dial URL` runs, on the one connected phone
-     * (with several, the core says which to choose).
+     * The dial box and click-to-call launches: the command `btoe dial` runs; without a phone named, on the one
+     * connected phone (with several, the core says which to choose).
      */
-    dial(url: string): Promise<PairResult> {
+    dial(target: string, device?: string): Promise<Result> {
       const phones = connected();
-      return run('dial', [url], phones.length === 1 ? phones[0]!.id : undefined);
+      const on = device ?? (phones.length === 1 ? phones[0]!.id : undefined);
+      return run({ command: 'dial', args: [target], ...(on === undefined ? {} : { device: on }) });
     },
     /** Locks every connected phone now (the tray's "Lock phone now"). */
-    async lockPhonesNow(): Promise<PairResult> {
+    async lockPhonesNow(): Promise<Result> {
       const phones = connected();
-      if (phones.length === 0) return run('lock', []);
-      const results = await Promise.all(phones.map((s) => run('lock', [], s.id)));
+      if (phones.length === 0) return run({ command: 'lock', args: [] });
+      const results = await Promise.all(phones.map((s) => run({ command: 'lock', args: [], device: s.id })));
       return results.find((r) => !r.ok) ?? results[0]!;
     },
     /** Answer or Decline on an incoming-call notification. */
-    callAction: (phoneId: string, action: 'answer' | 'decline') => run(action, [], phoneId),
+    callAction: (phoneId: string, action: 'answer' | 'decline') =>
+      run({ command: action, args: [], device: phoneId }),
+    call: (action: CallAction, device?: string) =>
+      run({ command: action, args: [], ...(device === undefined ? {} : { device }) }),
+    /** The credential hand-off: the password goes to the phone once and is kept and logged nowhere. */
+    signIn: (device: string, user: string, password: string) =>
+      run({ command: 'sign-in', args: [device], user, password }),
+    openSignIn: (device: string) => run({ command: 'sign-in', args: [device], open: true }),
+    settings: settingsView,
+    async setSettings(next: SettingsRequest): Promise<SettingsView> {
+      // Only what the window shows changes; nothing else in the file is the window's to drop.
+      const saved = await updateSettings(companion.storeDir, {
+        user: next.user ?? undefined,
+        defaultRegion: next.defaultRegion ?? undefined,
+        lockSync: next.lockSync,
+        startAtLogin: next.startAtLogin,
+        language: next.language ?? undefined,
+        pairingMode: next.pairingMode ?? undefined,
+      });
+      await running.applySettings(saved);
+      notify();
+      return settingsView();
+    },
+    diagnostics,
+    /** What "Copy report" puts on the clipboard: status and diagnostics, redacted for support. */
+    async report(): Promise<{ text: string }> {
+      const [view, diag] = await Promise.all([status(), diagnostics()]);
+      // A pending web sign-in's address carries its code (e.g. ?otc=): support needs only that one is pending.
+      const phones = view.phones.map((p) =>
+        p.signIn?.pending
+          ? { ...p, signIn: { ...p.signIn, pending: { method: p.signIn.pending.method } } }
+          : p,
+      );
+      const text = JSON.stringify(
+        { app: service.hello(), status: { ...view, phones }, diagnostics: diag, settings: settingsView() },
+        null,
+        2,
+      );
+      return { text: redactForSupport(text) };
+    },
+    onStatusChanged(listener: (view: CompanionView) => void): () => void {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    /** The tray's switches and the shell's settings (written already) apply at once. */
     applySettings: (settings: Settings) => running.applySettings(settings),
     onNotice: (listener: (notice: CompanionNotice) => void) => watchNotices(service, listener),
+    /** Stops the companion and frees the per-user endpoint (the app quits; tests). */
+    close: () => running.stop(),
   };
 }
+
+export type CompanionPort = Awaited<ReturnType<typeof createCompanionPort>>;

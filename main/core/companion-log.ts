@@ -63,6 +63,11 @@ export class CompanionLog implements EventSink {
     return this.activity.path;
   }
 
+  /** The last `count` activity events, oldest first (the window's Diagnostics). */
+  tail(count: number): Promise<Record<string, unknown>[]> {
+    return this.activity.tail(count);
+  }
+
   /** The folder both files are in (what the support bundle collects and an error message names). */
   get dir(): string {
     return this.activity.dir;

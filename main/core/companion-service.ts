@@ -11,8 +11,9 @@ import {
   rejectRequest,
 } from '../../contract/companion-ipc.js';
 import { type CommandContext, executeCommand, failure } from './commands.js';
-import { APP_VERSION, type Companion } from './companion.js';
+import { APP_VERSION, type Companion, type DeviceView } from './companion.js';
 import type { EventSink } from './companion-log.js';
+import type { Settings } from './settings.js';
 import { HeadsetService, headsetLines } from './headsets.js';
 import { LockSync } from './lock-sync.js';
 import { type DiscoverySetting, Nearby } from './nearby.js';
@@ -24,7 +25,6 @@ import type { Desktop } from './ports/desktop.js';
 import type { HeadsetSource } from './ports/headset-source.js';
 import type { ListenLocal, LocalServer } from './ports/local-server.js';
 import type { SessionLockSource } from './ports/session-lock.js';
-import type { Settings } from './settings.js';
 import { StatusSnapshot } from './status-snapshot.js';
 
 /**
@@ -48,10 +48,12 @@ export class CompanionService extends EventEmitter<{ 'pending-pairing': [Pending
   private headsets: HeadsetService | undefined;
   private server: LocalServer | undefined;
   private readonly context: CommandContext;
+  /** Counts the changes among the phones heard on this PC's links (mDNS): the window lists those anew. */
+  heardChanges = 0;
 
   constructor(
     readonly companion: Companion,
-    private readonly log: EventSink,
+    readonly log: EventSink,
     desktop: Desktop,
   ) {
     super();
@@ -134,6 +136,12 @@ export class CompanionService extends EventEmitter<{ 'pending-pairing': [Pending
         if (event.event === 'ready' && keeper.session) this.links.adopt(keeper.session);
         this.ethernet.emit('event', event);
       });
+      for (const event of ['up', 'down', 'update'] as const) {
+        nearby.discovery.on(event, () => {
+          this.heardChanges++;
+          this.links.emit('changed');
+        });
+      }
       nearby.discovery.on('warning', (error: Error) =>
         this.log.write('discovery-warning', { error: error.message }),
       );
@@ -173,11 +181,22 @@ export class CompanionService extends EventEmitter<{ 'pending-pairing': [Pending
     this.log.write('usb-watch', { ...status });
   }
 
-  /** The user changed their settings (the desktop app writes settings.json): the rules follow at once. */
-  applySettings(settings: Settings): void {
-    this.companion.applySettings(settings);
+  /**
+   * The user changed their settings (written already: the window's Settings page, the tray, the shell): the rules
+   * follow at once, and a PC locked already locks the phones now that sync is on again.
+   */
+  applySettings(next: Settings): void {
+    const syncTurnedOn = this.companion.settings.lockSync === false && next.lockSync !== false;
+    this.companion.applySettings(next);
+    this.log.write('settings-changed', { lockSync: next.lockSync !== false });
+    if (syncTurnedOn && this.lockSync.isPcLocked) void this.lockSync.pcLock();
     this.snapshot.refresh();
-    this.log.write('settings-changed', { lockSync: settings.lockSync !== false });
+    this.links.emit('changed');
+  }
+
+  /** The phones heard on this PC's links that are not paired (asked over TLS: who they are, verified). */
+  async heardUnpaired(): Promise<DeviceView[]> {
+    return this.nearby ? (await this.nearby.devices()).filter((d) => !d.paired) : [];
   }
 
   async stop(): Promise<void> {

@@ -1,5 +1,6 @@
 // Environment: Node (main process core).
 import { type WriteStream, createWriteStream, mkdirSync, openSync, renameSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** Lines waiting for the disk beyond this are dropped (and counted): a flood of events cannot grow memory. */
@@ -46,6 +47,37 @@ export class EventLog {
     const stream = this.stream;
     if (!stream || stream.writableLength === 0) return Promise.resolve();
     return new Promise((resolve) => stream.write('', () => resolve()));
+  }
+
+  /**
+   * The last `count` events, oldest first, from the current file and the rotated ones before it. Lines that
+   * are not JSON objects (a torn last line after a crash) are skipped.
+   */
+  async tail(count: number): Promise<Record<string, unknown>[]> {
+    await this.flush();
+    const events: Record<string, unknown>[] = [];
+    for (let i = 0; i <= this.keep && events.length < count; i++) {
+      const file = i === 0 ? this.path : `${this.path}.${i}`;
+      let text: string;
+      try {
+        text = await readFile(file, 'utf8');
+      } catch {
+        break;
+      }
+      const lines = text.split('\n').filter((line) => line.trim() !== '');
+      const parsed = lines.flatMap((line) => {
+        try {
+          const value: unknown = JSON.parse(line);
+          return typeof value === 'object' && value !== null && !Array.isArray(value)
+            ? [value as Record<string, unknown>]
+            : [];
+        } catch {
+          return [];
+        }
+      });
+      events.unshift(...parsed.slice(-(count - events.length)));
+    }
+    return events;
   }
 
   private open(): WriteStream | undefined {

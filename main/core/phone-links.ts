@@ -17,6 +17,8 @@ export interface PhoneLinkState {
   call: CallEvent | undefined;
   /** Why the phone is not connected, in words for the user. */
   problem: string | undefined;
+  /** The phone was reset or forgot this PC: retrying is pointless, it needs pairing again. */
+  needsPairing: boolean;
 }
 
 export interface PhoneLinksEvents {
@@ -140,6 +142,7 @@ export class PhoneLinks extends EventEmitter<PhoneLinksEvents> {
         user: s?.user,
         call: s?.call,
         problem: link?.problem,
+        needsPairing: link?.givenUp ?? false,
       };
     });
   }
@@ -192,6 +195,8 @@ export class PhoneLinks extends EventEmitter<PhoneLinksEvents> {
     session.on('lock', () => this.emit('changed'));
     session.on('signIn', (user) => this.emit('signIn', id, user));
     session.on('signInRequest', (request) => this.emit('signInRequest', id, request));
+    // The window shows the request (its address and code) from the session: not in the status snapshot.
+    session.on('signInRequest', () => this.emit('changed'));
     session.on('close', (reason) => {
       if (link.session !== session) return;
       link.session = undefined;

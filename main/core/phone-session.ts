@@ -13,7 +13,7 @@ export interface PhoneSessionEvents {
   call: [CallEvent];
   lock: [boolean];
   signIn: [string | null];
-  /** The phone asks to be signed in via the PC (the desktop app tells its user). */
+  /** The phone asks to be signed in via the PC (the desktop app tells its user; the window shows it). */
   signInRequest: [SignInRequest];
   close: [LinkError | undefined];
 }

@@ -148,6 +148,8 @@ export const POLICY_TABLE = {
   BetterTogetherOverEthernetPairingMode: choiceKey(['Auto', 'Manual'], {
     default: 'Auto',
     invalid: 'Manual',
+    // Where no policy sets it, the user chooses in the window (Phones); set by policy, it is shown read-only.
+    userChoice: true,
     msiProperty: 'PAIRINGMODE',
     en: {
       title: 'Pairing mode',

@@ -55,7 +55,7 @@ export interface LoadedPolicy {
   readonly warnings: readonly string[];
 }
 
-/** The user's own choices for the keys policy may leave to the user (StartAtLogin, LockSync, DefaultRegion). */
+/** The user's own choices for the keys policy may leave to the user (StartAtLogin, LockSync, DefaultRegion, the pairing mode). */
 export type UserChoices = { readonly [K in PolicyKey]?: CompanionPolicy[K] };
 
 /** The user's settings file, as choices for the keys policy may leave to the user. */
@@ -64,6 +64,9 @@ export function settingsChoices(settings: Settings): UserChoices {
     ...(settings.defaultRegion === undefined ? {} : { DefaultRegion: settings.defaultRegion }),
     ...(settings.startAtLogin === undefined ? {} : { StartAtLogin: settings.startAtLogin }),
     ...(settings.lockSync === undefined ? {} : { LockSync: settings.lockSync }),
+    ...(settings.pairingMode === undefined
+      ? {}
+      : { BetterTogetherOverEthernetPairingMode: settings.pairingMode === 'auto' ? 'Auto' : 'Manual' }),
   };
 }
 

@@ -24,6 +24,10 @@ export const SettingsSchema = z.object({
   startAtLogin: z.boolean().optional(),
   /** Lock the phone when the PC locks; policy LockSync may force it either way. */
   lockSync: z.boolean().optional(),
+  /** Auto or Manual pairing, where no admin policy decides it (policy BetterTogetherOverEthernetPairingMode). */
+  pairingMode: z.enum(['auto', 'manual']).optional(),
+  /** The window's language; absent: the OS locale's. */
+  language: z.enum(['en', 'fr']).optional(),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 

@@ -123,7 +123,7 @@ async function start(launch: LaunchArgs): Promise<void> {
   }
   if (devServerUrl === undefined) serveRenderer(rendererDir);
 
-  const port = await createCompanionPort([new PowerMonitorLockSource()], storeDir, { log });
+  const port = await createCompanionPort([new PowerMonitorLockSource()], { storeDir, log });
   const shellSettings = new ShellSettings(storeDir, policy, settings, {
     applySettings: (next) => port.applySettings(next),
     applyLoginItem: async (enabled) => {

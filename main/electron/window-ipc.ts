@@ -7,18 +7,11 @@ import {
   pushSchemas,
   requestSchemas,
   type CompanionView,
-  type PairResult,
   type RequestChannel,
-  type RequestChannels,
 } from '../../contract/window.js';
+import { createIpcHandlers, type CompanionPort } from './window-ipc-handlers.js';
 
-/** What the shell needs from the companion core; implemented in main/composition/running-companion.ts. */
-export interface CompanionPort {
-  status(): Promise<CompanionView>;
-  pair(device: string, code?: string): Promise<PairResult>;
-  /** Calls `listener` on every status change; returns the unsubscribe function. */
-  onStatusChanged(listener: (view: CompanionView) => void): () => void;
-}
+export type { CompanionPort } from './window-ipc-handlers.js';
 
 export interface IpcOptions {
   port: CompanionPort;
@@ -26,28 +19,15 @@ export interface IpcOptions {
   isTrustedUrl(url: string): boolean;
 }
 
-type Answer<C extends RequestChannel> = (
-  request: RequestChannels[C]['request'],
-) => Promise<RequestChannels[C]['response']>;
-
 /** Registers the request handlers and the status push; returns the function that removes them. */
 export function registerIpcHandlers({ port, isTrustedUrl }: IpcOptions): () => void {
-  const handle = <C extends RequestChannel>(channel: C, answer: Answer<C>): void => {
+  const handlers = createIpcHandlers(port);
+  for (const channel of Object.keys(handlers) as RequestChannel[]) {
     ipcMain.handle(channel, async (event: IpcMainInvokeEvent, payload: unknown) => {
       assertTrustedSender(channel, event, isTrustedUrl);
-      const schemas = requestSchemas[channel];
-      const request = schemas.request.safeParse(payload);
-      if (!request.success) throw new Error(describeInvalid(`The ${channel} request`, request.error));
-      const response = schemas.response.safeParse(await answer(request.data));
-      if (!response.success) {
-        throw new Error(describeInvalid(`The companion's answer to ${channel}`, response.error));
-      }
-      return response.data;
+      return handlers[channel](payload);
     });
-  };
-
-  handle('companion:get-status', () => port.status());
-  handle('companion:pair', ({ device, code }) => port.pair(device, code));
+  }
 
   const unsubscribe = port.onStatusChanged((view) => pushStatus(view, isTrustedUrl));
 

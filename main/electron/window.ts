@@ -1,6 +1,6 @@
 // Environment: Electron main. The companion window and the rules every web page of the app runs under
 // (electronjs.org security checklist): isolated, sandboxed, local content only, no navigation, no new
-// windows, no permissions.
+// windows, no permission but writing the clipboard.
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BrowserWindow, net, protocol, type WebContents } from 'electron';
@@ -67,14 +67,22 @@ export function isSameOrigin(url: string, trustedUrl: string): boolean {
   }
 }
 
-/** Navigation, new windows, webviews and permission requests are all refused: the UI is one page. */
+/** The one permission the window uses: putting text on the clipboard ("Copy code", "Copy report"). */
+const CLIPBOARD_WRITE = 'clipboard-sanitized-write';
+
+/**
+ * Navigation, new windows, webviews and every permission but writing the clipboard are refused: the UI is
+ * one page.
+ */
 export function hardenWebContents(contents: WebContents): void {
   contents.on('will-navigate', (event) => event.preventDefault());
   contents.on('will-redirect', (event) => event.preventDefault());
   contents.on('will-attach-webview', (event) => event.preventDefault());
   contents.setWindowOpenHandler(() => ({ action: 'deny' }));
-  contents.session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
-  contents.session.setPermissionCheckHandler(() => false);
+  contents.session.setPermissionRequestHandler((_contents, permission, callback) =>
+    callback(permission === CLIPBOARD_WRITE),
+  );
+  contents.session.setPermissionCheckHandler((_contents, permission) => permission === CLIPBOARD_WRITE);
   contents.session.setDevicePermissionHandler(() => false);
 }
 

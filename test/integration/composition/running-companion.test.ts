@@ -63,7 +63,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  await Promise.all(ports.splice(0).map((port) => port.stop()));
+  await Promise.all(ports.splice(0).map((port) => port.close()));
   phone.stop();
   await new Promise((closed) => server.close(closed));
   vi.unstubAllEnvs();
@@ -73,7 +73,8 @@ afterEach(async () => {
 
 async function start(source = new TestLockSource()): Promise<Port> {
   // Machine policy from a file of this test's own, read the way the platform's file is.
-  const port = await createCompanionPort([source], join(dir, 'store'), {
+  const port = await createCompanionPort([source], {
+    storeDir: join(dir, 'store'),
     policyReader: filePolicyReader(join(dir, 'policy.json')),
   });
   ports.push(port);
@@ -123,7 +124,7 @@ it('refuses Auto pairing from the window where policy requires Manual, as btoe d
 
 it('is one per user: a second companion on the same store is refused', async () => {
   await start();
-  await expect(createCompanionPort([new TestLockSource()], join(dir, 'store'))).rejects.toBeInstanceOf(
-    AlreadyRunningError,
-  );
+  await expect(
+    createCompanionPort([new TestLockSource()], { storeDir: join(dir, 'store') }),
+  ).rejects.toBeInstanceOf(AlreadyRunningError);
 });

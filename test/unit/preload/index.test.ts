@@ -29,7 +29,14 @@ vi.mock('electron', () => {
 
 const btoe = electron.exposed.get('btoe') as BtoeApi;
 
-const VIEW: CompanionView = { pairingMode: 'auto', secretStore: 'DPAPI', phones: [] };
+const VIEW: CompanionView = {
+  pairingMode: 'auto',
+  policySource: 'defaults',
+  pairingModeByPolicy: false,
+  secretStore: 'DPAPI',
+  pcLocked: false,
+  phones: [],
+};
 const push = (payload: unknown): void =>
   electron.listeners.get('companion:status-changed')?.forEach((listener) => listener({}, payload));
 
@@ -40,27 +47,38 @@ beforeEach(() => {
 describe('preload bridge', () => {
   it('exposes only the contract API as window.btoe', () => {
     expect([...electron.exposed.keys()]).toEqual(['btoe']);
-    expect(Object.keys(btoe).sort()).toEqual(['getStatus', 'onStatusChanged', 'pair']);
+    expect(Object.keys(btoe).sort()).toEqual(['invoke', 'onStatusChanged']);
   });
 
   it('asks the main process and checks its answers', async () => {
     electron.invoke.mockResolvedValueOnce(VIEW);
-    await expect(btoe.getStatus()).resolves.toEqual(VIEW);
+    await expect(btoe.invoke('companion:get-status', undefined)).resolves.toEqual(VIEW);
     expect(electron.invoke).toHaveBeenCalledWith('companion:get-status', undefined);
 
     electron.invoke.mockResolvedValueOnce({ ok: true, message: 'Paired.' });
-    await expect(btoe.pair({ device: 'vvx', code: 'ab-12 cd' })).resolves.toEqual({
+    await expect(btoe.invoke('companion:pair', { device: 'vvx', code: 'ab-12 cd' })).resolves.toEqual({
       ok: true,
       message: 'Paired.',
     });
     expect(electron.invoke).toHaveBeenLastCalledWith('companion:pair', { device: 'vvx', code: 'ab-12 cd' });
 
     electron.invoke.mockResolvedValueOnce({ pairingMode: 'sometimes' });
-    await expect(btoe.getStatus()).rejects.toThrow(/companion:get-status response is invalid/);
+    await expect(btoe.invoke('companion:get-status', undefined)).rejects.toThrow(
+      /companion:get-status response is invalid/,
+    );
   });
 
   it('refuses a malformed request before it leaves the page', async () => {
-    await expect(btoe.pair({ device: '' })).rejects.toThrow(/companion:pair request is invalid: device:/);
+    await expect(btoe.invoke('companion:pair', { device: '' })).rejects.toThrow(
+      /companion:pair request is invalid: device:/,
+    );
+    expect(electron.invoke).not.toHaveBeenCalled();
+  });
+
+  it('refuses a channel the contract does not name', async () => {
+    await expect(btoe.invoke('companion:shell' as 'companion:pair', { device: 'x' })).rejects.toThrow(
+      /not a request/,
+    );
     expect(electron.invoke).not.toHaveBeenCalled();
   });
 
@@ -68,7 +86,9 @@ describe('preload bridge', () => {
     electron.invoke.mockRejectedValueOnce(
       new Error("Error invoking remote method 'companion:pair': Error: Refused companion:pair from x"),
     );
-    await expect(btoe.pair({ device: 'vvx' })).rejects.toThrow(/^Refused companion:pair from x$/);
+    await expect(btoe.invoke('companion:pair', { device: 'vvx' })).rejects.toThrow(
+      /^Refused companion:pair from x$/,
+    );
   });
 
   it('delivers valid status pushes until unsubscribed', () => {

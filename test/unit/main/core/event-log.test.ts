@@ -55,3 +55,17 @@ it('drops lines rather than buffering without bound, and says how many', async (
   expect(after.event).toBe('after');
   expect(after.droppedBefore).toBeGreaterThan(0);
 });
+
+it('hands back the last events across rotated files, oldest first, skipping a torn line', async () => {
+  const dir = await logDir();
+  const log = new EventLog(dir, 2_000, 3);
+  for (let i = 0; i < 100; i++) log.write('tick', { i, pad: 'x'.repeat(40) });
+  await log.flush();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const tail = await log.tail(30);
+  expect(tail.map((e) => e['i'])).toEqual(Array.from({ length: 30 }, (_, k) => 70 + k));
+  const { appendFile } = await import('node:fs/promises');
+  await appendFile(log.path, '{"time":"2026-01-01T00:00:00Z","event":"torn');
+  expect((await log.tail(1)).map((e) => e['i'])).toEqual([99]);
+  expect(await new EventLog(await logDir()).tail(5)).toEqual([]);
+});

@@ -13,6 +13,7 @@ import {
   policyUsbVendorIds,
   readPolicyFile,
   resolvePolicy,
+  settingsChoices,
 } from '../../../../main/core/policy.js';
 import { POLICY_KEYS, PolicySchema } from '../../../../main/core/policy-table.js';
 
@@ -97,6 +98,16 @@ describe('resolvePolicy', () => {
     const loaded = resolvePolicy([], { EnableBetterTogetherOverEthernet: false, AllowClickToCall: false });
     expect(loaded.policy.EnableBetterTogetherOverEthernet).toBe(true);
     expect(loaded.policy.AllowClickToCall).toBe(true);
+  });
+
+  it('lets the user choose the pairing mode only where no policy sets it', () => {
+    const choice = settingsChoices({ version: 1, pairingMode: 'manual' });
+    const chosen = resolvePolicy([], choice);
+    expect(chosen.policy.BetterTogetherOverEthernetPairingMode).toBe('Manual');
+    expect(chosen.sources.BetterTogetherOverEthernetPairingMode.kind).toBe('settings');
+    const set = resolvePolicy([machine({ BetterTogetherOverEthernetPairingMode: 'Auto' })], choice);
+    expect(set.policy.BetterTogetherOverEthernetPairingMode).toBe('Auto');
+    expect(set.sources.BetterTogetherOverEthernetPairingMode.kind).toBe('machine');
   });
 
   it.each(['true', 'false', 1, 0, null, 'yes', [], {}])(

@@ -145,7 +145,14 @@ vi.mock('../../../../main/composition/running-companion.js', () => ({
       desktop: {} as CommandContext['desktop'],
       withSession: async (_device, use) => use(session as unknown as PhoneSession),
     };
-    const view: CompanionView = { pairingMode: 'auto', secretStore: 'file', phones: [] };
+    const view: CompanionView = {
+      pairingMode: 'auto',
+      policySource: 'defaults',
+      pairingModeByPolicy: false,
+      secretStore: 'file',
+      pcLocked: false,
+      phones: [],
+    };
     return {
       status: async () => view,
       pair: async () => ({ ok: false, message: 'not here' }),

@@ -62,17 +62,28 @@ const phone = (overrides: Partial<PhoneView> = {}): PhoneView => ({
   model: 'VVX 450',
   firmware: '6.4.3',
   address: '169.254.10.2',
+  transport: 'ethernet',
   paired: true,
   connected: true,
   onThisPcPort: true,
+  verified: true,
   mode: 'auto',
   locked: false,
+  lockSync: { on: true, reason: null },
+  canAutoPair: true,
+  needsPairingAgain: false,
+  problem: null,
+  call: null,
+  signIn: null,
   ...overrides,
 });
 
 const view = (phones: PhoneView[], pairingMode: CompanionView['pairingMode'] = 'auto'): CompanionView => ({
   pairingMode,
+  policySource: 'defaults',
+  pairingModeByPolicy: false,
   secretStore: 'Windows Credential Manager',
+  pcLocked: false,
   phones,
 });
 

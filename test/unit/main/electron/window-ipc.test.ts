@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { registerIpcHandlers, type CompanionPort } from '../../../../main/electron/window-ipc.js';
-import type { CompanionView } from '../../../../contract/window.js';
+import { requestSchemas, type CompanionView, type SettingsView } from '../../../../contract/window.js';
 
 type Handler = (event: unknown, payload?: unknown) => Promise<unknown>;
 
@@ -20,7 +20,10 @@ vi.mock('electron', () => ({
 const APP_URL = 'app://companion/index.html';
 const VIEW: CompanionView = {
   pairingMode: 'manual',
+  policySource: 'defaults',
+  pairingModeByPolicy: false,
   secretStore: 'Windows Credential Manager',
+  pcLocked: false,
   phones: [
     {
       id: 'vvx450-1',
@@ -29,21 +32,54 @@ const VIEW: CompanionView = {
       model: 'VVX 450',
       firmware: '6.4.3',
       address: '169.254.10.2',
+      transport: 'ethernet',
       paired: true,
       connected: true,
       onThisPcPort: true,
+      verified: true,
       mode: 'manual',
       locked: false,
+      lockSync: { on: true, reason: null },
+      canAutoPair: false,
+      needsPairingAgain: false,
+      problem: null,
+      call: null,
+      signIn: { user: null, pending: null },
     },
   ],
+};
+
+const SETTINGS: SettingsView = {
+  user: null,
+  defaultRegion: null,
+  lockSync: true,
+  startAtLogin: true,
+  language: null,
+  pairingMode: null,
 };
 
 function fakePort() {
   let listener: ((view: CompanionView) => void) | undefined;
   const unsubscribe = vi.fn();
+  const done = (message: string) => vi.fn(async () => ({ ok: true, message }));
   const port = {
     status: vi.fn(async () => VIEW),
     pair: vi.fn(async (device: string) => ({ ok: true, message: `Paired with ${device}.` })),
+    lookUp: done('Found.'),
+    unpair: done('Unpaired.'),
+    dial: done('The phone is dialling.'),
+    call: done('Answered the call.'),
+    signIn: done('Sent the sign-in.'),
+    openSignIn: done('Opened.'),
+    settings: vi.fn(() => SETTINGS),
+    setSettings: vi.fn(async (next: SettingsView) => next),
+    diagnostics: vi.fn(async () => ({
+      transports: [],
+      policy: { source: 'defaults', rows: [], warnings: [] },
+      secretStore: 'DPAPI',
+      events: [],
+    })),
+    report: vi.fn(async () => ({ text: '{}' })),
     onStatusChanged: vi.fn((cb: (view: CompanionView) => void) => {
       listener = cb;
       return unsubscribe;
@@ -68,7 +104,7 @@ beforeEach(() => {
 describe('registerIpcHandlers', () => {
   it('answers every request channel of the contract', () => {
     registerIpcHandlers({ port: fakePort().port, isTrustedUrl });
-    expect([...electron.handlers.keys()].sort()).toEqual(['companion:get-status', 'companion:pair']);
+    expect([...electron.handlers.keys()].sort()).toEqual(Object.keys(requestSchemas).sort());
   });
 
   it('refuses a page from another origin', async () => {
@@ -97,7 +133,7 @@ describe('registerIpcHandlers', () => {
     registerIpcHandlers({ port, isTrustedUrl });
     const event = fromPage(APP_URL);
     await expect(invoke('companion:pair', event, { device: '  ' })).rejects.toThrow(
-      'The companion:pair request is invalid: device: Name the phone to pair with (its name, ID or address).',
+      'The companion:pair request is invalid: device: Name the phone (its name, ID or address).',
     );
     await expect(invoke('companion:pair', event, { device: 'vvx', code: 1234 })).rejects.toThrow(
       /companion:pair request is invalid: code:/,
@@ -126,6 +162,40 @@ describe('registerIpcHandlers', () => {
     await invoke('companion:pair', event, { device: ' vvx450-1 ' });
     expect(port.pair).toHaveBeenLastCalledWith('vvx450-1', undefined);
     await expect(invoke('companion:get-status', event)).resolves.toEqual(VIEW);
+  });
+
+  it('checks and normalises the settings before the companion saves them', async () => {
+    const { port } = fakePort();
+    registerIpcHandlers({ port, isTrustedUrl });
+    const event = fromPage(APP_URL);
+    await expect(
+      invoke('companion:set-settings', event, { ...SETTINGS, defaultRegion: 'France' }),
+    ).rejects.toThrow(/defaultRegion: The default region is a two-letter code/);
+    await expect(
+      invoke('companion:set-settings', event, {
+        ...SETTINGS,
+        user: ' ',
+        defaultRegion: 'fr',
+        language: 'fr',
+      }),
+    ).resolves.toEqual({ ...SETTINGS, defaultRegion: 'FR', language: 'fr' });
+    expect(port.setSettings).toHaveBeenCalledWith({ ...SETTINGS, defaultRegion: 'FR', language: 'fr' });
+  });
+
+  it('passes call actions and dials through, and refuses what the contract does not name', async () => {
+    const { port } = fakePort();
+    registerIpcHandlers({ port, isTrustedUrl });
+    const event = fromPage(APP_URL);
+    await invoke('companion:call', event, { action: 'hold' });
+    expect(port.call).toHaveBeenCalledWith('hold', undefined);
+    await expect(invoke('companion:call', event, { action: 'transfer' })).rejects.toThrow(/action/);
+    await invoke('companion:dial', event, { target: ' tel:+33142685300 ', device: 'vvx450-1' });
+    expect(port.dial).toHaveBeenCalledWith('tel:+33142685300', 'vvx450-1');
+    await expect(invoke('companion:dial', event, { target: '' })).rejects.toThrow(/target/);
+    await expect(
+      invoke('companion:sign-in', event, { device: 'vvx', user: 'a@b.c', password: '' }),
+    ).rejects.toThrow(/password: Type your password/);
+    expect(port.signIn).not.toHaveBeenCalled();
   });
 
   it('sends the renderer only what the contract names', async () => {

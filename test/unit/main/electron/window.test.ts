@@ -72,7 +72,7 @@ describe('isSameOrigin', () => {
 });
 
 describe('hardenWebContents', () => {
-  it('refuses navigation, redirects, webviews, new windows and permissions', () => {
+  it('refuses navigation, redirects, webviews, new windows and permissions but writing the clipboard', () => {
     const contents = fakeContents();
     hardenWebContents(contents as never);
     for (const name of ['will-navigate', 'will-redirect', 'will-attach-webview']) {
@@ -88,8 +88,15 @@ describe('hardenWebContents', () => {
     const callback = vi.fn();
     requestHandler(contents, 'media', callback);
     expect(callback).toHaveBeenCalledWith(false);
-    const checkHandler = contents.session.setPermissionCheckHandler.mock.calls[0]?.[0] as () => boolean;
-    expect(checkHandler()).toBe(false);
+    requestHandler(contents, 'clipboard-sanitized-write', callback);
+    expect(callback).toHaveBeenLastCalledWith(true);
+    requestHandler(contents, 'clipboard-read', callback);
+    expect(callback).toHaveBeenLastCalledWith(false);
+    const checkHandler = contents.session.setPermissionCheckHandler.mock.calls[0]?.[0] as (
+      ...args: unknown[]
+    ) => boolean;
+    expect(checkHandler(contents, 'media')).toBe(false);
+    expect(checkHandler(contents, 'clipboard-sanitized-write')).toBe(true);
   });
 });
 
