@@ -1,5 +1,6 @@
 // Environment: Node (native-bridge: talks to phones; imports nothing from main/).
 import { z } from 'zod';
+import { displayText } from '../link/display-text.js';
 import { DEVICE_ID_PATTERN } from '../link/identity.js';
 import { PAIRING_MODES, PROTOCOL_VERSION } from '../link/messages.js';
 
@@ -18,7 +19,8 @@ export const SERVICE_NAME = `_${SERVICE_TYPE}._${SERVICE_PROTOCOL}.local`;
 /** RFC 6763 recommends TXT records stay small; ours fit in ~200 bytes, and anything over this is refused. */
 export const MAX_TXT_BYTES = 512;
 
-const short = z.string().min(1).max(64);
+// Shown in `btoe devices` and the window before any TLS: printable only (display-text.ts).
+const short = displayText(64, 1);
 
 export const txtSchema = z.object({
   id: z.string().regex(DEVICE_ID_PATTERN, 'a device id'),
