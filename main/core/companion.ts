@@ -135,7 +135,12 @@ export class Companion {
   static async open(options: { storeDir: string; policy: LoadedPolicy }): Promise<Companion> {
     await ensurePrivateDir(options.storeDir);
     const secrets = await openSecretStore(options.storeDir);
-    const identity = await loadOrCreateIdentity(options.storeDir, secrets, APP_NAME);
+    const identity = await loadOrCreateIdentity(
+      options.storeDir,
+      secrets,
+      // No host name in the certificate: any phone, or anything posing as one, sees it before authentication.
+      APP_NAME,
+    );
     const pairings = await PairingStore.open(options.storeDir);
     const { settings, warning } = await loadSettings(options.storeDir);
     return new Companion(options.storeDir, identity, pairings, secrets, options.policy, settings, warning);

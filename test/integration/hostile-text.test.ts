@@ -59,7 +59,7 @@ async function hostilePhone(): Promise<string> {
         mac: '00:04:f2:a1:b2:c3',
         lockType: 'phone-lock',
         capabilities: ['lock'],
-        pairing: { mode: 'manual', window: 'open', pcPortMacs: [] },
+        pairing: { mode: 'manual', window: 'open', peerOnPcPort: false },
       }),
     );
     let buffer = Buffer.alloc(0);

@@ -91,6 +91,8 @@ describe.skipIf(why !== undefined)(`btoe doctor in the PC-port lab${why ? ` (ski
     const lab = await newLab();
     const p = await phone(lab, 'port');
     const store = await labTempDir();
+    // Plugged in after the companion started: it pairs in Auto mode without a click (the plug-in window).
+    lab.down();
     const daemon = new Phone(
       lab.exec('pc', [process.execPath, BTOE, 'daemon', '--json', '--store', store], {
         cwd: REPO,
@@ -101,6 +103,7 @@ describe.skipIf(why !== undefined)(`btoe doctor in the PC-port lab${why ? ` (ski
     );
     try {
       await daemon.waitFor('ready', 20_000);
+      lab.up();
       await p.waitFor('paired', 15_000); // the daemon pairs in Auto mode
       const report = await doctor(lab, store);
       const failing = report.checks.filter((c) => c.status === 'warn' || c.status === 'fail');
@@ -152,14 +155,14 @@ describe.skipIf(why !== undefined)(`btoe doctor in the PC-port lab${why ? ` (ski
     expect(adjacency.summary).toBe('1 phone is on the network, but none has this PC on its PC port');
     expect(adjacency.fix).toMatch(/PC port.*--code CODE/);
     expect(adjacency.details).toEqual([
-      expect.stringMatching(new RegExp(`VVX 350 \\(${lan.id}\\) .*: has nothing on its PC port`)),
+      expect.stringMatching(new RegExp(`VVX 350 \\(${lan.id}\\) .*: does not see this PC on its PC port`)),
     ]);
   });
 
   it('a lying decoy next to the real phone: two claimants, Auto pairing off, pair with a code', async () => {
     const lab = await newLab();
     const real = await phone(lab, 'port');
-    const liar = await phone(lab, 'lan', ['--pcport-mac', lab.pcMac, '--model', 'VVX 999']);
+    const liar = await phone(lab, 'lan', ['--test-peer-on-pc-port', '--model', 'VVX 999']);
     const report = await doctor(lab, await labTempDir());
     const adjacency = find(report, 'adjacency');
     expect(adjacency.status).toBe('fail');

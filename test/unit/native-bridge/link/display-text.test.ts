@@ -33,7 +33,7 @@ const hello = (fields: Record<string, string>) =>
       mac: '00:04:f2:a1:b2:c3',
       lockType: 'phone-lock',
       capabilities: ['lock'],
-      pairing: { mode: 'manual', window: 'open', pcPortMacs: [] },
+      pairing: { mode: 'manual', window: 'open', peerOnPcPort: false },
       ...fields,
     }),
   );
@@ -61,11 +61,11 @@ describe('a phone hello', () => {
     }
   }
 
-  it('refuses a companion hello whose name is not printable (the phone shows it)', () => {
-    const companion = (name: string) =>
-      Buffer.from(JSON.stringify({ type: 'hello', id: 1, protocol: 1, role: 'companion', name, app: 'a' }));
-    expect(() => decodeMessage(companion('DESK\u001b[2J'))).toThrow(DecodeError);
-    expect(decodeMessage(companion('DESK-PC-042'))).toMatchObject({ name: 'DESK-PC-042' });
+  it('refuses a companion hello whose app is not printable (the phone shows it)', () => {
+    const companion = (app: string) =>
+      Buffer.from(JSON.stringify({ type: 'hello', id: 1, protocol: 1, role: 'companion', app }));
+    expect(() => decodeMessage(companion('BToE\u001b[2J'))).toThrow(DecodeError);
+    expect(decodeMessage(companion('BToE Companion 0.1.0'))).toMatchObject({ app: 'BToE Companion 0.1.0' });
   });
 });
 
