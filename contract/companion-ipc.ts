@@ -38,6 +38,7 @@ export const commandResultSchema = z.object({
 
 export const helloSchema = z.object({
   running: z.literal(true),
+  version: z.string().max(64),
   pid: z.number().int(),
   startedAt: z.string(),
   store: z.string(),

@@ -10,7 +10,8 @@ import {
   formatAddress,
   parseAddress,
 } from '../native-bridge/link/address.js';
-import { macAddress, type LockType, type PairingMode } from '../native-bridge/link/messages.js';
+import { lockTypeFor } from '../native-bridge/firmware/minimums.js';
+import { macAddress, type PairingMode } from '../native-bridge/link/messages.js';
 import { SerialListener } from '../native-bridge/usb/serial-transport.js';
 import { advertise, pcPortMacs as livePcPortMacs, withdrawAdvertisement } from './ethernet.js';
 import { PhoneIdentityStore } from './phone-identity.js';
@@ -69,13 +70,6 @@ function log(message: string): void {
 function usageError(message: string): never {
   log(`${message}\nRun with --help for the options.`);
   process.exit(2);
-}
-
-/** Polycom phones before 5.5.1 have the older Device-Lock (docs: Phone-Lock). */
-function lockTypeFor(vendor: string, firmware: string): LockType {
-  if (!/polycom|poly/i.test(vendor)) return 'phone-lock';
-  const [major = 0, minor = 0, patch = 0] = firmware.split(/[.A-Za-z]/).map((n) => Number(n) || 0);
-  return major * 10_000 + minor * 100 + patch < 50501 ? 'device-lock' : 'phone-lock';
 }
 
 function randomMac(): string {

@@ -8,7 +8,7 @@ import {
   describeInvalid,
 } from '../../contract/companion-ipc.js';
 import { COMMANDS, executeCommand, failure, oneShotContext } from '../core/commands.js';
-import { Companion, defaultStoreDir } from '../core/companion.js';
+import { APP_NAME, APP_VERSION, Companion, defaultStoreDir } from '../core/companion.js';
 import { EXIT } from '../core/exit-codes.js';
 import { loadPolicy, settingsChoices } from '../core/policy.js';
 import { loadSettings } from '../core/settings.js';
@@ -37,6 +37,10 @@ Commands:
   daemon                      run the companion without a window (one per user)
   hid describe FILE.hex|/dev/hidrawN
                               the telephony controls of a HID report descriptor
+  doctor [--policy FILE] [--bundle FILE.zip]
+                              check everything pairing needs (link, addresses, mDNS, phones, stores, policy,
+                              firmware, session, companion), each with its fix; --policy evaluates a candidate
+                              policy file; --bundle also writes a support bundle with every secret removed
 
 DEVICE is a device id or an address (tcp://HOST:PORT, tcp://[fe80::1%eth0]:24801, serial:PATH, hid:PATH).
 While a companion runs (the app or "btoe daemon"), commands go through it.
@@ -45,14 +49,15 @@ Options:
   --device ID     the phone to use when several are paired (default: the only paired phone)
   --store DIR     where pairings are kept [${defaultStoreDir()}]
   --json          machine-readable output on stdout
-  --timeout S     devices, pair: how long to listen for phones on this PC's links [1]
+  --timeout S     devices, pair, doctor: how long to listen for phones on this PC's links [1; doctor 2]
                   (BTOE_DISCOVERY=off never listens; BTOE_DISCOVERY=eth0 listens on eth0 only)
+  --version       print the version
   --help
 
 Exit codes: 0 done, 1 internal error, 2 bad arguments, 3 not paired, 4 several phones paired (use --device),
 5 phone unreachable, 6 phone did not answer, 7 pairing failed, 8 phone identity changed (reset: pair again),
 9 the phone refused the command, 10 not allowed by policy, 11 the store is damaged, 12 a companion is already
-running.
+running; doctor: 0 every check passed, 20 some warned, 21 some failed (docs/doctor.md).
 `;
 
 function print(json: boolean, result: CommandResult): number {
@@ -77,6 +82,9 @@ async function run(argv: string[]): Promise<number> {
         user: { type: 'string' },
         open: { type: 'boolean', default: false },
         timeout: { type: 'string' },
+        policy: { type: 'string' },
+        bundle: { type: 'string' },
+        version: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
     });
@@ -85,11 +93,27 @@ async function run(argv: string[]): Promise<number> {
   }
   const { values, positionals } = parsed;
   const [command, ...args] = positionals;
+  if (values.version) {
+    process.stdout.write(
+      json ? `${JSON.stringify({ name: APP_NAME, version: APP_VERSION })}\n` : `${APP_VERSION}\n`,
+    );
+    return EXIT.ok;
+  }
   if (values.help || command === undefined || command === 'help') {
     process.stdout.write(HELP);
     return command === undefined && !values.help ? EXIT.usage : EXIT.ok;
   }
   const storeDir = values.store ?? defaultStoreDir();
+  if (command === 'doctor') {
+    const { runDoctorCommand } = await import('./doctor-command.js');
+    return runDoctorCommand({
+      storeDir,
+      json,
+      timeout: values.timeout,
+      policy: values.policy,
+      bundle: values.bundle,
+    });
+  }
   if (command === 'hid') return (await import('./hid-command.js')).runHidDescribe(args, json);
   if (command === 'daemon') {
     const { runDaemon } = await import('./daemon-command.js');

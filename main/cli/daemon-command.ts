@@ -2,20 +2,23 @@
 import { startRunningCompanion } from '../composition/running-companion.js';
 import { EXIT } from '../core/exit-codes.js';
 import { AlreadyRunningError } from '../host/companion-socket.js';
+import { keepCrashReports } from '../host/doctor/crash-reports.js';
 import { platformLockSources } from '../host/platform-lock-sources.js';
 
 /** `btoe daemon`: the companion without a window, until SIGINT or SIGTERM. */
 export async function runDaemon(storeDir: string, json: boolean): Promise<number> {
   const say = (event: string, message: string, fields: Record<string, unknown> = {}) =>
     process.stdout.write(json ? `${JSON.stringify({ event, message, ...fields })}\n` : `${message}\n`);
+  keepCrashReports(storeDir);
   const sources = await platformLockSources();
   let running;
   try {
     running = await startRunningCompanion({ storeDir, lockSources: sources });
   } catch (error) {
     if (!(error instanceof AlreadyRunningError)) throw error;
-    const hello = (error.running as { hello?: { pid?: number; startedAt?: string } }).hello ?? {};
-    const message = `a companion is already running for this user (pid ${hello.pid ?? '?'}, since ${hello.startedAt ?? '?'}): use it ("btoe status"), or stop it before starting another`;
+    const hello =
+      (error.running as { hello?: { pid?: number; startedAt?: string; version?: string } }).hello ?? {};
+    const message = `a companion is already running for this user (pid ${hello.pid ?? '?'}, since ${hello.startedAt ?? '?'}, version ${hello.version ?? 'unknown'}): use it ("btoe status"), or stop it before starting another`;
     if (json)
       process.stdout.write(`${JSON.stringify({ ok: false, error: { kind: 'already-running', message } })}\n`);
     else process.stderr.write(`btoe: ${message}\n`);

@@ -3,7 +3,7 @@ import { AddressError } from '../../native-bridge/link/address.js';
 import { LinkError, ProtocolError } from '../../native-bridge/link/errors.js';
 import { PairingCodeError } from '../../native-bridge/link/pairing-code.js';
 import { StoreFileError } from '../../native-bridge/persist/atomic-file.js';
-import { type Companion, CompanionError, type DeviceView } from './companion.js';
+import { APP_NAME, APP_VERSION, type Companion, CompanionError, type DeviceView } from './companion.js';
 import { DialTargetError } from './dial-target-error.js';
 import type { CommandRequest, CommandResult } from '../../contract/companion-ipc.js';
 import { EXIT } from './exit-codes.js';
@@ -253,6 +253,7 @@ function status(ctx: CommandContext): CommandResult {
   const running = ctx.status?.();
   const data = {
     ok: true,
+    version: APP_VERSION,
     id: companion.identity.id,
     store: companion.storeDir,
     secretStore: { kind: companion.secrets.kind, description: companion.secrets.description },
@@ -269,6 +270,7 @@ function status(ctx: CommandContext): CommandResult {
     ...running?.data,
   };
   const lines = [
+    `${APP_NAME} ${APP_VERSION}`,
     `This PC: ${companion.identity.id}`,
     `Store: ${companion.storeDir}`,
     `Private key: ${companion.secrets.description}`,

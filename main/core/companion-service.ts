@@ -10,7 +10,7 @@ import {
   rejectRequest,
 } from '../../contract/companion-ipc.js';
 import { type CommandContext, executeCommand, failure } from './commands.js';
-import type { Companion } from './companion.js';
+import { APP_VERSION, type Companion } from './companion.js';
 import type { EventLog } from './event-log.js';
 import { LockSync } from './lock-sync.js';
 import { type DiscoverySetting, Nearby } from './nearby.js';
@@ -161,6 +161,7 @@ export class CompanionService {
   hello(): CompanionHello {
     return {
       running: true as const,
+      version: APP_VERSION,
       pid: process.pid,
       startedAt: this.startedAt.toISOString(),
       store: this.companion.storeDir,

@@ -93,7 +93,9 @@ export function defaultStoreDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'btoe-companion');
 }
 
-const IDENTITY_KEY = 'identity-key';
+/** This PC's identity: the private key's name in the secret store, and the certificate's file in the store. */
+export const IDENTITY_KEY = 'identity-key';
+export const IDENTITY_CERT_FILE = 'identity-cert.pem';
 
 /**
  * The companion's core without any UI: its identity, the paired phones, pairing and sessions. The `btoe`
@@ -462,7 +464,7 @@ function describe(phone: PairedPhone): string {
 }
 
 async function loadOrCreateIdentity(storeDir: string, secrets: SecretStore): Promise<Identity> {
-  const certPath = join(storeDir, 'identity-cert.pem');
+  const certPath = join(storeDir, IDENTITY_CERT_FILE);
   let certificatePem: string | undefined;
   try {
     certificatePem = await readFile(certPath, 'utf8');

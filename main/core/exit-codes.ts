@@ -16,4 +16,16 @@ export const EXIT = {
   policy: 10,
   store: 11,
   'already-running': 12,
-} as const satisfies Record<CompanionError['kind'] | 'ok' | 'internal' | 'store' | 'already-running', number>;
+  /** `btoe doctor`: every check passed is 0; some warned (none failed); some failed (docs/doctor.md). */
+  'doctor-warnings': 20,
+  'doctor-failures': 21,
+} as const satisfies Record<
+  | CompanionError['kind']
+  | 'ok'
+  | 'internal'
+  | 'store'
+  | 'already-running'
+  | 'doctor-warnings'
+  | 'doctor-failures',
+  number
+>;

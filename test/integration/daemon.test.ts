@@ -48,7 +48,7 @@ describe('btoe daemon', () => {
     const daemon = await startDaemon(store);
     const second = await runBtoe(['daemon'], { store });
     expect(second.code, show(second)).toBe(12);
-    expect(second.stderr).toMatch(/already running for this user \(pid \d+/);
+    expect(second.stderr).toMatch(/already running for this user \(pid \d+, since [^,]+, version 0\.1\.0\)/);
     expect(daemon.alive).toBe(true);
   });
 
