@@ -57,7 +57,7 @@ describe('btoe doctor (no network)', () => {
     });
     expect(policy.details).toEqual(
       expect.arrayContaining([
-        'BetterTogetherOverEthernetPairingMode = "Manual"',
+        `BetterTogetherOverEthernetPairingMode = "Manual" (candidate: ${candidate})`,
         expect.stringMatching(/must be "Auto" or "Manual", not "Sometimes"; using "Manual"/),
         expect.stringMatching(/unknown policy setting "Colour" is ignored/),
       ]),
