@@ -12,14 +12,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseReportDescriptor } from '../native-bridge/hid/report-descriptor.js';
-import {
-  HidTunnelListener,
-  HidTunnelStream,
-  type TunnelReports,
-  findTunnelReports,
-  fromHidAsync,
-  fromHidDeviceEndpoint,
-} from '../native-bridge/hid/report-tunnel.js';
+import { fromHidAsync, fromHidDeviceEndpoint } from '../native-bridge/hid/report-port.js';
+import { HidTunnelListener, HidTunnelStream } from '../native-bridge/hid/report-tunnel.js';
+import { type TunnelReports, findTunnelReports } from '../native-bridge/hid/tunnel-layout.js';
 import { type Identity, createIdentity } from '../native-bridge/link/identity.js';
 import { normalizePairingCode } from '../native-bridge/link/pairing-code.js';
 import { pairWithPhone } from '../native-bridge/link/companion-pairing.js';

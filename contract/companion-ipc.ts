@@ -65,6 +65,28 @@ export const phoneSnapshotSchema = z.object({
   lockSync: z.object({ syncing: z.boolean(), reason: z.string().nullable() }).nullable(),
 });
 
+/** A HID headset, handset or phone the running companion drives, or cannot drive (`problem` says why). */
+export const headsetSnapshotSchema = z.object({
+  path: z.string(),
+  name: z.string(),
+  vendorId: z.number().int(),
+  productId: z.number().int(),
+  usable: z.boolean(),
+  problem: z.string().nullable(),
+  /** What the device shows (null when it cannot be driven). */
+  call: z.enum(['idle', 'ringing', 'active', 'held']).nullable(),
+  muted: z.boolean().nullable(),
+  /** What the user can do on it: answer, reject, mute, hold, keypad, redial. */
+  can: z.array(z.string()),
+});
+
+/** The headsets found, or why HID devices cannot be used on this PC (no libudev or libusb, ...). */
+export const headsetsSnapshotSchema = z.object({
+  available: z.boolean(),
+  reason: z.string().nullable(),
+  devices: z.array(headsetSnapshotSchema),
+});
+
 /** The running companion's status: what `btoe status`, the tray and the window show. */
 export const companionSnapshotSchema = z.object({
   companion: z.object({
@@ -93,6 +115,8 @@ export const companionSnapshotSchema = z.object({
   }),
   secretStore: z.string(),
   phones: z.array(phoneSnapshotSchema),
+  /** Null when this companion does not look for headsets. */
+  headsets: headsetsSnapshotSchema.nullable(),
 });
 
 /** A request the companion could not take (bad shape, other version): what `btoe` prints, and its exit code. */
@@ -119,6 +143,8 @@ export const companionResponseSchemas = {
 
 export type PhoneSnapshot = z.infer<typeof phoneSnapshotSchema>;
 export type CompanionSnapshot = z.infer<typeof companionSnapshotSchema>;
+export type HeadsetSnapshot = z.infer<typeof headsetSnapshotSchema>;
+export type HeadsetsSnapshot = z.infer<typeof headsetsSnapshotSchema>;
 export type CommandRequest = z.infer<typeof commandRequestSchema>;
 export type CommandResult = z.infer<typeof commandResultSchema>;
 export type CompanionHello = z.infer<typeof helloSchema>;

@@ -1,7 +1,7 @@
 // Environment: Node (the phone simulator).
 import { EventEmitter } from 'node:events';
 import type { Device, HIDAsync } from 'node-hid';
-import type { HidDeviceEndpoint } from '../native-bridge/hid/report-tunnel.js';
+import type { HidDeviceEndpoint } from '../native-bridge/hid/report-port.js';
 
 /**
  * A HID device in memory, the way a USB cable and the OS join a phone's HID interface to the PC: the phone's

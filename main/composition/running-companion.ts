@@ -12,6 +12,7 @@ import { loadSettings } from '../core/settings.js';
 import type { Desktop } from '../core/ports/desktop.js';
 import type { SessionLockSource } from '../core/ports/session-lock.js';
 import { IpcServer, ipcEndpoint } from '../host/companion-socket.js';
+import { NodeHidHeadsetSource } from '../host/node-hid-headsets.js';
 import { osDesktop } from '../host/os-desktop.js';
 
 export interface RunningCompanionOptions {
@@ -44,6 +45,7 @@ export async function startRunningCompanion(options: RunningCompanionOptions) {
   });
   const endpoint = ipcEndpoint(storeDir);
   await service.serve((handler) => IpcServer.listen(endpoint, handler));
+  service.useHeadsets(new NodeHidHeadsetSource());
   for (const source of options.lockSources) await service.follow(source);
   await service.start(discoverySetting(), true);
   return {

@@ -12,6 +12,7 @@ import {
 import { type CommandContext, executeCommand, failure } from './commands.js';
 import { APP_VERSION, type Companion } from './companion.js';
 import type { EventLog } from './event-log.js';
+import { HeadsetService, headsetLines } from './headsets.js';
 import { LockSync } from './lock-sync.js';
 import { type DiscoverySetting, Nearby } from './nearby.js';
 import { nearbyExecute, wantsDiscovery } from './nearby-command.js';
@@ -19,6 +20,7 @@ import { PhoneKeeper } from './phone-keeper.js';
 import { PhoneLinks } from './phone-links.js';
 import { policyUsbVendorIds } from './policy.js';
 import type { Desktop } from './ports/desktop.js';
+import type { HeadsetSource } from './ports/headset-source.js';
 import type { ListenLocal, LocalServer } from './ports/local-server.js';
 import type { SessionLockSource } from './ports/session-lock.js';
 import { StatusSnapshot } from './status-snapshot.js';
@@ -37,6 +39,7 @@ export class CompanionService {
   private nearby: Nearby | undefined;
   private keeper: PhoneKeeper | undefined;
   private usbWatcher: { stop(): void } | undefined;
+  private headsets: HeadsetService | undefined;
   private server: LocalServer | undefined;
   private readonly context: CommandContext;
 
@@ -54,6 +57,7 @@ export class CompanionService {
       startedAt: this.startedAt,
       lockSources: () => this.lockSources.map((s) => s.name),
       onThisPcPort: (id) => this.keeper?.keeps(id) ?? false,
+      headsets: () => this.headsets?.status() ?? null,
     });
     this.lockSync.on('log', (event, fields) => log.write(event, fields));
     this.context = this.commandContext(desktop);
@@ -76,6 +80,13 @@ export class CompanionService {
     this.snapshot.refresh();
     // Locked already when we start: the phones follow at once (the source reports only later changes).
     if (source.locked) void this.lockSync.pcLock();
+  }
+
+  /** HID headsets and phones follow the paired phones' calls; the composition gives where they are found. */
+  useHeadsets(source: HeadsetSource): void {
+    this.headsets = new HeadsetService(source, this.links);
+    this.headsets.on('log', (event, fields) => this.log.write(event, fields));
+    this.headsets.on('changed', () => this.snapshot.refresh());
   }
 
   /** Serves `btoe` on the per-user local endpoint (the one-companion-per-user lock: rejects if taken). */
@@ -116,6 +127,7 @@ export class CompanionService {
       keeper.start();
     }
     this.links.refresh();
+    await this.headsets?.start();
   }
   /**
    * A phone plugged in over USB: a serial port no paired phone is known at is asked who it is; if it answers
@@ -155,6 +167,7 @@ export class CompanionService {
     this.keeper?.stop();
     this.nearby?.close();
     this.links.stop();
+    await this.headsets?.stop();
     this.log.write('stopped', {});
   }
 
@@ -205,7 +218,11 @@ export class CompanionService {
       status: () => {
         const snapshot = this.snapshot.current;
         return {
-          data: { companion: snapshot.companion, links: snapshot.phones },
+          data: {
+            companion: snapshot.companion,
+            links: snapshot.phones,
+            ...(snapshot.headsets ? { headsets: snapshot.headsets } : {}),
+          },
           lines: describeSnapshot(snapshot),
         };
       },
@@ -219,6 +236,7 @@ export function describeSnapshot(snapshot: CompanionSnapshot): string[] {
   return [
     `Companion running (pid ${companion.pid}, since ${companion.startedAt}); the PC is ${companion.pcLocked ? 'locked' : 'unlocked'}`,
     ...snapshot.phones.map(describePhone),
+    ...(snapshot.headsets ? headsetLines(snapshot.headsets) : []),
   ];
 }
 

@@ -50,6 +50,8 @@ export class PhoneSession extends EventEmitter<PhoneSessionEvents> {
     await this.command({ type: 'dial', number });
   };
   answer = () => this.command({ type: 'answer' });
+  /** A headset's reject button (main/core/headsets.ts). */
+  reject = () => this.command({ type: 'reject' });
   hangup = () => this.command({ type: 'hangup' });
   hold = () => this.command({ type: 'hold' });
   resume = () => this.command({ type: 'resume' });

@@ -1,6 +1,6 @@
 // Environment: Node (main process core).
 import { EventEmitter } from 'node:events';
-import type { CompanionSnapshot, PhoneSnapshot } from '../../contract/companion-ipc.js';
+import type { CompanionSnapshot, HeadsetsSnapshot, PhoneSnapshot } from '../../contract/companion-ipc.js';
 import type { Companion } from './companion.js';
 import type { LockSync } from './lock-sync.js';
 import type { PhoneLinks } from './phone-links.js';
@@ -15,6 +15,8 @@ export interface SnapshotSources {
   readonly lockSources: () => readonly string[];
   /** Is this the phone on this PC's Ethernet port (the keeper's)? */
   readonly onThisPcPort: (id: string) => boolean;
+  /** The headsets the companion drives (HeadsetService), when it looks for them. */
+  readonly headsets?: () => HeadsetsSnapshot | null;
 }
 
 /**
@@ -99,6 +101,7 @@ export class StatusSnapshot extends EventEmitter<{ changed: [CompanionSnapshot] 
       },
       secretStore: companion.secrets.description,
       phones,
+      headsets: this.sources.headsets?.() ?? null,
     };
   }
 }

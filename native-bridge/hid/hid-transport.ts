@@ -3,7 +3,9 @@ import type { Duplex } from 'node:stream';
 import { LinkError } from '../link/errors.js';
 import { readDescriptor } from './descriptor-source.js';
 import { parseReportDescriptor } from './report-descriptor.js';
-import { HidTunnelStream, findTunnelReports, fromHidAsync } from './report-tunnel.js';
+import { fromHidAsync } from './report-port.js';
+import { HidTunnelStream } from './report-tunnel.js';
+import { findTunnelReports } from './tunnel-layout.js';
 
 /**
  * The companion's end of the secure link over HID (`hid:PATH`, e.g. hid:/dev/hidraw3): the tunnel's reports are

@@ -216,85 +216,212 @@ export function parseReportDescriptor(input: Uint8Array | readonly number[]): Re
       `the report descriptor has ${bytes.length} bytes, more than the ${LIMITS.descriptorBytes} a device can declare`,
       LIMITS.descriptorBytes,
     );
+  const parser = new DescriptorParser();
+  let items = 0;
+  for (let pos = 0; pos < bytes.length;) {
+    if (++items > LIMITS.items)
+      throw new ReportDescriptorError(`more than ${LIMITS.items} items in the descriptor`, pos);
+    const item = readItem(bytes, pos);
+    parser.item(item);
+    pos = item.next;
+  }
+  return parser.finish(bytes.length);
+}
 
-  const warnings: string[] = [];
-  const warn = (message: string, offset: number) => {
-    if (warnings.length < 100) warnings.push(`${message} (at byte ${offset})`);
+/** One short item: its prefix split into size, type and tag, and its data read both ways. */
+interface Item {
+  offset: number;
+  prefix: number;
+  size: number;
+  type: number;
+  tag: number;
+  udata: number;
+  sdata: number;
+  /** Offset of the next item. */
+  next: number;
+}
+
+function readItem(bytes: Uint8Array, offset: number): Item {
+  const prefix = bytes[offset]!;
+  if (prefix === 0xfe)
+    throw new ReportDescriptorError(
+      'long item (0xFE): no long item is defined by the HID specification, so the descriptor cannot be read',
+      offset,
+    );
+  const size = [0, 1, 2, 4][prefix & 0x03]!;
+  if (offset + 1 + size > bytes.length)
+    throw new ReportDescriptorError(
+      `truncated item ${hex(prefix)}: it needs ${size} data byte${size === 1 ? '' : 's'}, ${bytes.length - offset - 1} left`,
+      offset,
+    );
+  let udata = 0;
+  for (let i = size - 1; i >= 0; i--) udata = udata * 256 + bytes[offset + 1 + i]!;
+  return {
+    offset,
+    prefix,
+    size,
+    type: (prefix >> 2) & 0x03,
+    tag: prefix >> 4,
+    udata,
+    sdata: signed(udata, size),
+    next: offset + 1 + size,
   };
+}
 
-  let globals = initialGlobals();
-  const globalStack: Globals[] = [];
-  let locals: LocalUsage[] = [];
-  let usageMinimum: { value: number; size: number } | undefined;
-  let usageMaximum: { value: number; size: number } | undefined;
-  let delimiterOpen = false;
-  let delimiterUsages = 0;
+/** The parser's state between items: the global table and its stack, the local usages, open collections. */
+class DescriptorParser {
+  private readonly warnings: string[] = [];
+  private globals = initialGlobals();
+  private readonly globalStack: Globals[] = [];
+  private locals: LocalUsage[] = [];
+  private usageMinimum: { value: number; size: number } | undefined;
+  private usageMaximum: { value: number; size: number } | undefined;
+  private delimiterOpen = false;
+  private delimiterUsages = 0;
+  private readonly collections: HidCollection[] = [];
+  private readonly open: HidCollection[] = [];
+  private readonly fields: HidField[] = [];
+  private readonly reportBits = new Map<string, HidReportInfo>();
+  private numbered = false;
+  private unnumberedFieldSeen = false;
+  private mainItems = 0;
+  private totalElements = 0;
 
-  const collections: HidCollection[] = [];
-  const open: HidCollection[] = [];
-  const fields: HidField[] = [];
-  const reportBits = new Map<string, HidReportInfo>();
-  let numbered = false;
-  let unnumberedFieldSeen = false;
-  let mainItems = 0;
-  let totalElements = 0;
+  item(item: Item): void {
+    if (item.type === TYPE.main) this.main(item);
+    else if (item.type === TYPE.global) this.global(item);
+    else if (item.type === TYPE.local) this.local(item);
+    else this.warn(`reserved item type (prefix ${hex(item.prefix)}) ignored`, item.offset);
+  }
 
-  const resetLocals = () => {
-    locals = [];
-    usageMinimum = undefined;
-    usageMaximum = undefined;
-    delimiterUsages = 0;
-  };
+  finish(length: number): ReportDescriptor {
+    const open = this.open.length;
+    if (open > 0)
+      throw new ReportDescriptorError(
+        `${open} collection${open === 1 ? ' is' : 's are'} not closed at the end of the descriptor`,
+        length,
+      );
+    if (this.delimiterOpen) throw new ReportDescriptorError('a Delimiter set is not closed', length);
+    if (this.globalStack.length > 0) this.warn(`${this.globalStack.length} Push without Pop`, length);
+    if (this.numbered && this.unnumberedFieldSeen)
+      this.warn('some fields come before any Report ID although the reports are numbered', 0);
+    if (this.usageMinimum || this.usageMaximum)
+      this.warn('a Usage Minimum or Maximum without a Main item', length);
+    return {
+      collections: this.collections,
+      fields: this.fields,
+      reports: [...this.reportBits.values()],
+      numbered: this.numbered,
+      warnings: this.warnings,
+    };
+  }
 
-  const addLocal = (usage: LocalUsage, offset: number) => {
-    if (delimiterOpen && delimiterUsages++ > 0) return; // alternatives in a delimiter set: keep the first
-    if (locals.length >= LIMITS.localUsages)
-      throw new ReportDescriptorError(`more than ${LIMITS.localUsages} usages before one Main item`, offset);
-    locals.push(usage);
-  };
+  private warn(message: string, offset: number): void {
+    if (this.warnings.length < 100) this.warnings.push(`${message} (at byte ${offset})`);
+  }
 
-  const completeRange = (offset: number) => {
-    if (usageMinimum === undefined || usageMaximum === undefined) return;
-    const min = usageMinimum;
-    const max = usageMaximum;
-    usageMinimum = undefined;
-    usageMaximum = undefined;
-    const page = min.size === 4 ? min.value >>> 16 : max.size === 4 ? max.value >>> 16 : undefined;
-    if (min.size === 4 && max.size === 4 && min.value >>> 16 !== max.value >>> 16)
-      warn('Usage Minimum and Usage Maximum are on different usage pages; using the minimum page', offset);
-    const lo = min.value & 0xffff;
-    const hi = max.value & 0xffff;
-    if (hi < lo) {
-      warn(`Usage Maximum ${hex(hi)} is below Usage Minimum ${hex(lo)}; the range is empty`, offset);
-      return;
+  // Main items
+
+  private main({ tag, udata, offset }: Item): void {
+    switch (tag) {
+      case MAIN.input:
+        this.addField('input', udata, offset);
+        break;
+      case MAIN.output:
+        this.addField('output', udata, offset);
+        break;
+      case MAIN.feature:
+        this.addField('feature', udata, offset);
+        break;
+      case MAIN.collection:
+        this.openCollection(udata, offset);
+        break;
+      case MAIN.endCollection:
+        if (this.open.length === 0)
+          throw new ReportDescriptorError('End Collection without a Collection', offset);
+        this.open.pop();
+        break;
+      default:
+        this.warn(`reserved Main item tag ${hex(tag, 1)} ignored`, offset);
     }
-    addLocal({ page, min: lo, max: hi }, offset);
-  };
+    if (this.delimiterOpen)
+      throw new ReportDescriptorError('a Main item inside an open Delimiter set', offset);
+    this.resetLocals();
+  }
 
-  /** Binds the usage page in force at the Main item to every usage declared without one. */
-  const boundSpans = (): UsageSpan[] =>
-    locals.map((u) => ({ page: u.page ?? globals.usagePage, min: u.min, max: u.max }));
+  private openCollection(udata: number, offset: number): void {
+    if (this.open.length >= LIMITS.collectionDepth)
+      throw new ReportDescriptorError(`collections nested more than ${LIMITS.collectionDepth} deep`, offset);
+    const span = this.boundSpans()[0];
+    const kind = udata & 0xff;
+    const collection: HidCollection = {
+      type: kind,
+      typeName: COLLECTION_TYPES[kind] ?? (kind >= 0x80 ? 'vendor-defined' : 'reserved'),
+      usagePage: span?.page ?? 0,
+      usage: span?.min ?? 0,
+      children: [],
+      fields: [],
+      descriptorOffset: offset,
+    };
+    const parent = this.open[this.open.length - 1];
+    if (parent) parent.children.push(collection);
+    else this.collections.push(collection);
+    this.open.push(collection);
+  }
 
-  const addField = (type: ReportType, flagBits: number, offset: number) => {
-    if (++mainItems > LIMITS.mainItems)
+  private addField(type: ReportType, flagBits: number, offset: number): void {
+    if (++this.mainItems > LIMITS.mainItems)
       throw new ReportDescriptorError(
         `more than ${LIMITS.mainItems} Input, Output and Feature items`,
         offset,
       );
-    const { reportSize, reportCount, reportId } = globals;
-    if (reportId === 0) unnumberedFieldSeen = true;
-    const bits = reportSize * reportCount;
-    totalElements += reportCount;
-    if (totalElements > LIMITS.totalElements)
+    const g = this.globals;
+    if (g.reportId === 0) this.unnumberedFieldSeen = true;
+    this.totalElements += g.reportCount;
+    if (this.totalElements > LIMITS.totalElements)
       throw new ReportDescriptorError(
         `the fields declare more than ${LIMITS.totalElements} values in all`,
         offset,
       );
+    const bitOffset = this.placeInReport(type, g.reportSize * g.reportCount, offset);
+    const flags = decodeFlags(flagBits, type);
+    const logicalMaximum = g.logicalMinimum < 0 ? g.logicalMaximumSigned : g.logicalMaximumUnsigned;
+    const physicalMaximum = g.physicalMinimum < 0 ? g.physicalMaximumSigned : g.physicalMaximumUnsigned;
+    if (!flags.constant && logicalMaximum < g.logicalMinimum && g.reportCount > 0)
+      this.warn(`Logical Maximum ${logicalMaximum} is below Logical Minimum ${g.logicalMinimum}`, offset);
+    const usageSpans = this.boundSpans();
+    const field: HidField = {
+      reportType: type,
+      reportId: g.reportId,
+      bitOffset,
+      bitSize: g.reportSize,
+      count: g.reportCount,
+      logicalMinimum: g.logicalMinimum,
+      logicalMaximum,
+      physicalMinimum: g.physicalMinimum,
+      physicalMaximum,
+      unitExponent: g.unitExponent,
+      unit: g.unit,
+      flags,
+      flagBits,
+      usageSpans,
+      usages: flags.variable ? variableUsages(usageSpans, g.reportCount) : [],
+      topLevel: this.open.length > 0 ? this.collections.length - 1 : -1,
+      descriptorOffset: offset,
+    };
+    if (this.open.length === 0) this.warn(`${type} item outside any collection`, offset);
+    this.fields.push(field);
+    for (const collection of this.open) collection.fields.push(field);
+  }
+
+  /** Appends `bits` to the report the globals name; returns where they start. */
+  private placeInReport(type: ReportType, bits: number, offset: number): number {
+    const reportId = this.globals.reportId;
     const key = `${type}:${reportId}`;
-    let report = reportBits.get(key);
+    let report = this.reportBits.get(key);
     if (!report) {
       report = { type, id: reportId, bitLength: 0, byteLength: 0 };
-      reportBits.set(key, report);
+      this.reportBits.set(key, report);
     }
     const bitOffset = report.bitLength;
     if (bitOffset + bits > LIMITS.reportBytes * 8)
@@ -304,244 +431,180 @@ export function parseReportDescriptor(input: Uint8Array | readonly number[]): Re
       );
     report.bitLength += bits;
     report.byteLength = Math.ceil(report.bitLength / 8);
-
-    const flags = decodeFlags(flagBits, type);
-    const logicalMinimum = globals.logicalMinimum;
-    const logicalMaximum = logicalMinimum < 0 ? globals.logicalMaximumSigned : globals.logicalMaximumUnsigned;
-    const physicalMinimum = globals.physicalMinimum;
-    const physicalMaximum =
-      physicalMinimum < 0 ? globals.physicalMaximumSigned : globals.physicalMaximumUnsigned;
-    if (!flags.constant && logicalMaximum < logicalMinimum && reportCount > 0)
-      warn(`Logical Maximum ${logicalMaximum} is below Logical Minimum ${logicalMinimum}`, offset);
-
-    const usageSpans = boundSpans();
-    const usages: Usage[] = [];
-    if (flags.variable && usageSpans.length > 0) {
-      outer: for (const span of usageSpans) {
-        for (let id = span.min; id <= span.max; id++) {
-          if (usages.length >= reportCount) break outer;
-          usages.push({ page: span.page, id });
-        }
-      }
-      const last = usages[usages.length - 1];
-      while (last && usages.length < reportCount) usages.push({ ...last });
-    }
-    const field: HidField = {
-      reportType: type,
-      reportId,
-      bitOffset,
-      bitSize: reportSize,
-      count: reportCount,
-      logicalMinimum,
-      logicalMaximum,
-      physicalMinimum,
-      physicalMaximum,
-      unitExponent: globals.unitExponent,
-      unit: globals.unit,
-      flags,
-      flagBits,
-      usageSpans,
-      usages,
-      topLevel: open.length > 0 ? collections.length - 1 : -1,
-      descriptorOffset: offset,
-    };
-    if (open.length === 0) warn(`${type} item outside any collection`, offset);
-    fields.push(field);
-    for (const collection of open) collection.fields.push(field);
-  };
-
-  let pos = 0;
-  let items = 0;
-  while (pos < bytes.length) {
-    const offset = pos;
-    if (++items > LIMITS.items)
-      throw new ReportDescriptorError(`more than ${LIMITS.items} items in the descriptor`, offset);
-    const prefix = bytes[pos]!;
-    if (prefix === 0xfe)
-      throw new ReportDescriptorError(
-        'long item (0xFE): no long item is defined by the HID specification, so the descriptor cannot be read',
-        offset,
-      );
-    const size = [0, 1, 2, 4][prefix & 0x03]!;
-    const type = (prefix >> 2) & 0x03;
-    const tag = prefix >> 4;
-    if (pos + 1 + size > bytes.length)
-      throw new ReportDescriptorError(
-        `truncated item ${hex(prefix)}: it needs ${size} data byte${size === 1 ? '' : 's'}, ${bytes.length - pos - 1} left`,
-        offset,
-      );
-    let udata = 0;
-    for (let i = size - 1; i >= 0; i--) udata = udata * 256 + bytes[pos + 1 + i]!;
-    const sdata = signed(udata, size);
-    pos += 1 + size;
-
-    if (type === TYPE.main) {
-      switch (tag) {
-        case MAIN.input:
-          addField('input', udata, offset);
-          break;
-        case MAIN.output:
-          addField('output', udata, offset);
-          break;
-        case MAIN.feature:
-          addField('feature', udata, offset);
-          break;
-        case MAIN.collection: {
-          if (open.length >= LIMITS.collectionDepth)
-            throw new ReportDescriptorError(
-              `collections nested more than ${LIMITS.collectionDepth} deep`,
-              offset,
-            );
-          const span = boundSpans()[0];
-          const kind = udata & 0xff;
-          const collection: HidCollection = {
-            type: kind,
-            typeName: COLLECTION_TYPES[kind] ?? (kind >= 0x80 ? 'vendor-defined' : 'reserved'),
-            usagePage: span?.page ?? 0,
-            usage: span?.min ?? 0,
-            children: [],
-            fields: [],
-            descriptorOffset: offset,
-          };
-          const parent = open[open.length - 1];
-          if (parent) parent.children.push(collection);
-          else collections.push(collection);
-          open.push(collection);
-          break;
-        }
-        case MAIN.endCollection:
-          if (open.length === 0)
-            throw new ReportDescriptorError('End Collection without a Collection', offset);
-          open.pop();
-          break;
-        default:
-          warn(`reserved Main item tag ${hex(tag, 1)} ignored`, offset);
-      }
-      if (delimiterOpen) throw new ReportDescriptorError('a Main item inside an open Delimiter set', offset);
-      resetLocals();
-      continue;
-    }
-
-    if (type === TYPE.global) {
-      switch (tag) {
-        case 0x0:
-          if (udata > 0xffff)
-            throw new ReportDescriptorError(`Usage Page ${hex(udata, 8)} is wider than 16 bits`, offset);
-          globals.usagePage = udata;
-          break;
-        case 0x1:
-          globals.logicalMinimum = sdata;
-          break;
-        case 0x2:
-          globals.logicalMaximumSigned = sdata;
-          globals.logicalMaximumUnsigned = udata;
-          break;
-        case 0x3:
-          globals.physicalMinimum = sdata;
-          break;
-        case 0x4:
-          globals.physicalMaximumSigned = sdata;
-          globals.physicalMaximumUnsigned = udata;
-          break;
-        case 0x5:
-          // A 4-bit two's-complement nibble in practice (0x0F is -1), as Linux reads it.
-          globals.unitExponent = udata <= 0x0f ? signed(udata << 4, 1) >> 4 : sdata;
-          break;
-        case 0x6:
-          globals.unit = udata;
-          break;
-        case 0x7:
-          if (udata > LIMITS.reportSizeBits)
-            throw new ReportDescriptorError(
-              `Report Size ${udata} is absurd (at most ${LIMITS.reportSizeBits} bits)`,
-              offset,
-            );
-          globals.reportSize = udata;
-          break;
-        case 0x8:
-          if (udata === 0 || udata > 0xff)
-            throw new ReportDescriptorError(`Report ID ${udata} is invalid (1 to 255)`, offset);
-          globals.reportId = udata;
-          numbered = true;
-          break;
-        case 0x9:
-          if (udata > LIMITS.reportBytes * 8)
-            throw new ReportDescriptorError(
-              `Report Count ${udata} is absurd (a report holds at most ${LIMITS.reportBytes * 8} bits)`,
-              offset,
-            );
-          globals.reportCount = udata;
-          break;
-        case 0xa:
-          if (globalStack.length >= LIMITS.pushDepth)
-            throw new ReportDescriptorError(`more than ${LIMITS.pushDepth} nested Push items`, offset);
-          globalStack.push({ ...globals });
-          break;
-        case 0xb: {
-          const popped = globalStack.pop();
-          if (!popped) throw new ReportDescriptorError('Pop without a Push', offset);
-          globals = popped;
-          break;
-        }
-        default:
-          warn(`reserved Global item tag ${hex(tag, 1)} ignored`, offset);
-      }
-      continue;
-    }
-
-    if (type === TYPE.local) {
-      switch (tag) {
-        case 0x0:
-          addLocal(
-            size === 4
-              ? { page: udata >>> 16, min: udata & 0xffff, max: udata & 0xffff }
-              : { page: undefined, min: udata, max: udata },
-            offset,
-          );
-          break;
-        case 0x1:
-          if (usageMinimum) warn('Usage Minimum without a Usage Maximum ignored', offset);
-          usageMinimum = { value: udata, size };
-          completeRange(offset);
-          break;
-        case 0x2:
-          if (usageMaximum) warn('Usage Maximum without a Usage Minimum ignored', offset);
-          usageMaximum = { value: udata, size };
-          completeRange(offset);
-          break;
-        case 0xa:
-          if (udata === 1) {
-            if (delimiterOpen) throw new ReportDescriptorError('nested Delimiter sets', offset);
-            delimiterOpen = true;
-            delimiterUsages = 0;
-          } else if (udata === 0) {
-            if (!delimiterOpen) throw new ReportDescriptorError('Delimiter close without an open', offset);
-            delimiterOpen = false;
-          } else
-            throw new ReportDescriptorError(`Delimiter ${udata} is neither 0 (close) nor 1 (open)`, offset);
-          break;
-        default:
-          // Designator and String indexes: nothing a host needs to lay out reports.
-          break;
-      }
-      continue;
-    }
-
-    warn(`reserved item type (prefix ${hex(prefix)}) ignored`, offset);
+    return bitOffset;
   }
 
-  if (open.length > 0)
-    throw new ReportDescriptorError(
-      `${open.length} collection${open.length === 1 ? ' is' : 's are'} not closed at the end of the descriptor`,
-      bytes.length,
-    );
-  if (delimiterOpen) throw new ReportDescriptorError('a Delimiter set is not closed', bytes.length);
-  if (globalStack.length > 0) warn(`${globalStack.length} Push without Pop`, bytes.length);
-  if (numbered && unnumberedFieldSeen)
-    warn('some fields come before any Report ID although the reports are numbered', 0);
-  if (usageMinimum || usageMaximum) warn('a Usage Minimum or Maximum without a Main item', bytes.length);
+  // Global items
 
-  return { collections, fields, reports: [...reportBits.values()], numbered, warnings };
+  private global({ tag, udata, sdata, offset }: Item): void {
+    const g = this.globals;
+    switch (tag) {
+      case 0x0:
+        if (udata > 0xffff)
+          throw new ReportDescriptorError(`Usage Page ${hex(udata, 8)} is wider than 16 bits`, offset);
+        g.usagePage = udata;
+        return;
+      case 0x1:
+        g.logicalMinimum = sdata;
+        return;
+      case 0x2:
+        g.logicalMaximumSigned = sdata;
+        g.logicalMaximumUnsigned = udata;
+        return;
+      case 0x3:
+        g.physicalMinimum = sdata;
+        return;
+      case 0x4:
+        g.physicalMaximumSigned = sdata;
+        g.physicalMaximumUnsigned = udata;
+        return;
+      case 0x5:
+        // A 4-bit two's-complement nibble in practice (0x0F is -1), as Linux reads it.
+        g.unitExponent = udata <= 0x0f ? signed(udata << 4, 1) >> 4 : sdata;
+        return;
+      case 0x6:
+        g.unit = udata;
+        return;
+      default:
+        this.reportGlobal(tag, udata, offset);
+    }
+  }
+
+  /** Report Size, ID and Count, Push and Pop: the globals that shape reports, each checked. */
+  private reportGlobal(tag: number, udata: number, offset: number): void {
+    switch (tag) {
+      case 0x7:
+        if (udata > LIMITS.reportSizeBits)
+          throw new ReportDescriptorError(
+            `Report Size ${udata} is absurd (at most ${LIMITS.reportSizeBits} bits)`,
+            offset,
+          );
+        this.globals.reportSize = udata;
+        return;
+      case 0x8:
+        if (udata === 0 || udata > 0xff)
+          throw new ReportDescriptorError(`Report ID ${udata} is invalid (1 to 255)`, offset);
+        this.globals.reportId = udata;
+        this.numbered = true;
+        return;
+      case 0x9:
+        if (udata > LIMITS.reportBytes * 8)
+          throw new ReportDescriptorError(
+            `Report Count ${udata} is absurd (a report holds at most ${LIMITS.reportBytes * 8} bits)`,
+            offset,
+          );
+        this.globals.reportCount = udata;
+        return;
+      case 0xa:
+        if (this.globalStack.length >= LIMITS.pushDepth)
+          throw new ReportDescriptorError(`more than ${LIMITS.pushDepth} nested Push items`, offset);
+        this.globalStack.push({ ...this.globals });
+        return;
+      case 0xb: {
+        const popped = this.globalStack.pop();
+        if (!popped) throw new ReportDescriptorError('Pop without a Push', offset);
+        this.globals = popped;
+        return;
+      }
+      default:
+        this.warn(`reserved Global item tag ${hex(tag, 1)} ignored`, offset);
+    }
+  }
+
+  // Local items
+
+  private local({ tag, size, udata, offset }: Item): void {
+    switch (tag) {
+      case 0x0:
+        this.addLocal(
+          size === 4
+            ? { page: udata >>> 16, min: udata & 0xffff, max: udata & 0xffff }
+            : { page: undefined, min: udata, max: udata },
+          offset,
+        );
+        return;
+      case 0x1:
+        if (this.usageMinimum) this.warn('Usage Minimum without a Usage Maximum ignored', offset);
+        this.usageMinimum = { value: udata, size };
+        this.completeRange(offset);
+        return;
+      case 0x2:
+        if (this.usageMaximum) this.warn('Usage Maximum without a Usage Minimum ignored', offset);
+        this.usageMaximum = { value: udata, size };
+        this.completeRange(offset);
+        return;
+      case 0xa:
+        this.delimiter(udata, offset);
+        return;
+      default:
+      // Designator and String indexes: nothing a host needs to lay out reports.
+    }
+  }
+
+  private delimiter(udata: number, offset: number): void {
+    if (udata === 1) {
+      if (this.delimiterOpen) throw new ReportDescriptorError('nested Delimiter sets', offset);
+      this.delimiterOpen = true;
+      this.delimiterUsages = 0;
+    } else if (udata === 0) {
+      if (!this.delimiterOpen) throw new ReportDescriptorError('Delimiter close without an open', offset);
+      this.delimiterOpen = false;
+    } else throw new ReportDescriptorError(`Delimiter ${udata} is neither 0 (close) nor 1 (open)`, offset);
+  }
+
+  private resetLocals(): void {
+    this.locals = [];
+    this.usageMinimum = undefined;
+    this.usageMaximum = undefined;
+    this.delimiterUsages = 0;
+  }
+
+  private addLocal(usage: LocalUsage, offset: number): void {
+    if (this.delimiterOpen && this.delimiterUsages++ > 0) return; // alternatives in a delimiter set: keep the first
+    if (this.locals.length >= LIMITS.localUsages)
+      throw new ReportDescriptorError(`more than ${LIMITS.localUsages} usages before one Main item`, offset);
+    this.locals.push(usage);
+  }
+
+  private completeRange(offset: number): void {
+    const min = this.usageMinimum;
+    const max = this.usageMaximum;
+    if (min === undefined || max === undefined) return;
+    this.usageMinimum = undefined;
+    this.usageMaximum = undefined;
+    const page = min.size === 4 ? min.value >>> 16 : max.size === 4 ? max.value >>> 16 : undefined;
+    if (min.size === 4 && max.size === 4 && min.value >>> 16 !== max.value >>> 16)
+      this.warn(
+        'Usage Minimum and Usage Maximum are on different usage pages; using the minimum page',
+        offset,
+      );
+    const lo = min.value & 0xffff;
+    const hi = max.value & 0xffff;
+    if (hi < lo) {
+      this.warn(`Usage Maximum ${hex(hi)} is below Usage Minimum ${hex(lo)}; the range is empty`, offset);
+      return;
+    }
+    this.addLocal({ page, min: lo, max: hi }, offset);
+  }
+
+  /** Binds the usage page in force at the Main item to every usage declared without one. */
+  private boundSpans(): UsageSpan[] {
+    return this.locals.map((u) => ({ page: u.page ?? this.globals.usagePage, min: u.min, max: u.max }));
+  }
+}
+
+/** The usage of each of a variable field's `count` values: the last declared usage repeats to fill them. */
+function variableUsages(spans: readonly UsageSpan[], count: number): Usage[] {
+  const usages: Usage[] = [];
+  outer: for (const span of spans) {
+    for (let id = span.min; id <= span.max; id++) {
+      if (usages.length >= count) break outer;
+      usages.push({ page: span.page, id });
+    }
+  }
+  const last = usages[usages.length - 1];
+  while (last && usages.length < count) usages.push({ ...last });
+  return usages;
 }
 
 /** Number of usages an array field can report. */

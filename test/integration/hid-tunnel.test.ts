@@ -4,14 +4,9 @@
 // phone shows, a session over a new tunnel that locks the phone, and a device that disappears mid-session.
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  HidTunnelListener,
-  HidTunnelStream,
-  type TunnelReports,
-  findTunnelReports,
-  fromHidAsync,
-  fromHidDeviceEndpoint,
-} from '../../native-bridge/hid/report-tunnel.js';
+import { fromHidAsync, fromHidDeviceEndpoint } from '../../native-bridge/hid/report-port.js';
+import { HidTunnelListener, HidTunnelStream } from '../../native-bridge/hid/report-tunnel.js';
+import { type TunnelReports, findTunnelReports } from '../../native-bridge/hid/tunnel-layout.js';
 import { parseReportDescriptor } from '../../native-bridge/hid/report-descriptor.js';
 import { LinkError } from '../../native-bridge/link/errors.js';
 import { type Identity, createIdentity } from '../../native-bridge/link/identity.js';

@@ -10,7 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 export const DIST = join(REPO, 'dist');
 const SIMULATOR = join(DIST, 'simulator/cli.js');
-const BTOE = join(DIST, 'main/cli/btoe.js');
+export const BTOE = join(DIST, 'main/cli/btoe.js');
 
 /** The simulator's default Phone-Lock PIN (simulator/cli.ts). */
 export const DEFAULT_PIN = '246810';

@@ -4,7 +4,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { runHidDescribe } from '../../../../main/cli/hid-command.js';
-import { hidrawDescriptorPath, parseHexBytes } from '../../../../native-bridge/hid/descriptor-source.js';
+import {
+  MAX_HEX_TEXT_BYTES,
+  hidrawDescriptorPath,
+  parseHexBytes,
+} from '../../../../native-bridge/hid/descriptor-source.js';
 import { FIXTURES } from '../../native-bridge/hid/fixtures.js';
 
 const fixturePath = (name: string) =>
@@ -182,7 +186,7 @@ describe('btoe hid describe', () => {
       [['list'], /unknown hid subcommand "list"/],
       [['describe'], /needs one FILE.hex/],
       [['describe', join(dir, 'missing.hex')], /missing\.hex does not exist/],
-      [['describe', bad], /"zz" \(byte 3\) is not a hex byte/],
+      [['describe', bad], /byte 3 \(at character 7\) is not a hex byte/],
       [['describe', truncated], /not a valid HID report descriptor: truncated item 0x27.*at byte 6/],
       [['describe', '/dev/hidraw987'], /no hidraw987 device/],
     ];
@@ -197,6 +201,46 @@ describe('btoe hid describe', () => {
       expect(human.code).toBe(2);
       expect(human.stdout).toBe('');
       expect(human.stderr).toMatch(new RegExp(`^btoe: .*${message.source}`));
+    }
+  });
+});
+
+describe('btoe hid describe: what it reads and what it says', () => {
+  it('a file of secrets is refused by byte offset, never quoted', async () => {
+    const shadow = join(dir, 'shadow');
+    const secret = 'root:$6$Zq9s3cr3tSa1t$hashedpasswordhashedpassword:19700:0:99999:7:::';
+    writeFileSync(shadow, `${secret}\n`);
+    const later = join(dir, 'later.hex');
+    writeFileSync(later, `05 0b\n# a comment\n09 ${secret}`);
+    for (const [path, where] of [
+      [shadow, /byte 1 \(at character 1\) is not a hex byte/],
+      [later, /byte 4 \(at character 22\) is not a hex byte/],
+    ] as const)
+      for (const json of [true, false]) {
+        const { code, stdout, stderr } = await run(['describe', path], json);
+        expect(code).toBe(2);
+        expect(stdout + stderr).toMatch(where);
+        for (const piece of ['root', '$6$', 's3cr3t', 'hashed', '19700'])
+          expect(stdout + stderr).not.toContain(piece);
+      }
+  });
+
+  it('reads no more than the largest descriptor can take', async () => {
+    const hex = join(dir, 'huge.hex');
+    writeFileSync(hex, Buffer.alloc(MAX_HEX_TEXT_BYTES + 1, '0'));
+    const bin = join(dir, 'huge.bin');
+    writeFileSync(bin, Buffer.alloc(65_536));
+    const many = join(dir, 'many.hex');
+    writeFileSync(many, '00 '.repeat(65_536));
+    for (const [path, message] of [
+      [hex, /huge\.hex is too large to be a report descriptor/],
+      [bin, /huge\.bin is too large to be a report descriptor/],
+      [many, /more than 65535 bytes/],
+      [dir, /is a directory/],
+    ] as const) {
+      const { code, stderr } = await run(['describe', path], false);
+      expect(code).toBe(2);
+      expect(stderr).toMatch(message);
     }
   });
 });

@@ -1,58 +1,28 @@
+// Environment: Node (vitest).
+// Links over the tunnel: fragmentation, reassembly, damaged flows, opening, replacing and ending links.
 import { EventEmitter, once } from 'node:events';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseReportDescriptor } from '../../../../native-bridge/hid/report-descriptor.js';
 import {
-  CLOSE_REASONS,
-  HEADER_SIZE,
   type HidReportPort,
   type HidReportPortEvents,
+  fromHidAsync,
+  fromHidDeviceEndpoint,
+} from '../../../../native-bridge/hid/report-port.js';
+import {
   HidTunnelListener,
   HidTunnelStream,
   MAX_UNREAD,
-  type TunnelReport,
-  TunnelLayoutError,
-  encodeTunnelReport,
-  findTunnelReports,
-  fromHidAsync,
-  fromHidDeviceEndpoint,
-  parseTunnelReport,
-  payloadCapacity,
-  tunnelCandidates,
 } from '../../../../native-bridge/hid/report-tunnel.js';
+import {
+  CLOSE_REASONS,
+  encodeTunnelReport,
+  payloadCapacity,
+} from '../../../../native-bridge/hid/tunnel-report.js';
 import { LinkError } from '../../../../native-bridge/link/errors.js';
 import { HidLoopback } from '../../../../simulator/hid-loopback.js';
-import { FakeHidDevice } from './fake-hid-device.js';
-import { FIXTURES, fixture } from './fixtures.js';
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-const synthetic = () =>
-  parseReportDescriptor(
-    Uint8Array.from(
-      readFileSync(
-        new URL('../../../fixtures/hid-descriptors/btoe-phone-hid-synthetic.hex', import.meta.url),
-        'utf8',
-      )
-        .trim()
-        .split(/\s+/),
-      (b) => parseInt(b, 16),
-    ),
-  );
-
-/** Hex bytes to a descriptor ("06 00 ff 09 01 ..."). */
-const descriptorOf = (hex: string) =>
-  parseReportDescriptor(Uint8Array.from(hex.trim().split(/\s+/), (b) => parseInt(b, 16)));
-
-/** A vendor collection with one input and one output byte-array report (ids and sizes as given). */
-const vendorCollection = (page: number, input: number, output: number, count: number, outCount = count) =>
-  [
-    `06 ${(page & 0xff).toString(16)} ${(page >> 8).toString(16)} 09 01 a1 01 15 00 26 ff 00 75 08`,
-    `95 ${count.toString(16)} 85 ${input.toString(16)} 09 02 81 02`,
-    `95 ${outCount.toString(16)} 85 ${output.toString(16)} 09 03 91 02 c0`,
-  ].join(' ');
 
 // ---------------------------------------------------------------------------------------------------------
 // In-memory ports with a hand on the reports in flight
@@ -147,227 +117,6 @@ const collect = (stream: HidTunnelStream, length: number) =>
     });
     stream.once('error', reject);
   });
-
-// ---------------------------------------------------------------------------------------------------------
-
-describe('tunnel reports', () => {
-  it('match the byte-exact vector of docs/protocol.md', () => {
-    const doc = readFileSync(fileURLToPath(new URL('../../../../docs/protocol.md', import.meta.url)), 'utf8');
-    const blocks = [...doc.matchAll(/^```hid-report\n([\s\S]*?)^```$/gm)].map(([, body = '']) =>
-      Object.fromEntries(
-        body
-          .trim()
-          .split('\n')
-          .map((l) => l.split(': ') as [string, string]),
-      ),
-    );
-    expect(blocks.length).toBeGreaterThan(0);
-    const tunnel = findTunnelReports(synthetic());
-    for (const v of blocks) {
-      const size = Number(v.size);
-      expect(size).toBe(tunnel.reportSize);
-      expect(parseInt(v['report-id']!, 16)).toBe(tunnel.reportId);
-      const report: TunnelReport = {
-        kind: v.type as TunnelReport['kind'],
-        link: parseInt(v.link!, 16),
-        seq: parseInt(v.seq!, 16),
-        payload: Buffer.from(v.payload ?? '', 'hex'),
-      };
-      const body = encodeTunnelReport(report, size);
-      const wire = Buffer.concat([Buffer.from([tunnel.reportId]), body]);
-      expect(wire.toString('hex')).toBe(v.report);
-      expect(parseTunnelReport(Buffer.from(v.report!, 'hex').subarray(1), size)).toEqual({
-        ...report,
-        payload: Buffer.from(report.payload),
-      });
-    }
-  });
-
-  it('round-trip every kind at every size, and carry at most min(N - 6, 255) bytes', () => {
-    fc.assert(
-      fc.property(
-        fc.integer({ min: 8, max: 1024 }),
-        fc.constantFrom('open', 'accept', 'data', 'close', 'close-reason'),
-        fc.integer({ min: 1, max: 0xffff }),
-        fc.integer({ min: 0, max: 0xffff }),
-        fc.uint8Array({ minLength: 1, maxLength: 255 }),
-        (size, which, link, seq, bytes) => {
-          const capacity = payloadCapacity(size);
-          expect(capacity).toBe(Math.min(size - HEADER_SIZE, 255));
-          const kind = which === 'close-reason' ? 'close' : which;
-          const payload =
-            which === 'data'
-              ? bytes.subarray(0, capacity)
-              : which === 'close-reason'
-                ? bytes.subarray(0, 1)
-                : new Uint8Array(0);
-          const report = { kind, link, seq: kind === 'data' ? seq : 0, payload } as const;
-          const body = encodeTunnelReport(report, size);
-          expect(body.length).toBe(size);
-          expect(parseTunnelReport(body, size)).toEqual({ ...report, payload: Buffer.from(payload) });
-        },
-      ),
-    );
-  });
-
-  it('refuse anything that is not exactly a tunnel report, saying why', () => {
-    const size = 16;
-    const good = encodeTunnelReport({ kind: 'data', link: 0x1234, seq: 7, payload: Buffer.from('hi') }, size);
-    const bad = (edit: (b: Buffer) => Buffer) => () => parseTunnelReport(edit(Buffer.from(good)), size);
-    expect(bad((b) => b.subarray(0, 15))).toThrow(/report of 15 bytes where the descriptor declares 16/);
-    expect(bad((b) => Buffer.concat([b, Buffer.alloc(1)]))).toThrow(/report of 17 bytes/);
-    expect(
-      bad((b) => {
-        b[0] = 0x09;
-        return b;
-      }),
-    ).toThrow(/unknown report type 0x09/);
-    expect(bad((b) => b.fill(0, 1, 3))).toThrow(/link id 0/);
-    expect(
-      bad((b) => {
-        b[5] = 0;
-        return b;
-      }),
-    ).toThrow(/payload length of 0 \(1 to 10 fit/);
-    expect(
-      bad((b) => {
-        b[5] = 11;
-        return b;
-      }),
-    ).toThrow(/payload length of 11/);
-    expect(
-      bad((b) => {
-        b[15] = 1;
-        return b;
-      }),
-    ).toThrow(/non-zero padding at byte 15/);
-    const open = encodeTunnelReport({ kind: 'open', link: 5, seq: 0, payload: new Uint8Array(0) }, size);
-    expect(() => parseTunnelReport(Buffer.from(open).fill(1, 4, 5), size)).toThrow(
-      /OPEN with sequence number 1/,
-    );
-    expect(() => parseTunnelReport(Buffer.from(open).fill(1, 5, 6), size)).toThrow(
-      /OPEN with a payload length/,
-    );
-    expect(() =>
-      encodeTunnelReport({ kind: 'data', link: 1, seq: 0, payload: Buffer.alloc(11) }, size),
-    ).toThrow(RangeError);
-    expect(() => encodeTunnelReport({ kind: 'open', link: 1, seq: 0, payload: Buffer.alloc(0) }, 7)).toThrow(
-      /8 to 1024 bytes/,
-    );
-  });
-});
-
-describe('finding the tunnel in a report descriptor', () => {
-  it('finds it in the synthetic phone, next to its telephony collection', () => {
-    expect(findTunnelReports(synthetic())).toMatchObject({
-      usagePage: 0xff00,
-      usage: 0x01,
-      numbered: true,
-      reportId: 2,
-      inputReportId: 1,
-      reportSize: 63,
-    });
-  });
-
-  it('among the real headsets, only the EPOS IMPACT DW has a collection of that shape', () => {
-    // Vendor channels of that shape exist on real headsets (firmware updates, settings): the shape alone is
-    // no proof, which is why the tunnel is only tried on phones and OPEN/ACCEPT decides.
-    const shaped = Object.fromEntries(
-      FIXTURES.map((name) => [name, tunnelCandidates(fixture(name)).map((c) => c.usagePage)]),
-    );
-    expect(shaped).toEqual({
-      'jabra-evolve-link-ms': [],
-      'jabra-biz2400ii': [],
-      'plantronics-blackwire-c5220': [],
-      'plantronics-blackwire3220': [],
-      'poly-bt700': [],
-      'sennheiser-sc660-anc-usb': [],
-      'epos-impact-dw': [0xff58],
-    });
-    expect(() => findTunnelReports(fixture('jabra-evolve-link-ms'))).toThrow(TunnelLayoutError);
-  });
-
-  it('never guesses between two candidates; a usage filter picks one', () => {
-    const two = descriptorOf(`${vendorCollection(0xff00, 1, 2, 32)} ${vendorCollection(0xff42, 3, 3, 64)}`);
-    expect(() => findTunnelReports(two)).toThrow(/2 collections could carry the tunnel/);
-    expect(findTunnelReports(two, { usagePage: 0xff42 })).toMatchObject({
-      reportId: 3,
-      inputReportId: 3,
-      reportSize: 64,
-    });
-    expect(() => findTunnelReports(two, { usagePage: 0xff99 })).toThrow(/no tunnel collection matches/);
-  });
-
-  it('wants equal sizes, byte arrays, a vendor page and at least 8 bytes', () => {
-    expect(tunnelCandidates(descriptorOf(vendorCollection(0xff00, 1, 2, 32, 16)))).toEqual([]);
-    expect(tunnelCandidates(descriptorOf(vendorCollection(0xff00, 1, 2, 7)))).toEqual([]);
-    // Usage page 0x0C (Consumer): not a vendor page.
-    expect(
-      tunnelCandidates(descriptorOf(vendorCollection(0xff00, 1, 2, 32).replace('06 0 ff', '05 0c'))),
-    ).toEqual([]);
-    // 16-bit values instead of bytes.
-    const words = vendorCollection(0xff00, 1, 2, 16)
-      .replace('75 08', '75 10')
-      .replace('26 ff 00', '27 ff ff 00 00');
-    expect(tunnelCandidates(descriptorOf(words))).toEqual([]);
-    // Not numbered: report id 0 both ways.
-    const unnumbered = descriptorOf(
-      '06 00 ff 09 01 a1 01 15 00 26 ff 00 75 08 95 20 09 02 81 02 09 03 91 02 c0',
-    );
-    expect(findTunnelReports(unnumbered)).toMatchObject({ reportId: 0, inputReportId: 0, reportSize: 32 });
-  });
-});
-
-describe('report ports over node-hid', () => {
-  const ids = { reportId: 2, inputReportId: 1, reportSize: 63, name: 'the HID device T' };
-
-  it("write the report id first (0 when not numbered), as node-hid's write wants", async () => {
-    const device = new FakeHidDevice();
-    const port = fromHidAsync(device, ids);
-    await port.write(Buffer.alloc(63, 0xaa));
-    expect(device.writes[0]!.length).toBe(64);
-    expect(device.writes[0]![0]).toBe(2);
-    const plain = new FakeHidDevice();
-    await fromHidAsync(plain, { reportId: 0, reportSize: 8 }).write(Buffer.alloc(8, 1));
-    expect([...plain.writes[0]!]).toEqual([0, 1, 1, 1, 1, 1, 1, 1, 1]);
-    await expect(port.write(Buffer.alloc(62))).rejects.toThrow(RangeError);
-  });
-
-  it("strip the input report's id, and leave other collections' reports alone", async () => {
-    const device = new FakeHidDevice();
-    const port = fromHidAsync(device, ids);
-    const got: Buffer[] = [];
-    port.on('report', (r) => got.push(r));
-    device.input([1, ...Buffer.alloc(63, 7)]);
-    device.input([3, 0x01]); // the telephony collection's Hook Switch: not the tunnel's
-    await tick();
-    expect(got.map((r) => r.length)).toEqual([63]);
-    expect(got[0]![0]).toBe(7);
-    const plain = new FakeHidDevice();
-    const plainPort = fromHidAsync(plain, { reportId: 0, reportSize: 8 });
-    const plainGot: Buffer[] = [];
-    plainPort.on('report', (r) => plainGot.push(r));
-    plain.input([9, 8, 7, 6, 5, 4, 3, 2]);
-    await tick();
-    expect([...plainGot[0]!]).toEqual([9, 8, 7, 6, 5, 4, 3, 2]);
-  });
-
-  it('close with a clear error when the device fails a read or a write', async () => {
-    const device = new FakeHidDevice();
-    const port = fromHidAsync(device, ids);
-    const closed = once(port, 'close');
-    device.emit('error', new Error('could not read from HID device'));
-    const [error] = (await closed) as [Error];
-    expect(error.message).toMatch(/the HID device T went away.*could not read from HID device/);
-
-    const writer = new FakeHidDevice();
-    writer.failWrites = new Error('Cannot write to hid device');
-    const writePort = fromHidAsync(writer, ids);
-    const writeClosed = once(writePort, 'close');
-    await expect(writePort.write(Buffer.alloc(63))).rejects.toThrow(/went away: writing a report failed/);
-    await writeClosed;
-  });
-});
 
 describe('fragmentation and reassembly', () => {
   /** Any write size: mostly small ones, sometimes a full TLS record (16 KiB and a bit). */
