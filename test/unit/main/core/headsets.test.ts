@@ -15,7 +15,7 @@ import type { NodeHid } from '../../../../native-bridge/hid/discovery.js';
 import { Companion } from '../../../../main/core/companion.js';
 import { HeadsetService, headsetLines } from '../../../../main/core/headsets.js';
 import { PhoneLinks } from '../../../../main/core/phone-links.js';
-import { DEFAULT_POLICY } from '../../../../main/core/policy.js';
+import { resolvePolicy } from '../../../../main/core/policy.js';
 import { NodeHidHeadsetSource } from '../../../../main/host/node-hid-headsets.js';
 import { PhoneIdentityStore } from '../../../../simulator/phone-identity.js';
 import { type PhoneConfig, type PhoneEvent, PhoneSimulator } from '../../../../simulator/phone.js';
@@ -105,7 +105,7 @@ beforeEach(async () => {
   const address = `tcp://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
   const companion = await Companion.open({
     storeDir: dir,
-    policy: { policy: DEFAULT_POLICY, source: 'defaults', warnings: [] },
+    policy: resolvePolicy([]),
   });
   events.length = 0;
   phone.openPairing();
