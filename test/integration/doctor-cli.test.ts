@@ -58,6 +58,7 @@ describe('btoe doctor (no network)', () => {
     expect(policy.details).toEqual(
       expect.arrayContaining([
         `BetterTogetherOverEthernetPairingMode = "Manual" (candidate: ${candidate})`,
+        'UnlockPhoneWithPc = true (default: defaults)',
         expect.stringMatching(/must be "Auto" or "Manual", not "Sometimes"; using "Manual"/),
         expect.stringMatching(/unknown policy setting "Colour" is ignored/),
       ]),

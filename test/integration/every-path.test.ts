@@ -21,6 +21,9 @@ import {
 
 afterEach(cleanup);
 
+// Machine policy reaches a process only through /etc/btoe-companion/policy.json (see processes.ts).
+const noMachinePolicy = needs('the machine-policy path test', machinePolicyUnavailable());
+
 type Socket = typeof import('../../main/host/companion-socket.js');
 
 async function paired(phoneArgs: string[] = []): Promise<{ store: string; phone: Phone }> {
@@ -38,9 +41,9 @@ async function bothWays(
   args: string[],
   machinePolicy?: string,
 ): Promise<{ alone: BtoeResult; viaDaemon: BtoeResult }> {
-  const alone = await runBtoe(args, { store, machinePolicy });
+  const alone = await runBtoe(args, { store, ...(machinePolicy === undefined ? {} : { machinePolicy }) });
   await startDaemon(store, {}, machinePolicy);
-  const viaDaemon = await runBtoe(args, { store, machinePolicy });
+  const viaDaemon = await runBtoe(args, { store });
   return { alone, viaDaemon };
 }
 
@@ -58,14 +61,12 @@ describe('the same rules on every path', () => {
     expect(phone.events.filter((e) => e.event === 'call')).toEqual([]);
   });
 
-  // Machine policy reaches a btoe process only through /etc/btoe-companion/policy.json (see processes.ts).
-  const noMachinePolicy = needs('the every-path machine-policy test', machinePolicyUnavailable());
   it.skipIf(noMachinePolicy !== undefined)(
     'refuses Auto pairing where policy requires Manual, with or without a running companion',
     async () => {
       const { store, phone } = await paired();
-      const machinePolicy = JSON.stringify({ BetterTogetherOverEthernetPairingMode: 'Manual' });
-      const { alone, viaDaemon } = await bothWays(store, ['pair', phone.address, '--json'], machinePolicy);
+      const policy = JSON.stringify({ BetterTogetherOverEthernetPairingMode: 'Manual' });
+      const { alone, viaDaemon } = await bothWays(store, ['pair', phone.address, '--json'], policy);
       for (const result of [alone, viaDaemon]) {
         expect(result.code, show(result)).toBe(10);
         expect(JSON.stringify(result.json)).toMatch(/requires Manual pairing/);

@@ -75,7 +75,9 @@ async function gatherDoctorFacts(options: DoctorOptions): Promise<DoctorFacts> {
     Promise.all(paired.map((p) => probePaired(p, identity))),
     serialFacts(),
     hidFacts(),
-    options.policyFile ? candidatePolicy(options.policyFile) : effectivePolicy(options.storeDir),
+    options.policyFile
+      ? candidatePolicy(options.policyFile, options.storeDir)
+      : effectivePolicy(options.storeDir),
     companionFacts(options.storeDir),
   ]);
   return {
