@@ -3,6 +3,7 @@
 // (checked by the companion on what it receives and by `btoe` on what it gets back), and the version both
 // sides name in every message, so an older `btoe` talking to a newer companion gets a clear error.
 import { z } from 'zod';
+import { describeInvalid } from './describe-invalid.js';
 
 /**
  * Bumped on any change a peer of the other version would misread. The companion answers a request of another
@@ -90,6 +91,8 @@ export const headsetsSnapshotSchema = z.object({
 /** The running companion's status: what `btoe status`, the tray and the window show. */
 export const companionSnapshotSchema = z.object({
   companion: z.object({
+    /** The running companion's version (the window shows it). */
+    version: z.string(),
     pid: z.number().int(),
     startedAt: z.string(),
     store: z.string(),
@@ -153,14 +156,6 @@ export type IpcError = z.infer<typeof ipcErrorSchema>;
 export type CompanionResponse<K extends CompanionRequest['kind']> = z.infer<
   (typeof companionResponseSchemas)[K]
 >;
-
-/** Turns a zod failure into one sentence a user can act on: which field, and what is wrong with it. */
-export function describeInvalid(what: string, error: z.ZodError): string {
-  const problems = error.issues
-    .slice(0, 3)
-    .map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message));
-  return `${what} is invalid: ${problems.join('; ')}`;
-}
 
 /** The companion's answer to anything it cannot parse: names the versions when that is the reason. */
 export function rejectRequest(raw: unknown, error: z.ZodError): IpcError {

@@ -5,15 +5,17 @@ import {
   type CommandRequest,
   type CommandResult,
   commandRequestSchema,
-  describeInvalid,
 } from '../../contract/companion-ipc.js';
+import { describeInvalid } from '../../contract/describe-invalid.js';
 import { COMMANDS, executeCommand, failure, oneShotContext } from '../core/commands.js';
 import { APP_NAME, APP_VERSION, Companion, defaultStoreDir } from '../core/companion.js';
 import { EXIT } from '../core/exit-codes.js';
 import { loadPolicy, settingsChoices } from '../core/policy.js';
 import { loadSettings } from '../core/settings.js';
+import { resolveStoreDir } from '../core/store-dir.js';
 import { ipcEndpoint } from '../host/companion-socket.js';
 import { osDesktop } from '../host/os-desktop.js';
+import { escapeForTerminal, jsonForTerminal } from '../../native-bridge/link/display-text.js';
 import { runInCompanion } from './companion-client.js';
 
 const HELP = `btoe: the BToE Companion without a window
@@ -47,7 +49,8 @@ While a companion runs (the app or "btoe daemon"), commands go through it.
 
 Options:
   --device ID     the phone to use when several are paired (default: the only paired phone)
-  --store DIR     where pairings are kept [${defaultStoreDir()}]
+  --store DIR     where pairings are kept [${defaultStoreDir()}]; a folder of yours that is not a store
+                  gets its own btoe-companion folder inside, and is never changed itself
   --json          machine-readable output on stdout
   --timeout S     devices, pair, doctor: how long to listen for phones on this PC's links [1; doctor 2]
                   (BTOE_DISCOVERY=off never listens; BTOE_DISCOVERY=eth0 listens on eth0 only)
@@ -60,10 +63,11 @@ Exit codes: 0 done, 1 internal error, 2 bad arguments, 3 not paired, 4 several p
 running; doctor: 0 every check passed, 20 some warned, 21 some failed (docs/doctor.md).
 `;
 
+/** Results can quote what a phone sent: nothing reaches the terminal unescaped (display-text.ts). */
 function print(json: boolean, result: CommandResult): number {
-  if (json) process.stdout.write(`${JSON.stringify(result.data)}\n`);
-  else if (result.code === EXIT.ok) process.stdout.write(`${result.human}\n`);
-  else process.stderr.write(`btoe: ${result.human}\n`);
+  if (json) process.stdout.write(`${jsonForTerminal(result.data)}\n`);
+  else if (result.code === EXIT.ok) process.stdout.write(`${escapeForTerminal(result.human)}\n`);
+  else process.stderr.write(`btoe: ${escapeForTerminal(result.human)}\n`);
   return result.code;
 }
 
@@ -103,7 +107,12 @@ async function run(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return command === undefined && !values.help ? EXIT.usage : EXIT.ok;
   }
-  const storeDir = values.store ?? defaultStoreDir();
+  let storeDir: string;
+  try {
+    storeDir = values.store === undefined ? defaultStoreDir() : await resolveStoreDir(values.store);
+  } catch (error) {
+    return print(json, failure(error));
+  }
   if (command === 'doctor') {
     const { runDoctorCommand } = await import('./doctor-command.js');
     return runDoctorCommand({
@@ -161,7 +170,7 @@ async function run(argv: string[]): Promise<number> {
 async function readPassword(user: string): Promise<string> {
   const { createInterface } = await import('node:readline');
   const input = process.stdin;
-  if (input.isTTY) process.stderr.write(`Password for ${user}: `);
+  if (input.isTTY) process.stderr.write(`Password for ${escapeForTerminal(user)}: `);
   const lines = createInterface({ input, terminal: false });
   if (input.isTTY) input.setRawMode(true);
   const password = await new Promise<string>((resolve) => {

@@ -4,6 +4,7 @@
 import { DescriptorSourceError, readDescriptor } from '../../native-bridge/hid/descriptor-source.js';
 import { ReportDescriptorError, parseReportDescriptor } from '../../native-bridge/hid/report-descriptor.js';
 import { controlSummary, pageName, telephonyCollections } from '../../native-bridge/hid/telephony.js';
+import { escapeForTerminal, jsonForTerminal } from '../../native-bridge/link/display-text.js';
 import { EXIT } from '../core/exit-codes.js';
 
 export const HID_USAGE = 'btoe hid describe FILE.hex|/dev/hidrawN [--json]';
@@ -11,8 +12,8 @@ export const HID_USAGE = 'btoe hid describe FILE.hex|/dev/hidrawN [--json]';
 const hex = (value: number, digits: number) => `0x${value.toString(16).toUpperCase().padStart(digits, '0')}`;
 
 function fail(json: boolean, message: string): number {
-  if (json) process.stdout.write(`${JSON.stringify({ ok: false, error: { kind: 'usage', message } })}\n`);
-  else process.stderr.write(`btoe: ${message}\n`);
+  if (json) process.stdout.write(`${jsonForTerminal({ ok: false, error: { kind: 'usage', message } })}\n`);
+  else process.stderr.write(`btoe: ${escapeForTerminal(message)}\n`);
   return EXIT.usage;
 }
 
@@ -45,7 +46,7 @@ export async function runHidDescribe(args: string[], json: boolean): Promise<num
   const collections = telephonyCollections(descriptor);
   if (json) {
     process.stdout.write(
-      `${JSON.stringify({
+      `${jsonForTerminal({
         ok: true,
         source: source.from,
         bytes: source.bytes.length,
@@ -90,6 +91,6 @@ export async function runHidDescribe(args: string[], json: boolean): Promise<num
     lines.push(row(header), ...rows.map(row));
   }
   for (const w of descriptor.warnings) lines.push(`warning: ${w}`);
-  process.stdout.write(`${lines.join('\n')}\n`);
+  process.stdout.write(`${escapeForTerminal(lines.join('\n'))}\n`);
   return EXIT.ok;
 }

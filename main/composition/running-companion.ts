@@ -5,9 +5,15 @@ import type { CompanionSnapshot } from '../../contract/companion-ipc.js';
 import type { CompanionView, PairResult } from '../../contract/window.js';
 import { Companion, defaultStoreDir } from '../core/companion.js';
 import { CompanionService } from '../core/companion-service.js';
-import { EventLog } from '../core/event-log.js';
+import { CompanionLog } from '../core/companion-log.js';
 import { discoverySetting } from '../core/nearby.js';
-import { followPolicy, loadPolicy, platformPolicyReader, settingsChoices } from '../core/policy.js';
+import {
+  type PolicyReader,
+  followPolicy,
+  loadPolicy,
+  platformPolicyReader,
+  settingsChoices,
+} from '../core/policy.js';
 import { loadSettings } from '../core/settings.js';
 import type { Desktop } from '../core/ports/desktop.js';
 import type { SessionLockSource } from '../core/ports/session-lock.js';
@@ -20,6 +26,8 @@ export interface RunningCompanionOptions {
   /** Where the PC's session lock comes from: D-Bus sources for the daemon, powerMonitor for the app. */
   readonly lockSources: readonly SessionLockSource[];
   readonly desktop?: Desktop;
+  /** Where machine policy is read: the platform's own sources unless a test gives its own. */
+  readonly policyReader?: PolicyReader;
 }
 
 /**
@@ -29,13 +37,13 @@ export interface RunningCompanionOptions {
 export async function startRunningCompanion(options: RunningCompanionOptions) {
   const storeDir = options.storeDir ?? defaultStoreDir();
   const { settings } = await loadSettings(storeDir);
-  const reader = platformPolicyReader();
+  const reader = options.policyReader ?? platformPolicyReader();
   const choices = () => settingsChoices(settings);
   const companion = await Companion.open({
     storeDir,
     policy: await loadPolicy({ reader, choices: choices() }),
   });
-  const log = new EventLog(join(storeDir, 'logs'));
+  const log = new CompanionLog(join(storeDir, 'logs'));
   const service = new CompanionService(companion, log, options.desktop ?? osDesktop);
   // Policy changes apply without a restart: the next pairing, lock or dial sees them, and so does the status.
   const stopFollowing = followPolicy(reader, choices, (next) => {
@@ -44,7 +52,12 @@ export async function startRunningCompanion(options: RunningCompanionOptions) {
     service.snapshot.refresh();
   });
   const endpoint = ipcEndpoint(storeDir);
-  await service.serve((handler) => IpcServer.listen(endpoint, handler));
+  try {
+    await service.serve((handler) => IpcServer.listen(endpoint, handler));
+  } catch (error) {
+    await log.flush();
+    throw error;
+  }
   service.useHeadsets(new NodeHidHeadsetSource());
   for (const source of options.lockSources) await service.follow(source);
   await service.start(discoverySetting(), true);
@@ -88,8 +101,16 @@ export function companionView(snapshot: CompanionSnapshot): CompanionView {
  * The desktop app's port to the companion (main/electron/window-ipc.ts's CompanionPort): the window and the
  * tray map from the status snapshot, and pairing runs the same command `btoe pair` runs.
  */
-export async function createCompanionPort(lockSources: SessionLockSource[], storeDir = defaultStoreDir()) {
-  const running = await startRunningCompanion({ storeDir, lockSources });
+export async function createCompanionPort(
+  lockSources: SessionLockSource[],
+  storeDir = defaultStoreDir(),
+  policyReader?: PolicyReader,
+) {
+  const running = await startRunningCompanion({
+    storeDir,
+    lockSources,
+    ...(policyReader === undefined ? {} : { policyReader }),
+  });
   const { service } = running;
   return {
     async status(): Promise<CompanionView> {
@@ -108,5 +129,7 @@ export async function createCompanionPort(lockSources: SessionLockSource[], stor
       service.snapshot.on('changed', forward);
       return () => service.snapshot.off('changed', forward);
     },
+    /** Stops the companion and frees the per-user endpoint (the app quits; tests). */
+    stop: running.stop,
   };
 }

@@ -7,6 +7,7 @@ import { APP_NAME, APP_VERSION, type Companion, CompanionError, type DeviceView 
 import { DialTargetError } from './dial-target-error.js';
 import type { CommandRequest, CommandResult } from '../../contract/companion-ipc.js';
 import { EXIT } from './exit-codes.js';
+import { ForeignPipeError } from './windows-pipe-trust.js';
 import { effectivePolicy } from './policy.js';
 import type { PhoneSession } from './phone-session.js';
 import type { Desktop } from './ports/desktop.js';
@@ -320,6 +321,8 @@ export function failure(error: unknown): CommandResult {
   if (error instanceof CompanionError || error instanceof RuleError)
     return fail(EXIT[error.kind], error.kind, error.message);
   if (error instanceof StoreFileError) return fail(EXIT.store, 'store', error.message);
+  // Windows: the companion's pipe is served by another user; nothing was sent to it.
+  if (error instanceof ForeignPipeError) return fail(EXIT['already-running'], 'pipe-taken', error.message);
   if (error instanceof ProtocolError) {
     const kind = error.code === 'policy' ? 'policy' : 'refused';
     return fail(EXIT[kind], kind, `the phone refused: ${error.message}`);

@@ -11,7 +11,7 @@ import {
 } from '../../contract/companion-ipc.js';
 import { type CommandContext, executeCommand, failure } from './commands.js';
 import { APP_VERSION, type Companion } from './companion.js';
-import type { EventLog } from './event-log.js';
+import type { EventSink } from './companion-log.js';
 import { HeadsetService, headsetLines } from './headsets.js';
 import { LockSync } from './lock-sync.js';
 import { type DiscoverySetting, Nearby } from './nearby.js';
@@ -45,7 +45,7 @@ export class CompanionService {
 
   constructor(
     readonly companion: Companion,
-    private readonly log: EventLog,
+    private readonly log: EventSink,
     desktop: Desktop,
   ) {
     this.links = new PhoneLinks(companion);
@@ -109,6 +109,8 @@ export class CompanionService {
    */
   async start(discovery: DiscoverySetting = { enabled: false }, usb = false): Promise<void> {
     this.log.write('started', { pid: process.pid, store: this.companion.storeDir });
+    const { policy, source, warnings } = this.companion.policy;
+    this.log.write('policy', { ...policy, source, warnings });
     if (usb) await this.watchUsb();
     if (discovery.enabled) {
       const nearby = await Nearby.open(this.companion, discovery);

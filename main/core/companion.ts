@@ -1,16 +1,10 @@
 // Environment: Node (main process core).
 import { X509Certificate } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { type PhoneAddress, formatAddress, parseAddress } from '../../native-bridge/link/address.js';
 import { LinkError, ProtocolError } from '../../native-bridge/link/errors.js';
-import {
-  type Identity,
-  DEVICE_ID_PATTERN,
-  createIdentity,
-  identityFromPem,
-} from '../../native-bridge/link/identity.js';
+import { type Identity, DEVICE_ID_PATTERN } from '../../native-bridge/link/identity.js';
 import type { PhoneHello, PairingMode } from '../../native-bridge/link/messages.js';
 import {
   type CompanionInfo,
@@ -19,8 +13,9 @@ import {
   connectToPhone,
 } from '../../native-bridge/link/phone-connection.js';
 import type { Purpose } from '../../native-bridge/link/tls.js';
-import { ensurePrivateDir, writeFileAtomic } from '../../native-bridge/persist/atomic-file.js';
+import { ensurePrivateDir } from '../../native-bridge/persist/atomic-file.js';
 import { openTransport } from '../../native-bridge/transport/connect.js';
+import { loadOrCreateIdentity } from './identity-store.js';
 import { hostMacs, hostName } from './this-pc.js';
 import { type PairedPhone, PairingStore } from './pairing-store.js';
 import { type LoadedPolicy } from './policy.js';
@@ -94,8 +89,7 @@ export function defaultStoreDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** This PC's identity: the private key's name in the secret store, and the certificate's file in the store. */
-export const IDENTITY_KEY = 'identity-key';
-export const IDENTITY_CERT_FILE = 'identity-cert.pem';
+export { IDENTITY_CERT_FILE, IDENTITY_KEY } from './identity-store.js';
 
 /**
  * The companion's core without any UI: its identity, the paired phones, pairing and sessions. The `btoe`
@@ -135,7 +129,7 @@ export class Companion {
   }): Promise<Companion> {
     await ensurePrivateDir(options.storeDir);
     const secrets = await openSecretStore(options.storeDir);
-    const identity = await loadOrCreateIdentity(options.storeDir, secrets);
+    const identity = await loadOrCreateIdentity(options.storeDir, secrets, `BToE Companion ${hostName()}`);
     const pairings = await PairingStore.open(options.storeDir);
     const { settings, warning } = await loadSettings(options.storeDir);
     return new Companion(
@@ -461,28 +455,4 @@ function phoneRecord(connection: PhoneConnection, address: PhoneAddress, mode: P
 
 function describe(phone: PairedPhone): string {
   return `${phone.name} (${phone.id})`;
-}
-
-async function loadOrCreateIdentity(storeDir: string, secrets: SecretStore): Promise<Identity> {
-  const certPath = join(storeDir, IDENTITY_CERT_FILE);
-  let certificatePem: string | undefined;
-  try {
-    certificatePem = await readFile(certPath, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-  const key = await secrets.get(IDENTITY_KEY);
-  if (certificatePem !== undefined && key !== undefined) {
-    return identityFromPem(Buffer.from(key).toString('utf8'), certificatePem);
-  }
-  if (certificatePem !== undefined || key !== undefined) {
-    throw new CompanionError(
-      'usage',
-      `this PC's identity in ${storeDir} is incomplete (${certificatePem === undefined ? 'certificate' : 'private key'} missing): move the folder aside to start afresh, then pair again`,
-    );
-  }
-  const identity = createIdentity(`BToE Companion ${hostName()}`);
-  await secrets.set(IDENTITY_KEY, Buffer.from(identity.privateKeyPem, 'utf8'));
-  await writeFileAtomic(certPath, identity.certificatePem, 0o644);
-  return identity;
 }

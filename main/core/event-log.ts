@@ -19,10 +19,11 @@ export class EventLog {
     private readonly dir: string,
     private readonly maxBytes = 1024 * 1024,
     private readonly keep = 3,
+    private readonly name = 'companion.log',
   ) {}
 
   get path(): string {
-    return join(this.dir, 'companion.log');
+    return join(this.dir, this.name);
   }
 
   write(event: string, fields: Record<string, unknown> = {}): void {

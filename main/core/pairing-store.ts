@@ -1,6 +1,8 @@
 // Environment: Node (main process core).
+import { X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { displayText } from '../../native-bridge/link/display-text.js';
 import { DEVICE_ID_PATTERN } from '../../native-bridge/link/identity.js';
 import { LOCK_TYPES, macAddress, PAIRING_MODES } from '../../native-bridge/link/messages.js';
 import { ensurePrivateDir, readJsonFile, writeFileAtomic } from '../../native-bridge/persist/atomic-file.js';
@@ -9,12 +11,13 @@ const MAX_ADDRESSES = 8;
 
 const phoneShape = {
   id: z.string().regex(DEVICE_ID_PATTERN, 'a device id: 26 characters of a-z and 2-7'),
-  name: z.string(),
-  vendor: z.string(),
-  family: z.string(),
-  model: z.string(),
-  firmware: z.string(),
-  serial: z.string(),
+  // What the phone's hello said (printable only, as the protocol requires), checked again when read back.
+  name: displayText(129),
+  vendor: displayText(64),
+  family: displayText(64),
+  model: displayText(64),
+  firmware: displayText(64),
+  serial: displayText(64),
   mac: macAddress,
   lockType: z.enum(LOCK_TYPES),
   transport: z.enum(['tcp', 'serial', 'hid']),
@@ -24,7 +27,9 @@ const phoneShape = {
   addresses: z.array(z.string()).max(MAX_ADDRESSES).optional(),
   certificate: z
     .string()
-    .regex(/^-----BEGIN CERTIFICATE-----\r?\n[\s\S]+-----END CERTIFICATE-----\s*$/, 'a PEM certificate'),
+    .regex(/^-----BEGIN CERTIFICATE-----\r?\n[\s\S]+-----END CERTIFICATE-----\s*$/, 'a PEM certificate')
+    // The shape is not enough: a damaged body would only fail later, deep in a connection, as a crash.
+    .refine(isCertificate, 'a PEM certificate (this one cannot be parsed)'),
   mode: z.enum(PAIRING_MODES),
   pairedAt: z.iso.datetime({ offset: true }),
 };
@@ -153,4 +158,13 @@ function merge(phone: PairedPhone | undefined, ...more: Array<string | string[] 
     ...more.flat().filter((a) => a !== undefined),
   ];
   return [...new Set(all.reverse())].reverse().slice(-MAX_ADDRESSES);
+}
+
+function isCertificate(pem: string): boolean {
+  try {
+    new X509Certificate(pem);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -1,11 +1,14 @@
-// Environment: any (plain TypeScript).
+// Environment: Node (main process core).
+import { homedir, userInfo } from 'node:os';
 
 /**
  * The one redaction every text goes through before it leaves this PC for support: the support bundle
  * (`btoe doctor --bundle`) and the app's "Copy report". It removes private keys, pairing and sign-in codes,
  * passwords, PINs, session and bearer tokens wherever they appear: as PEM blocks, as values of keys that name a
  * secret (JSON, KEY=value, headers, query strings, command-line flags), in prose ("the code ABCD-1234"), and as
- * long opaque tokens. Certificates are public and are kept. It errs on the side of removing too much.
+ * long opaque tokens; and the person: accounts (UPNs, e-mail addresses), the home folder and the user name.
+ * Certificates, phone ids, addresses and firmware are kept: support needs them. It errs on the side of removing
+ * too much.
  */
 export const REDACTED = '[redacted]';
 
@@ -118,16 +121,45 @@ const RULES: ReadonlyArray<readonly [RegExp, (match: string, ...groups: string[]
   ],
 ];
 
-/** Redacts every secret this module knows how to recognise in `text`. Idempotent. */
-export function redact(text: string): string {
+/** Whose home folder and user name to take out (this process's user unless a test says otherwise). */
+export interface Person {
+  readonly home?: string | undefined;
+  readonly user?: string | undefined;
+}
+
+/** Redacts every secret this module knows how to recognise in `text`, then the person. Idempotent. */
+export function redactForSupport(text: string, person: Person = thisUser()): string {
   // Certificates are public and support needs them whole: set aside, so the token rules leave their lines alone.
   const certificates: string[] = [];
   let out = text.replace(CERTIFICATE, (block) => `\uE000cert${certificates.push(block) - 1}\uE000`);
   for (const [pattern, replace] of RULES) {
     out = out.replace(pattern, replace as (substring: string, ...args: unknown[]) => string);
   }
+  out = out.replace(/[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+/g, ACCOUNT);
+  const { home, user } = person;
+  if (home && home.length > 1) {
+    // As written, and as JSON writes it (C:\\Users\\amosm in a JSON string).
+    for (const form of new Set([home, JSON.stringify(home).slice(1, -1)]))
+      out = out.replace(new RegExp(`${escape(form)}(?=[\\\\/"'\\s:;,)]|$)`, 'gm'), '~');
+  }
+  if (user && user.length > 2) out = out.replace(new RegExp(`\\b${escape(user)}\\b`, 'g'), USER);
   return out.replace(/\uE000cert(\d+)\uE000/g, (_m, index: string) => certificates[Number(index)]!);
 }
+
+export const ACCOUNT = '[account]';
+export const USER = '[user]';
+
+function thisUser(): Person {
+  let user: string | undefined;
+  try {
+    user = userInfo().username;
+  } catch {
+    // no entry for this uid (a container): no name to take out
+  }
+  return { home: homedir(), user };
+}
+
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 const CERTIFICATE = /-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s\\n]*?-----END CERTIFICATE-----/g;
 

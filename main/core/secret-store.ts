@@ -15,6 +15,8 @@ export interface SecretStore {
   readonly kind: 'os-keyring' | 'file';
   /** One sentence for `btoe status`. */
   readonly description: string;
+  /** Where the secret `name` is kept, for a message that tells the user what to move aside. */
+  where(name: string): string;
   get(name: string): Promise<Uint8Array | undefined>;
   set(name: string, value: Uint8Array): Promise<void>;
   delete(name: string): Promise<void>;
@@ -135,6 +137,10 @@ class KeyringSecretStore implements SecretStore {
     private readonly files: FileSecretStore,
   ) {}
 
+  where(name: string): string {
+    return `the ${KEYRING_NAME} entry for "${checkName(name)}" (service ${SERVICE})`;
+  }
+
   async get(name: string): Promise<Uint8Array | undefined> {
     const secret = await this.entry(name).getSecret();
     if (secret) return Uint8Array.from(secret);
@@ -165,6 +171,10 @@ class FileSecretStore implements SecretStore {
     reason: string,
   ) {
     this.description = `file readable only by this user: ${dir} (${reason})`;
+  }
+
+  where(name: string): string {
+    return this.path(name);
   }
 
   async get(name: string): Promise<Uint8Array | undefined> {

@@ -1,7 +1,7 @@
 // Environment: Node (main process core).
 import { EventEmitter } from 'node:events';
 import type { CompanionSnapshot, HeadsetsSnapshot, PhoneSnapshot } from '../../contract/companion-ipc.js';
-import type { Companion } from './companion.js';
+import { APP_VERSION, type Companion } from './companion.js';
 import type { LockSync } from './lock-sync.js';
 import type { PhoneLinks } from './phone-links.js';
 import { effectivePolicy } from './policy.js';
@@ -78,6 +78,7 @@ export class StatusSnapshot extends EventEmitter<{ changed: [CompanionSnapshot] 
     });
     return {
       companion: {
+        version: APP_VERSION,
         pid: process.pid,
         startedAt: this.sources.startedAt.toISOString(),
         store: companion.storeDir,

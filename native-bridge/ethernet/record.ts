@@ -1,5 +1,6 @@
 // Environment: Node (native-bridge: talks to phones; imports nothing from main/).
 import { z } from 'zod';
+import { displayText } from '../link/display-text.js';
 import { DEVICE_ID_PATTERN } from '../link/identity.js';
 import { PAIRING_MODES, PROTOCOL_VERSION } from '../link/messages.js';
 
@@ -20,7 +21,8 @@ export const SERVICE_NAME = `_${SERVICE_TYPE}._${SERVICE_PROTOCOL}.local`;
 export const MAX_TXT_BYTES = 512;
 export const MAX_PC_PORT_MACS = 8;
 
-const short = z.string().min(1).max(64);
+// Shown in `btoe devices` and the window before any TLS: printable only (display-text.ts).
+const short = displayText(64, 1);
 const macList = z
   .string()
   .max(MAX_PC_PORT_MACS * 13)

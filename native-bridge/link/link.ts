@@ -150,8 +150,9 @@ export class MessageLink extends EventEmitter<MessageLinkEvents> {
         message = decodeMessage(body);
       } catch (error) {
         const e = error as DecodeError;
-        // A readable envelope gets its answer and the link goes on; unreadable bytes end the link.
-        if (e.replyTo !== undefined) this.fail(e.replyTo, e);
+        // A readable envelope gets its answer and the link goes on; unreadable bytes end the link, and so does an
+        // invalid hello: nothing can follow it (e.g. a phone naming itself with terminal escapes).
+        if (e.replyTo !== undefined && e.type !== 'hello') this.fail(e.replyTo, e);
         else this.abort(e);
         continue;
       }

@@ -1,5 +1,6 @@
 // Environment: Node (native-bridge: talks to phones; imports nothing from main/).
 import { z } from 'zod';
+import { displayText } from './display-text.js';
 import { ERROR_CODES, ProtocolError } from './errors.js';
 
 /**
@@ -42,11 +43,12 @@ const phoneHello = z.object({
   id,
   protocol: z.literal(PROTOCOL_VERSION),
   role: z.literal('phone'),
-  vendor: text(64),
-  family: text(64),
-  model: text(64),
-  firmware: text(64),
-  serial: text(64),
+  // Shown to people and stored: printable only (display-text.ts).
+  vendor: displayText(64),
+  family: displayText(64),
+  model: displayText(64),
+  firmware: displayText(64),
+  serial: displayText(64),
   mac: macAddress,
   lockType: z.enum(LOCK_TYPES),
   capabilities: z.array(z.enum(CAPABILITIES).or(text(32))).max(16),
@@ -62,8 +64,8 @@ const companionHello = z.object({
   id,
   protocol: z.literal(PROTOCOL_VERSION),
   role: z.literal('companion'),
-  name: text(64),
-  app: text(64),
+  name: displayText(64),
+  app: displayText(64),
 });
 
 const bare = <T extends string>(type: T) => z.object({ type: z.literal(type), id });
@@ -210,6 +212,7 @@ export function decodeMessage(body: Uint8Array): Message {
       'bad-message',
       `invalid "${type}" message${where}: ${issue?.message ?? 'invalid'}`,
       requestId,
+      type,
     );
   }
   return parsed.data;
@@ -220,6 +223,8 @@ export class DecodeError extends ProtocolError {
     code: 'bad-message' | 'unknown-type',
     message: string,
     readonly replyTo: number | undefined,
+    /** The message's type when it was a known one. */
+    readonly type?: string,
   ) {
     super(code, message);
   }

@@ -5,6 +5,7 @@
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { unzipSync } from 'fflate';
@@ -185,12 +186,13 @@ describe('the support bundle (btoe doctor --bundle)', () => {
         expect(text.includes(fragment), `${which} survived in ${name}`).toBe(false);
       }
       expect(text, `a private key header survived in ${name}`).not.toMatch(/BEGIN [A-Z ]*PRIVATE KEY/);
+      expect(text, `the home folder survived in ${name}`).not.toContain(`${homedir()}/`);
     }
 
     // The secrets were reached and removed, and what support needs is still there.
     expect(texts['crash-dumps/report.json']).toContain('"BTOE_SIGN_IN_PASSWORD": "[redacted]"');
     expect(texts['crash-dumps/report.json']).toContain('"--code",\n      "[redacted]"');
-    expect(texts['logs/companion.log']).toContain('"event":"sign-in","user":"amosm@contoso.com"');
+    expect(texts['logs/companion.log']).toContain('"event":"sign-in","user":"[account]"');
     expect(texts['logs/companion.log']).toContain('"phone":"abcdefghijklmnopqrstuvwxyz"');
     expect(texts['logs/companion.log.1']).toContain('exit code 3, the code did not match');
     expect(texts['system.json']).toContain('"BTOE_SIGN_IN_PASSWORD": "[redacted]"');

@@ -517,8 +517,8 @@ function policy(facts: DoctorFacts): Check {
       'warn',
       `${p.warnings.length} invalid or unknown value${p.warnings.length === 1 ? '' : 's'} ${from}, each ignored (failing closed)`,
       p.candidate
-        ? `Fix the values named below in ${p.candidate} before deploying it.`
-        : 'Ask your administrator to fix the policy values named below.',
+        ? `Fix the values listed in ${p.candidate} before deploying it.`
+        : 'Ask your administrator to fix the policy values listed.',
       details,
     );
   }

@@ -1,6 +1,6 @@
 // Environment: any (plain TypeScript).
 import { EXIT } from '../exit-codes.js';
-import { redact } from '../redact.js';
+import { redactForSupport } from '../redact.js';
 import type { Check, CheckStatus, DoctorReport } from '../../../contract/doctor-report.js';
 import { runChecks } from './checks.js';
 import type { DoctorFacts } from './facts.js';
@@ -53,5 +53,5 @@ export function formatReport(report: DoctorReport): string {
 
 /** What leaves this PC as text (the app's "Copy report", the bundle's doctor.txt): the report, redacted. */
 export function copyableReport(report: DoctorReport): string {
-  return redact(formatReport(report));
+  return redactForSupport(formatReport(report));
 }

@@ -8,7 +8,7 @@ import { APP_NAME, APP_VERSION } from '../../core/companion.js';
 import type { DoctorFacts } from '../../core/doctor/facts.js';
 import type { DoctorReport } from '../../../contract/doctor-report.js';
 import { copyableReport } from '../../core/doctor/report.js';
-import { redact } from '../../core/redact.js';
+import { redactForSupport } from '../../core/redact.js';
 import { CRASH_DUMP_DIR } from './crash-reports.js';
 
 /**
@@ -36,7 +36,10 @@ export async function writeSupportBundle(file: string, input: BundleInput): Prom
   const entries = await bundleEntries(input);
   const zip = zipSync(
     Object.fromEntries(
-      [...entries].map(([name, text]) => [name, [Buffer.from(redact(text), 'utf8'), { mtime: new Date() }]]),
+      [...entries].map(([name, text]) => [
+        name,
+        [Buffer.from(redactForSupport(text), 'utf8'), { mtime: new Date() }],
+      ]),
     ),
     { level: 6 },
   );

@@ -25,8 +25,8 @@ import {
   COMPANION_IPC_VERSION,
   type CompanionRequest,
   companionResponseSchemas,
-  describeInvalid,
 } from '../../../contract/companion-ipc.js';
+import { describeInvalid } from '../../../contract/describe-invalid.js';
 import type { DoctorReport } from '../../../contract/doctor-report.js';
 import { buildReport } from '../../core/doctor/report.js';
 import { detectRemoteSession } from '../../core/doctor/session.js';

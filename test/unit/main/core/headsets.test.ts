@@ -13,6 +13,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { readDescriptor } from '../../../../native-bridge/hid/descriptor-source.js';
 import type { NodeHid } from '../../../../native-bridge/hid/discovery.js';
 import { Companion } from '../../../../main/core/companion.js';
+import { CompanionService } from '../../../../main/core/companion-service.js';
+import { EventLog } from '../../../../main/core/event-log.js';
 import { HeadsetService, headsetLines } from '../../../../main/core/headsets.js';
 import { PhoneLinks } from '../../../../main/core/phone-links.js';
 import { resolvePolicy } from '../../../../main/core/policy.js';
@@ -343,6 +345,52 @@ describe('headsets follow the paired phone', () => {
     unnamed.listing.product = '\u0000';
     await service!.stop();
     expect((await startService([unnamed])).status().devices[0]!.name).toBe('HID device 0b0e:0302');
+  });
+
+  it('the running companion: its status snapshot and btoe status show the headsets', async () => {
+    const jabra = new Headset('jabra-evolve-link-ms', 1);
+    const nodeHid: NodeHid = {
+      devicesAsync: async () => [jabra.listing],
+      HIDAsync: { open: async () => jabra.device },
+    };
+    const companion = await Companion.open({
+      storeDir: dir,
+      policy: resolvePolicy([]),
+    });
+    const running = new CompanionService(companion, new EventLog(join(dir, 'logs')), {
+      openBrowser: () => Promise.reject(new Error('no browser in this test')),
+      copyToClipboard: async () => false,
+    });
+    running.useHeadsets(
+      new NodeHidHeadsetSource(
+        async () => nodeHid,
+        async () => (await readDescriptor(fixtureFile('jabra-evolve-link-ms'))).bytes,
+      ),
+    );
+    try {
+      await running.start();
+      expect(running.snapshot.current.headsets).toMatchObject({
+        available: true,
+        devices: [{ path: '/dev/hidraw1', usable: true, call: 'idle' }],
+      });
+      await until(
+        () => running.links.sessions()[0],
+        () => 'the companion session',
+      );
+      phone.incomingCall('+12015550123');
+      await until(
+        () => running.snapshot.current.headsets?.devices[0]?.call === 'ringing',
+        () =>
+          `the snapshot to show the ringing headset: ${JSON.stringify(running.snapshot.current.headsets)}`,
+      );
+      const status = await running.run({ command: 'status', args: [] });
+      expect(status.human).toContain(
+        'Headsets and HID phones:\n  jabra-evolve-link-ms (/dev/hidraw1): call ringing;',
+      );
+      expect(status.data).toMatchObject({ headsets: { devices: [{ call: 'ringing' }] } });
+    } finally {
+      await running.stop();
+    }
   });
 
   it('a node-hid that cannot load is reported, not a crash', async () => {

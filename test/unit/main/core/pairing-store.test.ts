@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PairingStore, type PairedPhone } from '../../../../main/core/pairing-store.js';
+import { createIdentity } from '../../../../native-bridge/link/identity.js';
 import { StoreFileError } from '../../../../native-bridge/persist/atomic-file.js';
 
-const CERTIFICATE = '-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIQAQ==\n-----END CERTIFICATE-----\n';
+const CERTIFICATE = createIdentity('phone').certificatePem;
 
 function phone(n: number, overrides: Partial<PairedPhone> = {}): PairedPhone {
   return {

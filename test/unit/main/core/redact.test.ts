@@ -1,7 +1,11 @@
+// The one redaction for support: secrets in every form go, the person goes, what support needs stays.
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { REDACTED, namesSecret, redact } from '../../../../main/core/redact.js';
+import { REDACTED, namesSecret, redactForSupport } from '../../../../main/core/redact.js';
 import { createIdentity } from '../../../../native-bridge/link/identity.js';
+
+/** Secrets only: no home folder or user name to take out. */
+const redact = (text: string) => redactForSupport(text, {});
 
 const KEY = generateKeyPairSync('ec', { namedCurve: 'P-256' })
   .privateKey.export({ type: 'pkcs8', format: 'pem' })
@@ -70,6 +74,43 @@ describe('redact: what support needs stays', () => {
     const text = `{"password":"x1"} --code H7KQ-4M9X ${KEY} token: Zq9zq9zq9`;
     expect(redact(redact(text))).toBe(redact(text));
     expect(redact(text).split(REDACTED).length).toBeGreaterThan(3);
+  });
+});
+
+describe('redact: the person goes', () => {
+  const person = { home: '/home/amosm', user: 'amosm' };
+
+  it('takes out accounts, the home folder and the user name, and keeps JSON valid', () => {
+    const text = JSON.stringify({
+      user: 'amosm@contoso.com',
+      store: '/home/amosm/.config/btoe-companion',
+      log: 'started by amosm',
+      signIn: { userCode: 'WDJB-MJHT', address: 'https://microsoft.com/devicelogin' },
+      secretStore: 'Windows Credential Manager',
+      phone: { id: 'pj6t6zwftekoahbanxnf47fjl4', address: 'tcp://10.0.4.21:24801', firmware: '6.4.3' },
+    });
+    const out = redactForSupport(text, person);
+    for (const gone of ['amosm', 'WDJB-MJHT']) expect(out).not.toContain(gone);
+    expect(JSON.parse(out)).toEqual({
+      user: '[account]',
+      store: '~/.config/btoe-companion',
+      log: 'started by [user]',
+      signIn: { userCode: REDACTED, address: 'https://microsoft.com/devicelogin' },
+      secretStore: 'Windows Credential Manager',
+      phone: { id: 'pj6t6zwftekoahbanxnf47fjl4', address: 'tcp://10.0.4.21:24801', firmware: '6.4.3' },
+    });
+  });
+
+  it('finds a Windows home folder as written and as JSON escapes it, but not a longer name', () => {
+    const windows = { home: 'C:\\Users\\amosm', user: 'amosm' };
+    const text = `C:\\Users\\amosm\\AppData ${JSON.stringify({ p: 'C:\\Users\\amosm\\AppData' })} C:\\Users\\amosmith`;
+    expect(redactForSupport(text, windows)).toBe(`~\\AppData {"p":"~\\\\AppData"} C:\\Users\\amosmith`);
+    expect(redactForSupport('/home/amosm2/x', person)).toBe('/home/amosm2/x');
+  });
+
+  it('is idempotent', () => {
+    const text = 'amosm@contoso.com in /home/amosm: password is hunter2x';
+    expect(redactForSupport(redactForSupport(text, person), person)).toBe(redactForSupport(text, person));
   });
 });
 

@@ -1,3 +1,4 @@
+// The version: one source (package.json), shown by btoe --version.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,3 +1,4 @@
+// Vendors' dotted versions compared, the minimums table, and which firmware has Device-Lock.
 import { describe, expect, it } from 'vitest';
 import {
   FIRMWARE_MINIMUMS,

@@ -1,3 +1,4 @@
+// Every check of `btoe doctor` over injected facts: each branch's status, message and fix, and the exit code.
 import { describe, expect, it } from 'vitest';
 import type { Check } from '../../../../../contract/doctor-report.js';
 import { runChecks } from '../../../../../main/core/doctor/checks.js';

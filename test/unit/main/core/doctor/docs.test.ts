@@ -1,3 +1,4 @@
+// docs/doctor.md keeps up with the code: every check and the doctor's exit codes are documented.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';

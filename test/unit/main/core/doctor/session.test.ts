@@ -1,3 +1,4 @@
+// Remote and virtual desktop sessions told from the environment they give their programs.
 import { describe, expect, it } from 'vitest';
 import { detectRemoteSession } from '../../../../../main/core/doctor/session.js';
 

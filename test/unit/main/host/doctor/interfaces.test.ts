@@ -1,3 +1,4 @@
+// Network interfaces as the doctor sees them: kinds by name where the OS says no more, and this machine's list.
 import { describe, expect, it } from 'vitest';
 import { interfaceFacts, kindByName } from '../../../../../main/host/doctor/interfaces.js';
 
