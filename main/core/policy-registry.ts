@@ -101,8 +101,10 @@ export type RegistryRead =
 export async function readRegistryPolicy(key: string, reg: RegRunner): Promise<RegistryRead> {
   const result = await reg(['query', key]);
   if (result.code === 0) return { found: true, values: registryToPolicyValues(parseRegQuery(result.stdout)) };
-  // reg.exe exits 1 for a missing key (and prints "ERROR: The system was unable to find …").
-  if (result.code === 1 && /unable to find/i.test(result.stderr + result.stdout)) return { found: false };
+  // reg.exe exits 1 for a missing key, with a message in the system's language ("ERROR: The system was unable
+  // to find …", "ERREUR : le système n'a pas trouvé …"): only a refused read is an error (it fails closed).
+  const message = result.stderr + result.stdout;
+  if (result.code === 1 && !/denied|refus|verweigert|negad|negat/i.test(message)) return { found: false };
   return {
     found: true,
     error: `cannot read ${key} (reg query exit ${result.code}): ${(result.stderr || result.stdout).trim().slice(0, 200)}`,

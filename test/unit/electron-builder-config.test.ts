@@ -63,7 +63,9 @@ describe('electron-builder.yml', () => {
     expect(config.msi['perMachine']).toBe(true);
     expect(config['npmRebuild']).toBe(false);
     expect(config['files']).toContain('out/**');
-    expect(config['files']).toContain('dist/main/**');
+    // btoe.cmd runs dist/main/cli/btoe.js: it and everything it imports.
+    for (const dir of ['dist/main/**', 'dist/contract/**', 'dist/native-bridge/**'])
+      expect(config['files']).toContain(dir);
     expect(config['asarUnpack']).toEqual(['**/*.node']);
     expect(config['directories']).toMatchObject({ buildResources: 'build' });
     expect(config['extraFiles']).toEqual([{ from: 'build/bin', to: 'bin' }]);
