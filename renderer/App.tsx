@@ -13,12 +13,19 @@ import { SignInScreen } from './SignInScreen.js';
 export const SCREENS = ['phones', 'calls', 'sign-in', 'settings', 'diagnostics'] as const;
 export type Screen = (typeof SCREENS)[number];
 
+/** The page the main process asks for in the URL's fragment: #diagnostics from the tray, #calls from a notification. */
+function screenFromHash(hash: string): Screen | undefined {
+  const page = hash.replace(/^#/, '');
+  if (page === 'pair') return 'phones';
+  return (SCREENS as readonly string[]).includes(page) ? (page as Screen) : undefined;
+}
+
 export function App({ onSettings }: { onSettings?: (settings: SettingsView) => void }) {
   const api = useApi();
   const { t } = useTranslation();
   const [view, setView] = useState<CompanionView | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
-  const [screen, setScreen] = useState<Screen>('phones');
+  const [screen, setScreen] = useState<Screen>(() => screenFromHash(window.location.hash) ?? 'phones');
   const tabs = useRef(new Map<Screen, HTMLButtonElement>());
 
   useEffect(() => {
@@ -42,6 +49,15 @@ export function App({ onSettings }: { onSettings?: (settings: SettingsView) => v
       unsubscribe();
     };
   }, [api]);
+
+  useEffect(() => {
+    const follow = (): void => {
+      const asked = screenFromHash(window.location.hash);
+      if (asked !== undefined) setScreen(asked);
+    };
+    window.addEventListener('hashchange', follow);
+    return () => window.removeEventListener('hashchange', follow);
+  }, []);
 
   const refresh = useCallback(() => {
     api

@@ -189,7 +189,7 @@ describe.skipIf(!haveChromium)(
     }
 
     /** A page on the built renderer whose `window.btoe` is the bridge to a real companion. */
-    async function openWindow(context: BrowserContext, to = bridge): Promise<Page> {
+    async function openWindow(context: BrowserContext, to = bridge, fragment = ''): Promise<Page> {
       const opened = await context.newPage();
       opened.setDefaultTimeout(10_000);
       opened.on('console', (message) => {
@@ -201,7 +201,7 @@ describe.skipIf(!haveChromium)(
         return to.handlers[channel as RequestChannel](request);
       });
       await opened.addInitScript(installBridge);
-      await opened.goto(baseUrl);
+      await opened.goto(`${baseUrl}${fragment}`);
       to.pages.add(opened);
       opened.once('close', () => to.pages.delete(opened));
       return opened;
@@ -279,6 +279,19 @@ describe.skipIf(!haveChromium)(
       expect(await page.evaluate(() => document.activeElement?.closest('[role="tabpanel"]') !== null)).toBe(
         true,
       );
+    });
+
+    it('opens on the page the tray or a notification asks for (the URL fragment), and follows a new one', async () => {
+      await page.evaluate(() => (window.location.hash = '#diagnostics'));
+      await expect.poll(() => tab('Diagnostics').getAttribute('aria-selected')).toBe('true');
+      await page.evaluate(() => (window.location.hash = '#pair'));
+      await expect.poll(() => tab('Phones').getAttribute('aria-selected')).toBe('true');
+      const opened = await openWindow(await browser.newContext({ locale: 'en-GB' }), bridge, '#calls');
+      try {
+        await expect.poll(() => tab('Calls', opened).getAttribute('aria-selected')).toBe('true');
+      } finally {
+        await opened.context().close();
+      }
     });
 
     it('finds the phone by its address and shows it unpaired, with a code entry', async () => {

@@ -72,6 +72,8 @@ export class Rules {
 
   /** Throws when this phone may not dial for this PC (click-to-call is off while not activated). */
   assertMayDial(session: Pick<PhoneSession, 'phone' | 'user'>): void {
+    const policy = this.clickToCall();
+    if (!policy.allowed) throw new RuleError('policy', policy.reason);
     const verdict = this.activation(session);
     if (!verdict.allowed) throw new RuleError('refused', `click-to-call is off: ${verdict.reason}`);
   }

@@ -74,6 +74,18 @@ describe('Rules', () => {
     expect(() => ruleSet.assertMayDial(session)).toThrow(RuleError);
   });
 
+  it('refuses every dial where policy turns click-to-call off (AllowClickToCall false)', () => {
+    const ruleSet = rules({ AllowClickToCall: false });
+    const { session } = fakeSession({ rules: ruleSet });
+    expect(() => ruleSet.assertMayDial(session)).toThrow(
+      expect.objectContaining({
+        name: 'RuleError',
+        kind: 'policy',
+        message: expect.stringMatching(/AllowClickToCall/),
+      }),
+    );
+  });
+
   it('reads the policy when asked, so a changed policy applies at once', () => {
     let policy: typeof DEFAULT_POLICY = DEFAULT_POLICY;
     const live = new Rules(
