@@ -186,7 +186,17 @@ async function start(launch: LaunchArgs): Promise<void> {
     (error: Error) => log.write('status-failed', { error: error.message }),
   );
   const stopNotices = port.onNotice((notice) => notifier.notice(notice));
-  const disposeIpc = registerIpcHandlers({ port, isTrustedUrl });
+  // The window's Settings page saves through the core; the login item and the tray's lock sync switch follow.
+  const windowPort: typeof port = {
+    ...port,
+    async setSettings(next) {
+      const saved = await port.setSettings(next);
+      await shellSettings.followSaved();
+      tray.update(model());
+      return saved;
+    },
+  };
+  const disposeIpc = registerIpcHandlers({ port: windowPort, isTrustedUrl });
   app.once('will-quit', () => {
     stopStatus();
     stopNotices();

@@ -2,7 +2,7 @@
 // sync, start at login): written to the companion's settings.json, applied to the running core and the login item
 // at once, and refused with the reason where admin policy decides.
 import type { LoadedPolicy } from '../core/policy.js';
-import { type Settings, updateSettings } from '../core/settings.js';
+import { type Settings, loadSettings, updateSettings } from '../core/settings.js';
 import { forcedByPolicy } from './admin-policy.js';
 import { wantsStartAtLogin } from './start-at-login.js';
 
@@ -56,6 +56,14 @@ export class ShellSettings {
     }
     this.settings = await updateSettings(this.storeDir, { startAtLogin: on });
     await this.targets.applyLoginItem(on);
+  }
+
+  /** The window's Settings page saved new settings through the core: the login item follows them. */
+  async followSaved(): Promise<void> {
+    const before = wantsStartAtLogin(this.policy, this.settings);
+    this.settings = (await loadSettings(this.storeDir)).settings;
+    const after = wantsStartAtLogin(this.policy, this.settings);
+    if (after !== before) await this.targets.applyLoginItem(after);
   }
 
   /** At every start: the login item matches policy and the user's setting (an upgrade or a policy change may differ). */

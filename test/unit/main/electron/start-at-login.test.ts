@@ -144,6 +144,18 @@ describe('ShellSettings', () => {
     expect(to.applyLoginItem).toHaveBeenLastCalledWith(false);
   });
 
+  it('follows settings the window saved: the login item changes only when start at login did', async () => {
+    const to = targets();
+    const settings = new ShellSettings(dir, policyWith(), { version: 1 }, to);
+    await writeFile(join(dir, 'settings.json'), '{ "version": 1, "defaultRegion": "GB" }');
+    await settings.followSaved();
+    expect(to.applyLoginItem).not.toHaveBeenCalled();
+    await writeFile(join(dir, 'settings.json'), '{ "version": 1, "startAtLogin": false }');
+    await settings.followSaved();
+    expect(to.applyLoginItem).toHaveBeenLastCalledWith(false);
+    expect(settings.startAtLogin).toEqual({ on: false, forcedByPolicy: false });
+  });
+
   it('refuses a change that policy decides, saying so', async () => {
     const to = targets();
     const forced = new ShellSettings(dir, policyWith(true), { version: 1 }, to);
