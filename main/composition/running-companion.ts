@@ -61,12 +61,14 @@ export async function startRunningCompanion(options: RunningCompanionOptions) {
     policy: await loadPolicy({ reader, choices: settingsChoices(settings) }),
   });
   const log = options.log ?? new CompanionLog(join(storeDir, 'logs'));
+  log.setLevel(companion.policy.policy.LoggingLevel);
   const service = new CompanionService(companion, log, options.desktop ?? osDesktop);
   // The user's settings as they are now (the window may change them while the companion runs).
   const choices = () => settingsChoices(companion.settings);
   // Policy changes apply without a restart: the next pairing, lock or dial sees them, and so does the status.
   const stopFollowing = followPolicy(reader, choices, (next) => {
     companion.updatePolicy(next);
+    log.setLevel(next.policy.LoggingLevel);
     log.write('policy-changed', { source: next.source, warnings: [...next.warnings] });
     service.snapshot.refresh();
   });

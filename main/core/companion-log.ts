@@ -25,6 +25,21 @@ const AUDIT_EVENTS = new Set([
   'log-rate-limited',
   'log-rate-limited-total',
 ]);
+/** Policy LoggingLevel: how much of the activity log is written (audit events are always kept). */
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+const LEVEL_RANK: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 3 };
+
+/**
+ * An event's level, from its name: failures end in -failed or -error; what the companion refused or could not
+ * use ends in -warning, -refused, -unknown, -unreadable, -declined or -dropped; the rest (connections, calls,
+ * lock sync, phones heard, settings) is info. No event is debug-only yet: debug writes what info writes.
+ */
+export function levelOf(event: string): LogLevel {
+  if (/-(failed|error)$/.test(event)) return 'error';
+  if (/-(warning|refused|unknown|unreadable|declined|dropped)$/.test(event)) return 'warn';
+  return 'info';
+}
+
 /** `command` events for these change pairings or hand out an account: audit events too. */
 const AUDIT_COMMANDS = new Set(['pair', 'unpair', 'sign-in']);
 
@@ -77,7 +92,16 @@ export class CompanionLog implements EventSink {
     return this.audit.path;
   }
 
+  private level: LogLevel = 'info';
+
+  /** Follows policy LoggingLevel (at start and whenever policy changes). */
+  setLevel(level: LogLevel): void {
+    this.level = level;
+  }
+
   write(event: string, fields: Record<string, unknown> = {}): void {
+    const audit = isAudit(event, fields);
+    if (!audit && LEVEL_RANK[levelOf(event)] > LEVEL_RANK[this.level]) return;
     const phone = phoneOf(fields);
     const own = this.limiter.admit(`${phone ?? ''}\u0000${event}`);
     if (!own.admitted) {
@@ -90,7 +114,7 @@ export class CompanionLog implements EventSink {
       if (all.firstDrop) this.notice('log-rate-limited', { phone: '*', limited: event });
       return;
     }
-    const target = isAudit(event, fields) ? this.audit : this.activity;
+    const target = audit ? this.audit : this.activity;
     const dropped = own.droppedBefore + all.droppedBefore;
     const note = dropped > 0 ? { rateLimitedBefore: dropped } : {};
     target.write(event, { ...fields, ...note });

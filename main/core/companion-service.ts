@@ -93,7 +93,9 @@ export class CompanionService extends EventEmitter<{ 'pending-pairing': [Pending
 
   /** HID headsets and phones follow the paired phones' calls; the composition gives where they are found. */
   useHeadsets(source: HeadsetSource): void {
-    this.headsets = new HeadsetService(source, this.links);
+    this.headsets = new HeadsetService(source, this.links, {
+      allowed: (vendorId) => this.companion.rules.hidDevice(vendorId),
+    });
     this.headsets.on('log', (event, fields) => this.log.write(event, fields));
     this.headsets.on('changed', () => this.snapshot.refresh());
   }

@@ -22,6 +22,7 @@ import {
   stepsTo,
 } from './headset-calls.js';
 import type { HeadsetListing, HeadsetSource } from './ports/headset-source.js';
+import type { Verdict } from './rules/verdict.js';
 
 /** The phones whose calls the headsets follow: PhoneLinks in the companion. */
 export interface CallLines {
@@ -81,7 +82,12 @@ export class HeadsetService extends EventEmitter<HeadsetServiceEvents> {
   constructor(
     private readonly source: HeadsetSource,
     private readonly lines: CallLines,
-    private readonly options: { rescanMs?: number; controller?: TelephonyControllerOptions } = {},
+    private readonly options: {
+      rescanMs?: number;
+      controller?: TelephonyControllerOptions;
+      /** Policy's word on a device (AllowedTransports, AllowedUsbVendorIds): a refused one is listed, never opened. */
+      allowed?: (vendorId: string) => Verdict;
+    } = {},
   ) {
     super();
     lines.on('call', (phoneId, call) => this.phoneCall(phoneId, call));
@@ -160,6 +166,17 @@ export class HeadsetService extends EventEmitter<HeadsetServiceEvents> {
   private async open(info: TelephonyHidDeviceInfo, before?: string): Promise<void> {
     const headset: Headset = { info, controller: undefined, problem: before };
     this.headsets.set(info.path, headset);
+    const verdict = this.options.allowed?.(hex4(info.vendorId));
+    if (verdict !== undefined && !verdict.allowed) {
+      headset.problem = verdict.reason;
+      if (verdict.reason !== before)
+        this.emit('log', 'headset-refused', {
+          path: info.path,
+          name: deviceName(info),
+          reason: verdict.reason,
+        });
+      return;
+    }
     try {
       const opened = await this.source.open(info);
       if (this.stopped || this.headsets.get(info.path) !== headset)

@@ -61,6 +61,12 @@ export class Rules {
     return usbVendorAllowed(this.policy(), vendorId);
   }
 
+  /** May the companion drive this HID headset or phone (AllowedTransports, AllowedUsbVendorIds)? */
+  hidDevice(vendorId: string): Verdict {
+    const transport = transportAllowed(this.policy(), 'hid');
+    return transport.allowed ? this.usbVendor(vendorId) : transport;
+  }
+
   /** For the tel:/callto:/sip: link handler: may a link dial at all? */
   clickToCall(): Verdict {
     return clickToCallAllowed(this.policy());

@@ -9,6 +9,7 @@ import {
   CompanionLog,
   EVENT_RATE_LIMIT,
   EVENT_TYPE_RATE_LIMIT,
+  levelOf,
 } from '../../../../main/core/companion-log.js';
 import { RateLimiter } from '../../../../main/core/log-rate-limit.js';
 
@@ -138,5 +139,21 @@ describe('RateLimiter', () => {
       now += 1;
     }
     expect((limiter as unknown as { buckets: Map<string, unknown> }).buckets.size).toBeLessThanOrEqual(1024);
+  });
+
+  it('writes what policy LoggingLevel asks for, and always the audit events', async () => {
+    const dir = await logDir();
+    const log = new CompanionLog(dir, { now: () => 0 });
+    log.setLevel('error');
+    log.write('phone-connected', { phone: PHONE });
+    log.write('discovery-warning', { error: 'no link' });
+    log.write('usb-scan-failed', { error: 'udevadm missing' });
+    log.write('started', {});
+    log.setLevel('warn');
+    log.write('usb-port-refused', { address: 'serial:/dev/ttyACM0', reason: 'vendor' });
+    await log.flush();
+    expect((await lines(log.path)).map((l) => l.event)).toEqual(['usb-scan-failed', 'usb-port-refused']);
+    expect((await lines(log.auditPath)).map((l) => l.event)).toContain('started');
+    expect(levelOf('phone-connected')).toBe('info');
   });
 });

@@ -17,6 +17,7 @@ import { CompanionService } from '../../../../main/core/companion-service.js';
 import { EventLog } from '../../../../main/core/event-log.js';
 import { HeadsetService, headsetLines } from '../../../../main/core/headsets.js';
 import { PhoneLinks } from '../../../../main/core/phone-links.js';
+import type { Verdict } from '../../../../main/core/rules/verdict.js';
 import { resolvePolicy } from '../../../../main/core/policy.js';
 import { NodeHidHeadsetSource } from '../../../../main/host/node-hid-headsets.js';
 import { PhoneIdentityStore } from '../../../../simulator/phone-identity.js';
@@ -136,7 +137,11 @@ afterEach(async () => {
 const denied = new Set<string>();
 
 /** The companion's headset service over the node-hid adapter, which finds `headsets` in node-hid's shape. */
-async function startService(headsets: Headset[], extra: Device[] = []): Promise<HeadsetService> {
+async function startService(
+  headsets: Headset[],
+  extra: Device[] = [],
+  allowed?: (vendorId: string) => Verdict,
+): Promise<HeadsetService> {
   const nodeHid: NodeHid = {
     devicesAsync: async () => [...headsets.map((h) => h.listing), ...extra],
     HIDAsync: {
@@ -152,7 +157,11 @@ async function startService(headsets: Headset[], extra: Device[] = []): Promise<
     async () => nodeHid,
     async (path) => (await readDescriptor(fixtureFile(fixtureAt(path)!))).bytes,
   );
-  service = new HeadsetService(source, links, { rescanMs: 0, controller: { now: () => clock } });
+  service = new HeadsetService(source, links, {
+    rescanMs: 0,
+    controller: { now: () => clock },
+    ...(allowed && { allowed }),
+  });
   await service.start();
   return service;
 }
@@ -308,6 +317,19 @@ describe('headsets follow the paired phone', () => {
       '  jabra-evolve-link-ms (/dev/hidraw1): no call; can answer, reject, mute, hold, keypad, redial',
       expect.stringMatching(/^ {2}jabra-evolve-link-ms \(.*Col02\): cannot be used: the report descriptor/),
     ]);
+  });
+
+  it('a device policy does not allow is listed with the reason and never opened', async () => {
+    const jabra = new Headset('jabra-evolve-link-ms', 1);
+    const svc = await startService([jabra], [], (vendorId) => ({
+      allowed: false,
+      reason: `your administrator does not allow USB devices of vendor ${vendorId.toUpperCase()}`,
+    }));
+    expect(svc.status().devices[0]).toMatchObject({
+      usable: false,
+      problem: 'your administrator does not allow USB devices of vendor 0B0E',
+    });
+    expect(headsetLines(svc.status())[1]).toMatch(/cannot be used: your administrator does not allow/);
   });
 
   it('a device this user may not open is retried at the next scan, and logged once', async () => {
