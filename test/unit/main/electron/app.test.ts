@@ -146,6 +146,7 @@ vi.mock('../../../../main/composition/running-companion.js', () => ({
       withSession: async (_device, use) => use(session as unknown as PhoneSession),
     };
     const view: CompanionView = {
+      version: '1.2.3',
       pairingMode: 'auto',
       policySource: 'defaults',
       pairingModeByPolicy: false,
