@@ -498,7 +498,10 @@ describe.skipIf(!haveChromium)(
         const saved = page.getByRole('status').filter({ hasText: 'Support bundle saved to' });
         await saved.waitFor({ timeout: 30_000 });
         const file = (await saved.textContent())!.replace('Support bundle saved to ', '').trim();
-        expect(path.dirname(file)).toBe(path.join(store, 'support'));
+        // Under the companion's own store, never a place the page chose.
+        expect(file.startsWith(store)).toBe(true);
+        expect(path.basename(path.dirname(file))).toBe('support');
+        expect(path.basename(file)).toMatch(/^btoe-support-.+\.zip$/);
         expect((await stat(file)).size).toBeGreaterThan(0);
       },
     );
