@@ -236,6 +236,11 @@ const MAX_LOOKED_UP = 8;
 /** Seconds the window's doctor listens for phones (the CLI's default is longer). */
 const DOCTOR_LISTEN_SECONDS = 1;
 
+/** The bundle's default file name, stamped so that bundles saved one after another never overwrite. */
+export function supportBundleName(now = new Date()): string {
+  return `btoe-support-${now.toISOString().replace(/[:.]/g, '-')}.zip`;
+}
+
 export type CompanionPortOptions = Omit<RunningCompanionOptions, 'lockSources' | 'desktop'>;
 
 /**
@@ -454,17 +459,22 @@ export async function createCompanionPort(
     async doctor(): Promise<DoctorReport> {
       return (await runDoctor({ storeDir: companion.storeDir, listenSeconds: DOCTOR_LISTEN_SECONDS })).report;
     },
-    /** "Save support bundle…": written under the store, so the renderer never names a path. */
-    async saveBundle(): Promise<Result> {
+    /**
+     * "Save support bundle…": to the file the app's save dialog chose, else under the store; the renderer
+     * never names a path.
+     */
+    async saveBundle(chosen?: string): Promise<Result> {
       try {
         const { facts, report } = await runDoctor({
           storeDir: companion.storeDir,
           listenSeconds: DOCTOR_LISTEN_SECONDS,
         });
-        const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-        const dir = join(companion.storeDir, 'support');
-        await mkdir(dir, { recursive: true, mode: 0o700 });
-        const file = join(dir, `btoe-support-${stamp}.zip`);
+        let file = chosen;
+        if (file === undefined) {
+          const dir = join(companion.storeDir, 'support');
+          await mkdir(dir, { recursive: true, mode: 0o700 });
+          file = join(dir, supportBundleName());
+        }
         await writeSupportBundle(file, { storeDir: companion.storeDir, facts, report });
         return { ok: true, message: `Support bundle saved to ${file}` };
       } catch (error) {
