@@ -2,6 +2,8 @@
 // renderer: every channel, its payload types and the schemas that check them on both ends.
 import { z } from 'zod';
 
+import { doctorReportSchema, type DoctorReport } from './doctor-report.js';
+
 // Views going to the renderer drop unknown keys (nothing internal leaks through by accident);
 // requests coming from the renderer reject them.
 
@@ -61,6 +63,8 @@ export const phoneViewSchema = z.object({
 });
 
 export const companionViewSchema = z.object({
+  /** The app's version (the window shows it; support asks for it first). */
+  version: z.string(),
   pairingMode: z.enum(['auto', 'manual', 'off']),
   /** Where the admin's policy comes from: "defaults" (none), or the policy source. */
   policySource: z.string(),
@@ -200,6 +204,8 @@ export interface RequestChannels {
   'companion:set-settings': { request: SettingsRequest; response: SettingsView };
   'companion:get-diagnostics': { request: undefined; response: DiagnosticsView };
   'companion:get-report': { request: undefined; response: Report };
+  'companion:run-doctor': { request: undefined; response: DoctorReport };
+  'companion:save-bundle': { request: undefined; response: Result };
 }
 
 /** Main → renderer pushes (`webContents.send` / `ipcRenderer.on`): channel → payload. */
@@ -228,6 +234,9 @@ export const requestSchemas: {
   'companion:set-settings': { request: settingsRequestSchema, response: settingsViewSchema },
   'companion:get-diagnostics': { request: noPayloadSchema, response: diagnosticsViewSchema },
   'companion:get-report': { request: noPayloadSchema, response: reportSchema },
+  'companion:run-doctor': { request: noPayloadSchema, response: doctorReportSchema },
+  // The main process picks the file; the renderer only learns the outcome's sentence.
+  'companion:save-bundle': { request: noPayloadSchema, response: resultSchema },
 };
 
 export const pushSchemas: { [C in PushChannel]: z.ZodType<PushChannels[C]> } = {

@@ -88,6 +88,11 @@ export function App({ onSettings }: { onSettings?: (settings: SettingsView) => v
     <main className="app">
       <header className="app-header">
         <h1 tabIndex={-1}>{t('app.title')}</h1>
+        {view !== null && (
+          <p className="app-version" data-testid="app-version">
+            {t('app.version', { version: view.version })}
+          </p>
+        )}
         {view !== null && view.pcLocked && (
           <p className="pc-locked" data-testid="pc-locked">
             {t('app.pcLocked')}

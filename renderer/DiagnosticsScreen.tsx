@@ -1,8 +1,10 @@
 // Environment: renderer (DOM). For support staff: how each phone is reached, the effective policy and where
-// it comes from, the companion's last log events, and a report to paste into a ticket (redacted in main).
+// it comes from, the companion's last log events, the `btoe doctor` checks, a report to paste into a ticket
+// and a support bundle (both redacted in main).
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { DiagnosticsView } from '../contract/window.js';
+import type { DoctorReport } from '../contract/doctor-report.js';
+import type { DiagnosticsView, Result } from '../contract/window.js';
 import { messageOf, useApi } from './api-context.js';
 import { formatDateTime, formatNumber } from './format.js';
 
@@ -12,6 +14,11 @@ export function DiagnosticsScreen() {
   const [view, setView] = useState<DiagnosticsView | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [copied, setCopied] = useState<string | null>(null);
+  const [doctor, setDoctor] = useState<DoctorReport | null>(null);
+  const [checking, setChecking] = useState(false);
+  const [doctorError, setDoctorError] = useState<string | null>(null);
+  const [bundle, setBundle] = useState<Result | null>(null);
+  const [saving, setSaving] = useState(false);
 
   useEffect(() => {
     let active = true;
@@ -39,6 +46,28 @@ export function DiagnosticsScreen() {
       );
   };
 
+  const runChecks = () => {
+    setChecking(true);
+    setDoctorError(null);
+    api
+      .invoke('companion:run-doctor', undefined)
+      .then(setDoctor, (failure: unknown) =>
+        setDoctorError(t('diagnostics.checksFailed', { error: messageOf(failure) })),
+      )
+      .finally(() => setChecking(false));
+  };
+
+  const saveBundle = () => {
+    setSaving(true);
+    setBundle(null);
+    api
+      .invoke('companion:save-bundle', undefined)
+      .then(setBundle, (failure: unknown) =>
+        setBundle({ ok: false, message: t('diagnostics.bundleFailed', { error: messageOf(failure) }) }),
+      )
+      .finally(() => setSaving(false));
+  };
+
   if (view === null) {
     return (
       <>
@@ -64,6 +93,58 @@ export function DiagnosticsScreen() {
       <p role="status" className="outcome ok">
         {copied}
       </p>
+
+      <h3 id="diag-checks">{t('diagnostics.checks')}</h3>
+      <div className="actions">
+        <button type="button" onClick={runChecks} disabled={checking}>
+          {checking ? t('diagnostics.checking') : t('diagnostics.runChecks')}
+        </button>
+        <button type="button" onClick={saveBundle} disabled={saving}>
+          {saving ? t('diagnostics.saving') : t('diagnostics.saveBundle')}
+        </button>
+      </div>
+      <p role="status" className={`outcome ${bundle?.ok === false ? 'error' : 'ok'}`}>
+        {bundle?.message}
+      </p>
+      {doctorError !== null && (
+        <p role="alert" className="error">
+          {doctorError}
+        </p>
+      )}
+      {doctor !== null && (
+        <>
+          <p>{t(`diagnostics.overall.${doctor.status}`)}</p>
+          <table aria-labelledby="diag-checks" data-testid="doctor-checks">
+            <thead>
+              <tr>
+                <th scope="col">{t('diagnostics.check')}</th>
+                <th scope="col">{t('diagnostics.status')}</th>
+                <th scope="col">{t('diagnostics.found')}</th>
+                <th scope="col">{t('diagnostics.fix')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {doctor.checks.map((check) => (
+                <tr key={check.id} className={`check-${check.status}`}>
+                  <th scope="row">{check.title}</th>
+                  <td>{t(`diagnostics.checkStatus.${check.status}`)}</td>
+                  <td>
+                    {check.summary}
+                    {check.details !== undefined && check.details.length > 0 && (
+                      <ul>
+                        {check.details.map((line) => (
+                          <li key={line}>{line}</li>
+                        ))}
+                      </ul>
+                    )}
+                  </td>
+                  <td>{check.fix}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
 
       <h3 id="diag-transports">{t('diagnostics.transports')}</h3>
       {view.transports.length === 0 ? (

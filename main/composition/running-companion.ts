@@ -1,5 +1,6 @@
 // Environment: Node (composition: the core wired to its adapters). Above main/core and main/host; used by
 // `btoe daemon` (main/cli) and the desktop app (main/electron), so both run the very same companion.
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CompanionSnapshot, PhoneSnapshot } from '../../contract/companion-ipc.js';
 import type {
@@ -11,6 +12,7 @@ import type {
   SettingsRequest,
   SettingsView,
 } from '../../contract/window.js';
+import type { DoctorReport } from '../../contract/doctor-report.js';
 import { formatAddress, parseAddress } from '../../native-bridge/link/address.js';
 import { Companion, type DeviceView, defaultStoreDir } from '../core/companion.js';
 import { CompanionService } from '../core/companion-service.js';
@@ -32,6 +34,8 @@ import type { SessionLockSource } from '../core/ports/session-lock.js';
 import { redactForSupport } from '../core/redact.js';
 import { verificationAddress } from '../core/sign-in.js';
 import { IpcServer, ipcEndpoint } from '../host/companion-socket.js';
+import { writeSupportBundle } from '../host/doctor/bundle.js';
+import { runDoctor } from '../host/doctor/gather.js';
 import { NodeHidHeadsetSource } from '../host/node-hid-headsets.js';
 import { osDesktop } from '../host/os-desktop.js';
 
@@ -156,6 +160,7 @@ export function companionView(snapshot: CompanionSnapshot, extras: WindowExtras 
       signIn: null,
     }));
   return {
+    version: snapshot.companion.version,
     pairingMode: snapshot.policy.pairingMode,
     policySource: snapshot.policy.source,
     pairingModeByPolicy: extras.pairingModeByPolicy,
@@ -230,6 +235,13 @@ export const DIAGNOSTIC_EVENTS = 200;
 
 /** Addresses the user asked the window to look at (phones not heard by discovery); a few at most. */
 const MAX_LOOKED_UP = 8;
+/** Seconds the window's doctor listens for phones (the CLI's default is longer). */
+const DOCTOR_LISTEN_SECONDS = 1;
+
+/** The bundle's default file name, stamped so that bundles saved one after another never overwrite. */
+export function supportBundleName(now = new Date()): string {
+  return `btoe-support-${now.toISOString().replace(/[:.]/g, '-')}.zip`;
+}
 
 export type CompanionPortOptions = Omit<RunningCompanionOptions, 'lockSources' | 'desktop'>;
 
@@ -444,6 +456,32 @@ export async function createCompanionPort(
         2,
       );
       return { text: redactForSupport(text) };
+    },
+    /** The Diagnostics page's checks; a short listen keeps the button responsive. */
+    async doctor(): Promise<DoctorReport> {
+      return (await runDoctor({ storeDir: companion.storeDir, listenSeconds: DOCTOR_LISTEN_SECONDS })).report;
+    },
+    /**
+     * "Save support bundle…": to the file the app's save dialog chose, else under the store; the renderer
+     * never names a path.
+     */
+    async saveBundle(chosen?: string): Promise<Result> {
+      try {
+        const { facts, report } = await runDoctor({
+          storeDir: companion.storeDir,
+          listenSeconds: DOCTOR_LISTEN_SECONDS,
+        });
+        let file = chosen;
+        if (file === undefined) {
+          const dir = join(companion.storeDir, 'support');
+          await mkdir(dir, { recursive: true, mode: 0o700 });
+          file = join(dir, supportBundleName());
+        }
+        await writeSupportBundle(file, { storeDir: companion.storeDir, facts, report });
+        return { ok: true, message: `Support bundle saved to ${file}` };
+      } catch (error) {
+        return { ok: false, message: `The support bundle could not be saved: ${(error as Error).message}` };
+      }
     },
     onStatusChanged(listener: (view: CompanionView) => void): () => void {
       listeners.add(listener);

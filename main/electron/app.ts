@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, dialog, type BrowserWindow } from 'electron';
 import type { CompanionView } from '../../contract/window.js';
-import { createCompanionPort } from '../composition/running-companion.js';
+import { createCompanionPort, supportBundleName } from '../composition/running-companion.js';
 import { defaultStoreDir } from '../core/companion.js';
 import { CompanionLog } from '../core/companion-log.js';
 import { type LaunchArgs, parseLaunchArgs } from '../core/launch-args.js';
@@ -194,6 +194,15 @@ async function start(launch: LaunchArgs): Promise<void> {
       await shellSettings.followSaved();
       tray.update(model());
       return saved;
+    },
+    // The user picks where the bundle goes in the main process's own dialog: the page never sees a path.
+    async saveBundle() {
+      const { canceled, filePath } = await dialog.showSaveDialog({
+        defaultPath: supportBundleName(),
+        filters: [{ name: 'Zip', extensions: ['zip'] }],
+      });
+      if (canceled || !filePath) return { ok: false, message: 'The support bundle was not saved.' };
+      return port.saveBundle(filePath);
     },
   };
   const disposeIpc = registerIpcHandlers({ port: windowPort, isTrustedUrl });

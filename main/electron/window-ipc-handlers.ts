@@ -15,6 +15,7 @@ import {
   type SettingsRequest,
   type SettingsView,
 } from '../../contract/window.js';
+import type { DoctorReport } from '../../contract/doctor-report.js';
 
 /** What the shell needs from the companion core; implemented in main/composition/running-companion.ts. */
 export interface CompanionPort {
@@ -30,6 +31,10 @@ export interface CompanionPort {
   setSettings(next: SettingsRequest): Promise<SettingsView>;
   diagnostics(): Promise<DiagnosticsView>;
   report(): Promise<Report>;
+  /** The `btoe doctor` checks, run now. */
+  doctor(): Promise<DoctorReport>;
+  /** Writes the redacted support bundle to a file the main process chooses; says where, or why not. */
+  saveBundle(): Promise<Result>;
   /** Calls `listener` on every status change; returns the unsubscribe function. */
   onStatusChanged(listener: (view: CompanionView) => void): () => void;
 }
@@ -72,5 +77,7 @@ export function createIpcHandlers(port: CompanionPort): IpcHandlers {
     'companion:set-settings': checked('companion:set-settings', (next) => port.setSettings(next)),
     'companion:get-diagnostics': checked('companion:get-diagnostics', () => port.diagnostics()),
     'companion:get-report': checked('companion:get-report', () => port.report()),
+    'companion:run-doctor': checked('companion:run-doctor', () => port.doctor()),
+    'companion:save-bundle': checked('companion:save-bundle', () => port.saveBundle()),
   };
 }

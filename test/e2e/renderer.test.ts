@@ -8,7 +8,7 @@
 // photographed to docs/screenshots/.
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -475,6 +475,36 @@ describe.skipIf(!haveChromium)(
       expect(report).not.toContain(signInCode);
       expect(report).toContain('[redacted]');
     });
+
+    it(
+      'runs the doctor checks, saves a support bundle and shows the app version',
+      { timeout: 60_000 },
+      async () => {
+        await expect(page.getByTestId('app-version').textContent()).resolves.toBe(
+          `Version ${(await port.status()).version}`,
+        );
+        await tab('Diagnostics').click();
+        await page.getByRole('button', { name: 'Run checks' }).click();
+        const checks = page.getByTestId('doctor-checks');
+        await checks.waitFor({ timeout: 30_000 });
+        expect(await checks.locator('tbody tr').count()).toBeGreaterThan(0);
+        // Each row names its status in words.
+        const statuses = await checks.locator('tbody tr td:first-of-type').allTextContents();
+        expect(statuses.every((s) => ['Passed', 'Warning', 'Failed', 'Not applicable'].includes(s))).toBe(
+          true,
+        );
+
+        await page.getByRole('button', { name: 'Save support bundle…' }).click();
+        const saved = page.getByRole('status').filter({ hasText: 'Support bundle saved to' });
+        await saved.waitFor({ timeout: 30_000 });
+        const file = (await saved.textContent())!.replace('Support bundle saved to ', '').trim();
+        // Under the companion's own store, never a place the page chose.
+        expect(file.startsWith(store)).toBe(true);
+        expect(path.basename(path.dirname(file))).toBe('support');
+        expect(path.basename(file)).toMatch(/^btoe-support-.+\.zip$/);
+        expect((await stat(file)).size).toBeGreaterThan(0);
+      },
+    );
 
     it(
       'has no serious accessibility violation on any screen, in English and French, light and dark',

@@ -30,6 +30,7 @@ vi.mock('electron', () => {
 const btoe = electron.exposed.get('btoe') as BtoeApi;
 
 const VIEW: CompanionView = {
+  version: '1.2.3',
   pairingMode: 'auto',
   policySource: 'defaults',
   pairingModeByPolicy: false,

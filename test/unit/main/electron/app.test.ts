@@ -31,6 +31,7 @@ const electron = vi.hoisted(() => ({
   exit: undefined as undefined | ReturnType<typeof vi.fn>,
   quit: undefined as undefined | ReturnType<typeof vi.fn>,
   errorBoxes: [] as string[][],
+  saveDialog: { canceled: true, filePath: '' },
 }));
 
 vi.mock('electron', () => {
@@ -93,7 +94,10 @@ vi.mock('electron', () => {
       getAllWindows: () => electron.windows.filter((w) => !w.destroyed),
     }),
     crashReporter: { start: vi.fn() },
-    dialog: { showErrorBox: (...args: string[]) => electron.errorBoxes.push(args) },
+    dialog: {
+      showErrorBox: (...args: string[]) => electron.errorBoxes.push(args),
+      showSaveDialog: vi.fn(async () => electron.saveDialog),
+    },
     ipcMain: { handle: vi.fn(), removeHandler: vi.fn() },
     Menu: { buildFromTemplate: (template: unknown) => template },
     nativeImage: { createFromBuffer: () => ({ addRepresentation: vi.fn() }) },
@@ -131,9 +135,11 @@ const core = vi.hoisted(() => ({
   dialled: [] as string[],
   created: 0,
   settingsApplied: [] as unknown[],
+  bundles: [] as Array<string | undefined>,
 }));
 
 vi.mock('../../../../main/composition/running-companion.js', () => ({
+  supportBundleName: () => 'btoe-support-now.zip',
   createCompanionPort: async () => {
     core.created++;
     const session = {
@@ -146,6 +152,7 @@ vi.mock('../../../../main/composition/running-companion.js', () => ({
       withSession: async (_device, use) => use(session as unknown as PhoneSession),
     };
     const view: CompanionView = {
+      version: '1.2.3',
       pairingMode: 'auto',
       policySource: 'defaults',
       pairingModeByPolicy: false,
@@ -167,6 +174,10 @@ vi.mock('../../../../main/composition/running-companion.js', () => ({
       callAction: async () => ({ ok: true, message: 'done' }),
       applySettings: (settings: unknown) => core.settingsApplied.push(settings),
       onNotice: () => () => {},
+      saveBundle: async (file?: string) => {
+        core.bundles.push(file);
+        return { ok: true, message: `Support bundle saved to ${file}` };
+      },
     };
   },
 }));
@@ -200,7 +211,7 @@ beforeEach(async () => {
   vi.stubEnv('BTOE_POLICY_FILE', join(store, 'policy.json'));
   Object.assign(electron, { appListeners: new Map(), ready: undefined, singleInstance: true });
   Object.assign(electron, { windows: [], trays: [], notifications: [], errorBoxes: [] });
-  Object.assign(core, { dialled: [], created: 0, settingsApplied: [] });
+  Object.assign(core, { dialled: [], created: 0, settingsApplied: [], bundles: [] });
   electron.exit?.mockClear();
   electron.quit?.mockClear();
 });
@@ -239,6 +250,36 @@ describe('a plain start', () => {
     electron.trays[0]?.menu.find((item) => item.label === 'Diagnostics')?.click?.();
     expect(electron.windows).toHaveLength(2);
     expect(electron.windows[1]?.loadURL).toHaveBeenLastCalledWith('app://companion/index.html#diagnostics');
+  });
+
+  it('saves the support bundle where the user chose in the save dialog, and nowhere when cancelled', async () => {
+    await launch([]);
+    const { dialog, ipcMain } = await import('electron');
+    const saveBundle = await eventually(() => {
+      const call = vi
+        .mocked(ipcMain.handle)
+        .mock.calls.findLast(([channel]) => channel === 'companion:save-bundle');
+      expect(call).toBeDefined();
+      return call![1] as (event: unknown, payload?: unknown) => Promise<unknown>;
+    });
+    const fromWindow = { senderFrame: { url: 'app://companion/index.html', parent: null } };
+
+    await expect(saveBundle(fromWindow)).resolves.toEqual({
+      ok: false,
+      message: 'The support bundle was not saved.',
+    });
+    expect(core.bundles).toEqual([]);
+
+    electron.saveDialog = { canceled: false, filePath: '/home/amos/Desktop/ticket-42.zip' };
+    await expect(saveBundle(fromWindow)).resolves.toEqual({
+      ok: true,
+      message: 'Support bundle saved to /home/amos/Desktop/ticket-42.zip',
+    });
+    expect(core.bundles).toEqual(['/home/amos/Desktop/ticket-42.zip']);
+    expect(dialog.showSaveDialog).toHaveBeenLastCalledWith(
+      expect.objectContaining({ defaultPath: 'btoe-support-now.zip' }),
+    );
+    electron.saveDialog = { canceled: true, filePath: '' };
   });
 
   it('opens the window from the Dock on macOS', async () => {

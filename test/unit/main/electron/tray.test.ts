@@ -79,6 +79,7 @@ const phone = (overrides: Partial<PhoneView> = {}): PhoneView => ({
 });
 
 const view = (phones: PhoneView[], pairingMode: CompanionView['pairingMode'] = 'auto'): CompanionView => ({
+  version: '1.2.3',
   pairingMode,
   policySource: 'defaults',
   pairingModeByPolicy: false,

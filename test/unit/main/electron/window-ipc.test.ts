@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { registerIpcHandlers, type CompanionPort } from '../../../../main/electron/window-ipc.js';
 import { requestSchemas, type CompanionView, type SettingsView } from '../../../../contract/window.js';
+import type { DoctorReport } from '../../../../contract/doctor-report.js';
 
 type Handler = (event: unknown, payload?: unknown) => Promise<unknown>;
 
@@ -18,7 +19,24 @@ vi.mock('electron', () => ({
 }));
 
 const APP_URL = 'app://companion/index.html';
+const REPORT: DoctorReport = {
+  version: 1,
+  app: '1.2.3',
+  generatedAt: '2026-12-04T17:00:00.000Z',
+  status: 'warn',
+  exitCode: 20,
+  checks: [
+    {
+      id: 'mdns',
+      title: 'Phones heard on this link',
+      status: 'warn',
+      summary: 'No phone announced itself.',
+      fix: 'Check that the phone is on this PC’s port.',
+    },
+  ],
+};
 const VIEW: CompanionView = {
+  version: '1.2.3',
   pairingMode: 'manual',
   policySource: 'defaults',
   pairingModeByPolicy: false,
@@ -80,6 +98,8 @@ function fakePort() {
       events: [],
     })),
     report: vi.fn(async () => ({ text: '{}' })),
+    doctor: vi.fn(async () => REPORT),
+    saveBundle: done('Support bundle saved to /store/support/btoe-support-1.zip'),
     onStatusChanged: vi.fn((cb: (view: CompanionView) => void) => {
       listener = cb;
       return unsubscribe;
@@ -102,6 +122,28 @@ beforeEach(() => {
 });
 
 describe('registerIpcHandlers', () => {
+  it('runs the doctor checks and saves the support bundle without a payload from the page', async () => {
+    const { port } = fakePort();
+    registerIpcHandlers({ port, isTrustedUrl });
+    await expect(invoke('companion:run-doctor', fromPage(APP_URL))).resolves.toEqual(REPORT);
+    await expect(invoke('companion:save-bundle', fromPage(APP_URL))).resolves.toEqual({
+      ok: true,
+      message: 'Support bundle saved to /store/support/btoe-support-1.zip',
+    });
+    // The page may not choose where the bundle goes.
+    await expect(invoke('companion:save-bundle', fromPage(APP_URL), { file: '/etc/passwd' })).rejects.toThrow(
+      /takes no payload/,
+    );
+    expect(port.saveBundle).toHaveBeenCalledTimes(1);
+  });
+
+  it('refuses a doctor report that does not match the contract', async () => {
+    const { port } = fakePort();
+    port.doctor.mockResolvedValueOnce({ ...REPORT, status: 'maybe' } as unknown as DoctorReport);
+    registerIpcHandlers({ port, isTrustedUrl });
+    await expect(invoke('companion:run-doctor', fromPage(APP_URL))).rejects.toThrow(/companion:run-doctor/);
+  });
+
   it('answers every request channel of the contract', () => {
     registerIpcHandlers({ port: fakePort().port, isTrustedUrl });
     expect([...electron.handlers.keys()].sort()).toEqual(Object.keys(requestSchemas).sort());
