@@ -6,7 +6,6 @@
 // transport (Playwright's exposeFunction instead of Electron IPC) differs. The PC's session lock is the
 // test's own lock source. Every screen is checked with axe-core in English and French, light and dark, and
 // photographed to docs/screenshots/.
-import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -18,7 +17,7 @@ import axe from 'axe-core';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SessionLockEvents, SessionLockSource } from '../../main/core/ports/session-lock.js';
+import { TestLockSource } from '../helpers/test-lock-source.js';
 import { createCompanionPort, type CompanionPort } from '../../main/composition/running-companion.js';
 import { CONTENT_SECURITY_POLICY } from '../../main/electron/content-security-policy.js';
 import { createIpcHandlers } from '../../main/electron/window-ipc-handlers.js';
@@ -56,18 +55,6 @@ const PHONE_ARGS = [
   '--mac',
   '02:04:f2:e2:e0:01',
 ];
-
-/** The PC's session lock, driven by the test (in the app: powerMonitor, logind or the ScreenSaver). */
-class TestLockSource extends EventEmitter<SessionLockEvents> implements SessionLockSource {
-  readonly name = 'test';
-  locked: boolean | undefined = false;
-  async start(): Promise<void> {}
-  async stop(): Promise<void> {}
-  set(locked: boolean): void {
-    this.locked = locked;
-    this.emit(locked ? 'lock' : 'unlock', { source: this.name, via: 'test' });
-  }
-}
 
 /**
  * Runs in the page before its scripts (serialised by Playwright: nothing from this module's scope). The

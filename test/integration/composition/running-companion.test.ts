@@ -2,7 +2,6 @@
 // against the simulator over loopback: the app's lock source locks the phone and the window's view follows;
 // pairing obeys the same policy rule as btoe; one companion per user.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +9,7 @@ import { afterEach, beforeEach, expect, it, vi } from 'vitest';
 import type { CompanionView } from '../../../contract/window.js';
 import { createCompanionPort } from '../../../main/composition/running-companion.js';
 import { filePolicyReader } from '../../../main/core/policy.js';
-import type { SessionLockEvents, SessionLockSource } from '../../../main/core/ports/session-lock.js';
+import { TestLockSource } from '../../helpers/test-lock-source.js';
 import { AlreadyRunningError } from '../../../main/host/companion-socket.js';
 import { PhoneIdentityStore } from '../../../simulator/phone-identity.js';
 import { type PhoneConfig, type PhoneEvent, PhoneSimulator } from '../../../simulator/phone.js';
@@ -31,18 +30,6 @@ const CONFIG: PhoneConfig = {
   answerDelayMs: 50,
   webSignInSeconds: 900,
 };
-
-/** A session lock source the test drives, as powerMonitor drives the app's. */
-class TestLockSource extends EventEmitter<SessionLockEvents> implements SessionLockSource {
-  readonly name = 'test';
-  locked: boolean | undefined = false;
-  async start(): Promise<void> {}
-  async stop(): Promise<void> {}
-  set(locked: boolean): void {
-    this.locked = locked;
-    this.emit(locked ? 'lock' : 'unlock', { source: this.name, via: 'test' });
-  }
-}
 
 type Port = Awaited<ReturnType<typeof createCompanionPort>>;
 let dir: string;
