@@ -9,6 +9,10 @@ import { doctorReportSchema, type DoctorReport } from './doctor-report.js';
 
 export const CALL_ACTIONS = ['answer', 'hangup', 'hold', 'resume', 'mute', 'unmute'] as const;
 export const LANGUAGES = ['en', 'fr'] as const;
+/** How the companion drives a phone: the open BToE protocol, or a vendor's device API (docs/vendor-phones.md). */
+export const PHONE_DRIVERS = ['btoe', 'poly', 'yealink'] as const;
+/** The phones the window can add through their vendor's device API. */
+export const VENDOR_PHONES = ['poly', 'yealink'] as const;
 
 export const callViewSchema = z.object({
   state: z.enum(['dialing', 'ringback', 'offering', 'connected', 'held']),
@@ -60,6 +64,18 @@ export const phoneViewSchema = z.object({
   problem: z.string().nullable(),
   call: callViewSchema.nullable(),
   signIn: signInViewSchema.nullable(),
+  driver: z.enum(PHONE_DRIVERS),
+  /** What the phone can be asked or tells through its driver (native-bridge/vendor DRIVER_CAPABILITIES names). */
+  capabilities: z.array(z.string()),
+  /** A vendor phone's device facts as it last answered them; null for open-protocol phones and until then. */
+  deviceFacts: z
+    .object({
+      mac: z.string(),
+      lines: z.array(z.object({ line: z.string(), address: z.string(), registered: z.boolean() })),
+      /** The firmware against the minimums table: null when the table has no row for this model. */
+      firmwareCheck: z.object({ ok: z.boolean(), minimum: z.string(), message: z.string() }).nullable(),
+    })
+    .nullable(),
 });
 
 export const companionViewSchema = z.object({
@@ -119,6 +135,49 @@ export const signInRequestSchema = z.strictObject({
   password: z.string().min(1, { error: 'Type your password.' }).max(256),
 });
 export const openSignInRequestSchema = z.strictObject({ device: deviceSchema });
+
+/** What a vendor's API answers on when the user types only an address (README, "Poly and Yealink phones"). */
+const DEFAULT_SCHEME = { poly: 'https', yealink: 'http' } as const satisfies Record<VendorPhone, string>;
+/** The admin user each vendor documents: Poly's REST API always uses `Polycom`; Yealink's web user `admin`. */
+export const DEFAULT_ADMIN_USER = { poly: 'Polycom', yealink: 'admin' } as const satisfies Record<
+  VendorPhone,
+  string
+>;
+
+/** The URL the companion reaches a vendor phone at: as typed, or the vendor's default scheme before an address. */
+export function vendorPhoneUrl(vendor: VendorPhone, typed: string): string {
+  const address = typed.trim();
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(address) ? address : `${DEFAULT_SCHEME[vendor]}://${address}`;
+}
+
+/** "Add a Poly or Yealink phone…": the admin credentials go to the companion's secret store, nowhere else. */
+export const addPhoneRequestSchema = z
+  .strictObject({
+    vendor: z.enum(VENDOR_PHONES),
+    url: z
+      .string()
+      .trim()
+      .min(1, { error: 'Type the phone’s address or URL (192.168.1.30, or https://192.168.1.30).' })
+      .max(256, { error: 'The address is too long (256 characters at most).' }),
+    user: z.string().trim().min(1, { error: 'Type the phone’s admin user.' }).max(256),
+    password: z.string().min(1, { error: 'Type the phone’s admin password.' }).max(256),
+    /** The SHA-256 fingerprint of the phone's certificate the user confirmed (HTTPS). */
+    certificateSha256: z
+      .string()
+      .regex(/^[0-9A-Fa-f]{2}(:?[0-9A-Fa-f]{2}){31}$/, {
+        error: 'A certificate fingerprint is 32 bytes in hexadecimal.',
+      })
+      .optional(),
+  })
+  .transform((request) => ({ ...request, url: vendorPhoneUrl(request.vendor, request.url) }));
+
+/** The phone added, or (HTTPS, first time) its certificate for the user to confirm: then ask again with it. */
+export const addPhoneResultSchema = z.union([
+  z.object({ id: z.string(), name: z.string(), certificateSha256: z.string().optional() }),
+  z.object({
+    confirmCertificate: z.object({ sha256: z.string(), subject: z.string(), validTo: z.string() }),
+  }),
+]);
 
 export const settingsViewSchema = z.object({
   /** The PC user's account (UPN); a phone signed in as someone else is paired but not activated. */
@@ -185,6 +244,10 @@ export type DialRequest = z.infer<typeof dialRequestSchema>;
 export type CallRequest = z.infer<typeof callRequestSchema>;
 export type SignInRequest = z.infer<typeof signInRequestSchema>;
 export type OpenSignInRequest = z.infer<typeof openSignInRequestSchema>;
+export type PhoneDriverName = (typeof PHONE_DRIVERS)[number];
+export type VendorPhone = (typeof VENDOR_PHONES)[number];
+export type AddPhoneRequest = z.input<typeof addPhoneRequestSchema>;
+export type AddPhoneResult = z.infer<typeof addPhoneResultSchema>;
 export type SettingsView = z.infer<typeof settingsViewSchema>;
 export type SettingsRequest = z.infer<typeof settingsRequestSchema>;
 export type DiagnosticsView = z.infer<typeof diagnosticsViewSchema>;
@@ -200,6 +263,7 @@ export interface RequestChannels {
   'companion:call': { request: CallRequest; response: Result };
   'companion:sign-in': { request: SignInRequest; response: Result };
   'companion:open-sign-in': { request: OpenSignInRequest; response: Result };
+  'companion:add-phone': { request: AddPhoneRequest; response: AddPhoneResult };
   'companion:get-settings': { request: undefined; response: SettingsView };
   'companion:set-settings': { request: SettingsRequest; response: SettingsView };
   'companion:get-diagnostics': { request: undefined; response: DiagnosticsView };
@@ -230,6 +294,7 @@ export const requestSchemas: {
   'companion:call': { request: callRequestSchema, response: resultSchema },
   'companion:sign-in': { request: signInRequestSchema, response: resultSchema },
   'companion:open-sign-in': { request: openSignInRequestSchema, response: resultSchema },
+  'companion:add-phone': { request: addPhoneRequestSchema, response: addPhoneResultSchema },
   'companion:get-settings': { request: noPayloadSchema, response: settingsViewSchema },
   'companion:set-settings': { request: settingsRequestSchema, response: settingsViewSchema },
   'companion:get-diagnostics': { request: noPayloadSchema, response: diagnosticsViewSchema },

@@ -3,6 +3,8 @@
 // answer before it leaves. main/electron/window-ipc.ts registers exactly these with ipcMain; the browser
 // end-to-end test's bridge calls the same table, so both exercise one path.
 import {
+  type AddPhoneRequest,
+  type AddPhoneResult,
   describeInvalid,
   requestSchemas,
   type CallAction,
@@ -27,6 +29,11 @@ export interface CompanionPort {
   call(action: CallAction, device?: string): Promise<Result>;
   signIn(device: string, user: string, password: string): Promise<Result>;
   openSignIn(device: string): Promise<Result>;
+  /**
+   * Adds a Poly or Yealink phone through its device API. An HTTPS phone's first answer is its certificate to
+   * confirm (ask again with its fingerprint); every failure is thrown with the message for the user.
+   */
+  addPhone(request: AddPhoneRequest): Promise<AddPhoneResult>;
   settings(): SettingsView;
   setSettings(next: SettingsRequest): Promise<SettingsView>;
   diagnostics(): Promise<DiagnosticsView>;
@@ -73,6 +80,7 @@ export function createIpcHandlers(port: CompanionPort): IpcHandlers {
       port.signIn(device, user, password),
     ),
     'companion:open-sign-in': checked('companion:open-sign-in', ({ device }) => port.openSignIn(device)),
+    'companion:add-phone': checked('companion:add-phone', (request) => port.addPhone(request)),
     'companion:get-settings': checked('companion:get-settings', () => port.settings()),
     'companion:set-settings': checked('companion:set-settings', (next) => port.setSettings(next)),
     'companion:get-diagnostics': checked('companion:get-diagnostics', () => port.diagnostics()),
