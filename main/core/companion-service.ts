@@ -345,5 +345,33 @@ function describePhone(p: PhoneSnapshot): string {
   if (p.locked !== null) parts.push(p.locked ? 'locked' : 'unlocked');
   if (p.call) parts.push(`call ${p.call.state}`);
   const sync = p.lockSync && !p.lockSync.syncing ? `; lock sync off: ${p.lockSync.reason}` : '';
-  return `  ${p.name}: ${parts.join(', ')}${sync}`;
+  return [`  ${p.name}: ${parts.join(', ')}${sync}`, ...vendorLines(p)].join('\n');
+}
+
+/** A vendor phone's driver, device facts and where its events come from (and what to provision for them). */
+function vendorLines(p: PhoneSnapshot): string[] {
+  if (p.driver === 'btoe') return [];
+  const lines = [`    driver: ${p.driver} device API (${p.capabilities.join(', ') || 'not reached yet'})`];
+  const facts = p.deviceFacts;
+  if (facts) {
+    lines.push(
+      `    MAC ${facts.mac}; firmware ${p.firmware}${facts.firmwareCheck ? `: ${facts.firmwareCheck.message}` : ''}`,
+    );
+    for (const l of facts.lines)
+      lines.push(`    line ${l.line}: ${l.address} ${l.registered ? 'registered' : 'NOT registered'}`);
+  }
+  const events = p.events;
+  if (events) {
+    if (events.listener)
+      lines.push(
+        `    events: listening at ${events.listener}${events.polling ? ' (and polling the call status)' : ''}`,
+      );
+    else
+      lines.push(
+        `    events: ${events.problem ?? 'no listener'}${events.polling ? '; polling the call status instead' : ''}`,
+      );
+    for (const setting of events.provisioning)
+      lines.push(`      provision ${setting.parameter} = ${setting.value}`);
+  }
+  return lines;
 }
