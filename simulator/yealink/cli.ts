@@ -128,7 +128,9 @@ function parseConfig(args: string[]): { config: YealinkConfig; host: string; por
       mac,
       account: text('account', values.account),
       actionUrlBase:
-        values['action-url-base'] === undefined ? undefined : httpUrl('action-url-base', values['action-url-base']),
+        values['action-url-base'] === undefined
+          ? undefined
+          : httpUrl('action-url-base', values['action-url-base']),
       actionUrls,
     },
   };

@@ -48,7 +48,14 @@ export type SimulatorEvent =
   | { event: 'ignored'; reason: string }
   | { event: 'remote-control-prompt'; from: string }
   | { event: 'locked-out'; seconds: number }
-  | { event: 'call'; id: string; state: CallState | 'ended'; direction: 'in' | 'out'; number: string; muted: boolean }
+  | {
+      event: 'call';
+      id: string;
+      state: CallState | 'ended';
+      direction: 'in' | 'out';
+      number: string;
+      muted: boolean;
+    }
   | { event: 'action-url'; name: ActionUrlEvent; status: number | 'failed' };
 
 /** One address against one features.action_uri_limit_ip entry (`10.1.*.*`). */
@@ -176,7 +183,9 @@ export class YealinkSimulator extends EventEmitter<{ event: [SimulatorEvent]; lo
     };
     const pairs = query.split('&').map((pair) => {
       const eq = pair.indexOf('=');
-      return eq < 0 ? { name: pair, value: '' } : { name: pair.slice(0, eq), value: decode(pair.slice(eq + 1)) };
+      return eq < 0
+        ? { name: pair, value: '' }
+        : { name: pair.slice(0, eq), value: decode(pair.slice(eq + 1)) };
     });
     const first = pairs[0]!;
     if (first.value === undefined) return this.ignore('bad percent-escape');
@@ -185,7 +194,8 @@ export class YealinkSimulator extends EventEmitter<{ event: [SimulatorEvent]; lo
     const key = first.value;
     if (key.startsWith('number=')) {
       const account = pairs.find((p) => p.name === 'outgoing_uri')?.value;
-      if (account !== undefined && account !== this.config.account) return this.ignore('unknown outgoing_uri');
+      if (account !== undefined && account !== this.config.account)
+        return this.ignore('unknown outgoing_uri');
       return this.dial(key.slice('number='.length));
     }
     const [name, callId] = key.split(':');
@@ -267,7 +277,8 @@ export class YealinkSimulator extends EventEmitter<{ event: [SimulatorEvent]; lo
     const was = call.state;
     call.state = state;
     this.report();
-    if (state === 'connected' && (was === 'ringing' || was === 'dialing')) this.sendActionUrl('call_established');
+    if (state === 'connected' && (was === 'ringing' || was === 'dialing'))
+      this.sendActionUrl('call_established');
     else if (state === 'held') this.sendActionUrl('hold');
     else if (state === 'connected' && was === 'held') this.sendActionUrl('unhold');
   }

@@ -34,7 +34,10 @@ const ACCOUNT = /^[\x21-\x7e]{1,128}$/;
 
 /** Percent-escapes everything but RFC 3986's unreserved characters (encodeURIComponent leaves `!'()*` raw). */
 export function escapeValue(value: string): string {
-  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return encodeURIComponent(value).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
 }
 
 /** The query of one request: `key=...` or `phonecfg=...` first, no trailing `&`. */
@@ -44,15 +47,18 @@ export function actionQuery(command: ActionCommand): string {
       if (!(PLAIN_KEYS as readonly string[]).includes(command.key)) throw new ActionUriError('unknown key');
       return `key=${command.key}`;
     case 'call-key':
-      if (!(CALL_KEYS as readonly string[]).includes(command.key)) throw new ActionUriError('unknown call key');
-      if (!CALL_ID.test(command.callId)) throw new ActionUriError('a call_id is 1-64 letters, digits or ._~-');
+      if (!(CALL_KEYS as readonly string[]).includes(command.key))
+        throw new ActionUriError('unknown call key');
+      if (!CALL_ID.test(command.callId))
+        throw new ActionUriError('a call_id is 1-64 letters, digits or ._~-');
       return `key=${command.key}:${escapeValue(command.callId)}`;
     case 'dial': {
       if (!DIAL_STRING.test(command.number))
         throw new ActionUriError('a number to dial is digits, +, * and # (32 at most) or a sip: URI');
       const dial = `key=number=${escapeValue(command.number)}`;
       if (command.account === undefined || command.account === '') return dial;
-      if (!ACCOUNT.test(command.account)) throw new ActionUriError('an outgoing account is 1-128 printable ASCII');
+      if (!ACCOUNT.test(command.account))
+        throw new ActionUriError('an outgoing account is 1-128 printable ASCII');
       return `${dial}&outgoing_uri=${escapeValue(command.account)}`;
     }
     case 'phonecfg':
@@ -70,6 +76,7 @@ export function actionUri(baseUrl: string, command: ActionCommand): string {
   }
   if (base.protocol !== 'http:' && base.protocol !== 'https:')
     throw new ActionUriError('the phone address must start with http:// or https://');
-  if (base.username || base.password) throw new ActionUriError('the phone address must not carry credentials');
+  if (base.username || base.password)
+    throw new ActionUriError('the phone address must not carry credentials');
   return `${base.origin}/servlet?${actionQuery(command)}`;
 }

@@ -67,7 +67,8 @@ export function parseActionUrl(method: string, path: string, query: URLSearchPar
   for (const [name, value] of query) {
     if (++count > PARAMETERS_MAX) throw new VendorEventError('too many query parameters');
     if (!(ACTION_URL_VARIABLES as readonly string[]).includes(name)) continue;
-    if (value.length > VALUE_MAX) throw new VendorEventError(`${name} is longer than ${VALUE_MAX} characters`);
+    if (value.length > VALUE_MAX)
+      throw new VendorEventError(`${name} is longer than ${VALUE_MAX} characters`);
     if (!isDisplayText(value)) throw new VendorEventError(`${name} is not printable text`);
     if (value === '' || value.startsWith('$')) continue;
     values[name as Variable] = value;
@@ -158,7 +159,8 @@ export class YealinkCallTracker {
 
   private handleOf(values: ActionUrlRequest['values']): string {
     const id = values.call_id ?? this.current?.handle;
-    if (id === undefined) throw new VendorEventError('a call event without a call_id, and no call to refer to');
+    if (id === undefined)
+      throw new VendorEventError('a call event without a call_id, and no call to refer to');
     if (!CALL_ID.test(id)) throw new VendorEventError('call_id is not 1-64 letters, digits or ._~-');
     return id;
   }
@@ -212,7 +214,8 @@ export class YealinkCallTracker {
 
   private learnIdentity(values: ActionUrlRequest['values']): void {
     if (values.model !== undefined && values.model.length <= 64) this.identity.model = values.model;
-    if (values.firmware !== undefined && values.firmware.length <= 64) this.identity.firmware = values.firmware;
+    if (values.firmware !== undefined && values.firmware.length <= 64)
+      this.identity.firmware = values.firmware;
     const mac = values.mac === undefined ? undefined : normalizeMac(values.mac);
     if (mac !== undefined) this.identity.mac = mac;
   }
