@@ -47,6 +47,7 @@ export type SimulatorEvent =
   | { event: 'request'; from: string; query: string; status: number }
   | { event: 'ignored'; reason: string }
   | { event: 'remote-control-prompt'; from: string }
+  | { event: 'remote-control-accepted' }
   | { event: 'locked-out'; seconds: number }
   | {
       event: 'call';
@@ -104,6 +105,7 @@ export class YealinkSimulator extends EventEmitter<{ event: [SimulatorEvent]; lo
   /** The user pressed OK on "Allow remote control?". */
   acceptRemoteControl(): void {
     this.remoteControlAllowed = true;
+    this.emit('event', { event: 'remote-control-accepted' });
   }
 
   /** A call rings on the phone. */
