@@ -16,7 +16,8 @@ import { Dialog } from './Dialog.js';
 import { formatDateTime } from './format.js';
 
 type Certificate = Extract<AddPhoneResult, { confirmCertificate: unknown }>['confirmCertificate'];
-type Step = { kind: 'form' } | { kind: 'certificate'; certificate: Certificate } | { kind: 'added'; name: string };
+type Step =
+  { kind: 'form' } | { kind: 'certificate'; certificate: Certificate } | { kind: 'added'; name: string };
 
 /** A fingerprint in colon-separated upper-case pairs, as phones and browsers show it. */
 function fingerprint(sha256: string): string {
@@ -124,7 +125,7 @@ export function AddPhoneDialog({
             >
               {VENDOR_PHONES.map((name) => (
                 <option key={name} value={name}>
-                  {t(`driver.${name}`)}
+                  {t(`addPhone.vendorName.${name}`)}
                 </option>
               ))}
             </select>

@@ -1,5 +1,6 @@
 // Environment: renderer (DOM). Calls: the dial box (the same parser as `btoe dial`: its error is shown at
-// the field), and each phone's current call with its live state, the far end's number and its controls.
+// the field), and each phone's current call with its live state, the far end's number and the controls its
+// driver has (a Poly or Yealink API may lack some).
 import { useId, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { CallAction, CompanionView, PhoneView, Result } from '../contract/window.js';
@@ -9,10 +10,17 @@ export function CallsScreen({ view }: { view: CompanionView }) {
   const { t } = useTranslation();
   const connected = view.phones.filter((phone) => phone.paired && phone.connected);
   const calls = connected.filter((phone) => phone.call !== null);
+  const dialling = connected.filter((phone) => phone.capabilities.includes('dial'));
   return (
     <>
       <h2 tabIndex={-1}>{t('calls.heading')}</h2>
-      {connected.length === 0 ? <p>{t('calls.noPhone')}</p> : <DialForm phones={connected} />}
+      {connected.length === 0 ? (
+        <p>{t('calls.noPhone')}</p>
+      ) : dialling.length === 0 ? (
+        <p>{t('calls.noDialling')}</p>
+      ) : (
+        <DialForm phones={dialling} />
+      )}
       <h3>{t('calls.current')}</h3>
       {calls.length === 0 ? (
         <p>{t('calls.none')}</p>
@@ -120,6 +128,7 @@ function CurrentCall({ phone, showPhone }: { phone: PhoneView; showPhone: boolea
       (error: unknown) => setOutcome({ ok: false, message: messageOf(error) }),
     );
   };
+  const can = (capability: string) => phone.capabilities.includes(capability);
   const ringing = call.state === 'offering' && call.direction === 'in';
   const live = call.state === 'connected' || call.state === 'held';
 
@@ -136,29 +145,33 @@ function CurrentCall({ phone, showPhone }: { phone: PhoneView; showPhone: boolea
         {showPhone && <span> · {phone.name}</span>}
       </p>
       <div className="actions">
-        {ringing && (
+        {ringing && can('answer') && (
           <button type="button" onClick={() => act('answer')}>
             {t('calls.answer')}
           </button>
         )}
         {live &&
-          (call.state === 'held' ? (
-            <button type="button" className="secondary" onClick={() => act('resume')}>
-              {t('calls.resume')}
-            </button>
-          ) : (
-            <button type="button" className="secondary" onClick={() => act('hold')}>
-              {t('calls.hold')}
-            </button>
-          ))}
-        {live && (
+          (call.state === 'held'
+            ? can('resume') && (
+                <button type="button" className="secondary" onClick={() => act('resume')}>
+                  {t('calls.resume')}
+                </button>
+              )
+            : can('hold') && (
+                <button type="button" className="secondary" onClick={() => act('hold')}>
+                  {t('calls.hold')}
+                </button>
+              ))}
+        {live && can('mute') && (
           <button type="button" className="secondary" onClick={() => act(call.muted ? 'unmute' : 'mute')}>
             {call.muted ? t('calls.unmute') : t('calls.mute')}
           </button>
         )}
-        <button type="button" className="danger" onClick={() => act('hangup')}>
-          {t('calls.hangUp')}
-        </button>
+        {can('hangup') && (
+          <button type="button" className="danger" onClick={() => act('hangup')}>
+            {t('calls.hangUp')}
+          </button>
+        )}
       </div>
       {outcome !== null && (
         <p role="alert" className="error">

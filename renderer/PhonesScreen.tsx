@@ -1,9 +1,10 @@
-// Environment: renderer (DOM). The phones: one card each (what it is, how it is reached, whether its lock
-// follows the PC and why not), pairing (Auto, or the code the phone shows), unpairing, and finding a phone
-// by its address.
+// Environment: renderer (DOM). The phones: one card each (what it is, how it is reached and through which
+// driver, whether its lock follows the PC and why not, a vendor phone's device facts), pairing (Auto, or the
+// code the phone shows), unpairing, finding a phone by its address, and adding a Poly or Yealink phone.
 import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { CompanionView, PhoneView, Result } from '../contract/window.js';
+import { AddPhoneDialog } from './AddPhoneDialog.js';
 import { messageOf, useApi } from './api-context.js';
 import { Dialog } from './Dialog.js';
 
@@ -42,7 +43,33 @@ export function PhonesScreen({ view, onChanged }: { view: CompanionView; onChang
         </ul>
       )}
       <LookUpForm onFound={onChanged} />
+      <AddVendorPhone onAdded={onChanged} />
     </>
+  );
+}
+
+/** "Add a Poly or Yealink phone…": phones driven through their vendor's device API (docs/vendor-phones.md). */
+function AddVendorPhone({ onAdded }: { onAdded: () => void }) {
+  const { t } = useTranslation();
+  const ids = useId();
+  const [open, setOpen] = useState(false);
+  return (
+    <section className="inline-form" aria-labelledby={`${ids}-title`}>
+      <h3 id={`${ids}-title`}>{t('addPhone.heading')}</h3>
+      <p className="hint" id={`${ids}-hint`}>
+        {t('addPhone.why')}
+      </p>
+      <button
+        type="button"
+        className="secondary"
+        data-action="add-vendor-phone"
+        aria-describedby={`${ids}-hint`}
+        onClick={() => setOpen(true)}
+      >
+        {t('addPhone.open')}
+      </button>
+      <AddPhoneDialog open={open} onClose={() => setOpen(false)} onAdded={onAdded} />
+    </section>
   );
 }
 
@@ -141,6 +168,10 @@ function PhoneCard({
   }
 
   const pairOff = pairingMode === 'off';
+  const vendorPhone = phone.driver !== 'btoe';
+  // A paired phone whose driver cannot lock it: lock sync is not available at all, whatever the settings say.
+  const noLockSync = phone.paired && !phone.capabilities.includes('lock');
+  const facts = phone.deviceFacts;
   const pair = () => {
     if (phone.canAutoPair) void act(() => api.invoke('companion:pair', { device: phone.address }));
     else setDialog('code');
@@ -159,9 +190,11 @@ function PhoneCard({
         <Fact term={t('phone.pairing')} state={phone.paired && !phone.needsPairingAgain ? 'good' : 'bad'}>
           {phone.needsPairingAgain
             ? t('phone.needsPairing')
-            : phone.paired
-              ? t(phone.mode === 'auto' ? 'phone.pairedAuto' : 'phone.pairedManual')
-              : t('phone.notPaired')}
+            : !phone.paired
+              ? t('phone.notPaired')
+              : vendorPhone
+                ? t('phone.added')
+                : t(phone.mode === 'auto' ? 'phone.pairedAuto' : 'phone.pairedManual')}
         </Fact>
         <Fact
           term={t('phone.connection')}
@@ -169,24 +202,39 @@ function PhoneCard({
         >
           {phone.connected ? t('phone.connected') : t('phone.notConnected')}
         </Fact>
-        <Fact term={t('phone.transport')}>{t(`transport.${phone.transport}`)}</Fact>
-        <Fact term={t('phone.pcPort')}>
-          {phone.onThisPcPort ? t('phone.onThisPort') : t('phone.notOnThisPort')}
-        </Fact>
+        <Fact term={t('phone.driver')}>{t(`driver.${phone.driver}`)}</Fact>
+        {vendorPhone ? null : (
+          <>
+            <Fact term={t('phone.transport')}>{t(`transport.${phone.transport}`)}</Fact>
+            <Fact term={t('phone.pcPort')}>
+              {phone.onThisPcPort ? t('phone.onThisPort') : t('phone.notOnThisPort')}
+            </Fact>
+          </>
+        )}
         <Fact term={t('phone.identity')} state={phone.verified ? undefined : 'bad'}>
           {phone.verified ? t('phone.verified') : t('phone.notVerified')}
         </Fact>
         {phone.locked !== null && (
           <Fact term={t('phone.lock')}>{phone.locked ? t('phone.locked') : t('phone.unlocked')}</Fact>
         )}
-        {phone.lockSync !== null && (
-          <Fact term={t('phone.lockSync')} state={phone.lockSync.on ? 'good' : 'bad'}>
-            {phone.lockSync.on
-              ? t('phone.lockSyncOn')
-              : t('phone.lockSyncOff', { reason: phone.lockSync.reason })}
-          </Fact>
+        {noLockSync ? (
+          <Fact term={t('phone.lockSync')}>{t('phone.lockSyncUnavailable')}</Fact>
+        ) : (
+          phone.lockSync !== null && (
+            <Fact term={t('phone.lockSync')} state={phone.lockSync.on ? 'good' : 'bad'}>
+              {phone.lockSync.on
+                ? t('phone.lockSyncOn')
+                : t('phone.lockSyncOff', { reason: phone.lockSync.reason })}
+            </Fact>
+          )
         )}
+        {facts !== null && <DeviceFacts facts={facts} firmware={phone.firmware} />}
       </dl>
+      {noLockSync && (
+        <p className="hint" data-testid="lock-sync-unavailable">
+          {t('phone.lockSyncEnable', { driver: t(`driver.${phone.driver}`) })}
+        </p>
+      )}
       {phone.problem !== null && phone.paired && (
         <p className="hint">{t('phone.problem', { problem: phone.problem })}</p>
       )}
@@ -444,6 +492,39 @@ function LookUpForm({ onFound }: { onFound: () => void }) {
         {outcome?.message}
       </p>
     </form>
+  );
+}
+
+/** A vendor phone's MAC, firmware against the minimums table, and its lines' registration. */
+function DeviceFacts({
+  facts,
+  firmware,
+}: {
+  facts: NonNullable<PhoneView['deviceFacts']>;
+  firmware: string;
+}) {
+  const { t } = useTranslation();
+  const check = facts.firmwareCheck;
+  return (
+    <>
+      {check !== null && (
+        <Fact term={t('phone.firmwareCheck')} state={check.ok ? 'good' : 'bad'}>
+          {check.ok
+            ? t('phone.firmwareOk', { version: firmware, minimum: check.minimum })
+            : t('phone.firmwareOld', { version: firmware, minimum: check.minimum })}
+        </Fact>
+      )}
+      <Fact term={t('phone.mac')}>{facts.mac}</Fact>
+      {facts.lines.map((line) => (
+        <Fact
+          key={line.line}
+          term={t('phone.line', { line: line.line })}
+          state={line.registered ? 'good' : 'bad'}
+        >
+          {t(line.registered ? 'phone.lineRegistered' : 'phone.lineNotRegistered', { address: line.address })}
+        </Fact>
+      ))}
+    </>
   );
 }
 

@@ -158,6 +158,10 @@ export function companionView(snapshot: CompanionSnapshot, extras: WindowExtras 
       problem: null,
       call: null,
       signIn: null,
+      // Phones found on the links speak the open protocol; what they can do is known once paired.
+      driver: 'btoe',
+      capabilities: [],
+      deviceFacts: null,
     }));
   return {
     version: snapshot.companion.version,
@@ -196,6 +200,9 @@ function pairedView(p: PhoneSnapshot, extras: WindowExtras, auto: boolean): Phon
         ? null
         : { state: call.state, direction: call.direction, remote: call.number, muted: call.muted },
     signIn: session ? signInView(session, extras.webSignInAllowed) : null,
+    driver: p.driver,
+    capabilities: p.capabilities,
+    deviceFacts: p.deviceFacts,
   };
 }
 

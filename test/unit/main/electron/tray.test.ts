@@ -75,6 +75,9 @@ const phone = (overrides: Partial<PhoneView> = {}): PhoneView => ({
   problem: null,
   call: null,
   signIn: null,
+  driver: 'btoe',
+  capabilities: [],
+  deviceFacts: null,
   ...overrides,
 });
 

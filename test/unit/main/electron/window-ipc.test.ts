@@ -1,6 +1,12 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { registerIpcHandlers, type CompanionPort } from '../../../../main/electron/window-ipc.js';
-import { requestSchemas, type CompanionView, type SettingsView } from '../../../../contract/window.js';
+import {
+  requestSchemas,
+  type AddPhoneRequest,
+  type AddPhoneResult,
+  type CompanionView,
+  type SettingsView,
+} from '../../../../contract/window.js';
 import type { DoctorReport } from '../../../../contract/doctor-report.js';
 
 type Handler = (event: unknown, payload?: unknown) => Promise<unknown>;
@@ -19,6 +25,7 @@ vi.mock('electron', () => ({
 }));
 
 const APP_URL = 'app://companion/index.html';
+const FINGERPRINT = 'ab'.repeat(32);
 const REPORT: DoctorReport = {
   version: 1,
   app: '1.2.3',
@@ -63,6 +70,9 @@ const VIEW: CompanionView = {
       problem: null,
       call: null,
       signIn: { user: null, pending: null },
+      driver: 'btoe',
+      capabilities: ['dial', 'hangup', 'lock'],
+      deviceFacts: null,
     },
   ],
 };
@@ -89,6 +99,15 @@ function fakePort() {
     call: done('Answered the call.'),
     signIn: done('Sent the sign-in.'),
     openSignIn: done('Opened.'),
+    addPhone: vi.fn(async (request: AddPhoneRequest): Promise<AddPhoneResult> => {
+      if (request.url.startsWith('https:') && request.certificateSha256 === undefined) {
+        return {
+          confirmCertificate: { sha256: FINGERPRINT, subject: 'CN=0004f2e2e001', validTo: '2036-01-01' },
+        };
+      }
+      if (request.password !== 'right') throw new Error('The phone refused the admin password.');
+      return { id: 'poly-0004f2e2e001', name: 'Poly VVX 450' };
+    }),
     settings: vi.fn(() => SETTINGS),
     setSettings: vi.fn(async (next: SettingsView) => next),
     diagnostics: vi.fn(async () => ({
@@ -188,6 +207,49 @@ describe('registerIpcHandlers', () => {
       'The companion:get-status request is invalid: This request takes no payload.',
     );
     expect(port.pair).not.toHaveBeenCalled();
+  });
+
+  it('adds a vendor phone: the vendor’s scheme before a bare address, the certificate to confirm, the phone’s refusal as said', async () => {
+    const { port } = fakePort();
+    registerIpcHandlers({ port, isTrustedUrl });
+    const event = fromPage(APP_URL);
+    const poly = { vendor: 'poly', url: ' 10.0.0.5 ', user: 'Polycom', password: 'right' };
+    await expect(invoke('companion:add-phone', event, poly)).resolves.toEqual({
+      confirmCertificate: { sha256: FINGERPRINT, subject: 'CN=0004f2e2e001', validTo: '2036-01-01' },
+    });
+    expect(port.addPhone).toHaveBeenLastCalledWith({ ...poly, url: 'https://10.0.0.5' });
+    await expect(
+      invoke('companion:add-phone', event, { ...poly, certificateSha256: FINGERPRINT }),
+    ).resolves.toEqual({ id: 'poly-0004f2e2e001', name: 'Poly VVX 450' });
+    // Yealink answers on HTTP by default; a typed scheme and port are kept as typed.
+    const yealink = { vendor: 'yealink', url: '10.0.0.6', user: 'admin', password: 'wrong' };
+    await expect(invoke('companion:add-phone', event, yealink)).rejects.toThrow(
+      'The phone refused the admin password.',
+    );
+    expect(port.addPhone).toHaveBeenLastCalledWith({ ...yealink, url: 'http://10.0.0.6' });
+    await invoke('companion:add-phone', event, {
+      ...yealink,
+      url: 'https://10.0.0.6:8443',
+      password: 'right',
+    });
+    expect(port.addPhone).toHaveBeenLastCalledWith({
+      ...yealink,
+      url: 'https://10.0.0.6:8443',
+      password: 'right',
+    });
+    const calls = port.addPhone.mock.calls.length;
+    for (const bad of [
+      { ...poly, vendor: 'cisco' },
+      { ...poly, password: '' },
+      { ...poly, url: '   ' },
+      { ...poly, certificateSha256: 'not hex' },
+      { ...poly, remember: true },
+    ]) {
+      await expect(invoke('companion:add-phone', event, bad)).rejects.toThrow(
+        /companion:add-phone request is invalid/,
+      );
+    }
+    expect(port.addPhone.mock.calls.length).toBe(calls);
   });
 
   it('forwards a good request to the companion and returns its answer', async () => {
