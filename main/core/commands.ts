@@ -419,7 +419,7 @@ async function addPhone(ctx: CommandContext, request: CommandRequest): Promise<C
   const firmware = firmwareCheckOf(facts);
   const provisioning = listener === undefined ? [] : client.provisioning(listener);
   const lines = [
-    `${replaced ? 'Updated' : 'Added'} ${phone.name} (${phone.id}) at ${phone.driver!.url}: firmware ${phone.firmware}, MAC ${phone.mac}.`,
+    `${replaced ? 'Updated' : 'Added'} ${phone.name} (${phone.id}) at ${phone.driver!.url}: firmware ${phone.firmware}${phone.mac ? `, MAC ${phone.mac}` : ''}.`,
     ...(firmware ? [`Firmware: ${firmware.message}.`] : []),
     ...facts.lines.map(
       (l) => `Line ${l.line}: ${l.address} ${l.registered ? 'registered' : 'NOT registered'}`,

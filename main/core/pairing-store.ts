@@ -42,7 +42,8 @@ const phoneShape = {
   model: displayText(64),
   firmware: displayText(64),
   serial: displayText(64),
-  mac: macAddress,
+  /** Empty only for a vendor phone whose API does not tell it (Yealink says it only in its events). */
+  mac: macAddress.or(z.literal('')),
   lockType: z.enum(LOCK_TYPES),
   transport: z.enum(['tcp', 'serial', 'hid']),
   /** Where the phone answered last. */
@@ -63,9 +64,15 @@ const phoneShape = {
 };
 
 /** An open-protocol phone has its pinned certificate; a vendor phone has its driver instead. */
-function certificateOrDriver(phone: { certificate?: string; driver?: unknown }, ctx: z.RefinementCtx): void {
-  if (phone.certificate === undefined && phone.driver === undefined)
+function certificateOrDriver(
+  phone: { certificate?: string; driver?: unknown; mac: string },
+  ctx: z.RefinementCtx,
+): void {
+  if (phone.driver !== undefined) return;
+  if (phone.certificate === undefined)
     ctx.addIssue({ code: 'custom', path: ['certificate'], message: 'a PEM certificate (missing)' });
+  if (phone.mac === '')
+    ctx.addIssue({ code: 'custom', path: ['mac'], message: 'a MAC address like 00:04:f2:aa:bb:cc' });
 }
 
 /**
@@ -86,11 +93,11 @@ export function vendorSecretName(id: string): string {
 /**
  * A vendor phone's device id: derived from its vendor and MAC (it has no key of ours), in the same form as an
  * open-protocol phone's, so `--device` and every list treat both alike; adding the same phone again finds it.
+ * A phone whose API does not tell its MAC (Yealink, before its first event) is known by its API's URL instead.
  */
-export function vendorDeviceId(kind: VendorKind, mac: string): string {
-  return deviceIdFromSpkiHash(
-    createHash('sha256').update(`btoe-vendor:${kind}:${mac.toLowerCase()}`).digest(),
-  );
+export function vendorDeviceId(kind: VendorKind, mac: string, url: string): string {
+  const key = mac === '' ? `url:${new URL(url).origin}` : mac.toLowerCase();
+  return deviceIdFromSpkiHash(createHash('sha256').update(`btoe-vendor:${kind}:${key}`).digest());
 }
 
 const PairingsFileSchema = z.strictObject({

@@ -152,7 +152,7 @@ export async function openVendorPhone(companion: Companion, phone: PairedPhone):
     ...(driver.certificate ? { pinnedCertificate: driver.certificate } : {}),
   });
   const facts = await client.facts();
-  if (facts.mac.toLowerCase() !== phone.mac)
+  if (facts.mac !== '' && phone.mac !== '' && facts.mac.toLowerCase() !== phone.mac)
     throw new CompanionError(
       'identity-changed',
       `the phone at ${driver.url} is not ${phone.name} (${phone.id}): its MAC is ${facts.mac}, not ${phone.mac}. If the phone was replaced, add the new one with "btoe add ${driver.kind} ${driver.url} --user ${driver.user} --password-stdin"`,
@@ -162,7 +162,7 @@ export async function openVendorPhone(companion: Companion, phone: PairedPhone):
 
 function vendorRecord(kind: VendorKind, facts: DeviceFacts, driver: VendorDriverRecord): PairedPhone {
   const mac = facts.mac.toLowerCase();
-  if (!/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(mac))
+  if (mac !== '' && !/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(mac))
     throw new VendorPhoneError(
       'bad-answer',
       `the phone reported a MAC address that cannot be read: ${printable(mac)}`,
@@ -171,8 +171,8 @@ function vendorRecord(kind: VendorKind, facts: DeviceFacts, driver: VendorDriver
   const model = printable(facts.model, 64);
   const firmware = printable(facts.firmware, 64);
   return {
-    id: vendorDeviceId(kind, mac),
-    name: printable(`${vendor} ${model}`, 129),
+    id: vendorDeviceId(kind, mac, driver.url),
+    name: printable(model === '' ? `${vendor} phone` : `${vendor} ${model}`, 129),
     vendor,
     family: vendorName(kind),
     model,
