@@ -2,7 +2,8 @@
 // Environment: Node (npm run demo).
 // `npm run demo`: a simulated phone and the companion, paired with the Manual code flow, then a lock, an unlock,
 // a call and a hang-up, each step said in plain words (or as JSON lines with --json). Loopback TCP only: the
-// machine's own network namespace sends nothing anywhere else.
+// machine's own network namespace sends nothing anywhere else. `--phone poly|yealink`: a Poly or Yealink phone
+// driven through its vendor's device API instead (demo/vendor-demo.ts).
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { Companion } from '../main/core/companion.js';
 import { parseDialTarget } from '../main/core/dial-target.js';
 import { loadPolicy } from '../main/core/policy.js';
+import { isVendorKind } from '../main/core/vendor-phones.js';
 import { phoneCommand, runInLab, wantsLab, whereNote } from './lab.js';
 
 const json = process.argv.includes('--json');
@@ -24,6 +26,14 @@ function say(step: string, message: string, extra: Record<string, unknown> = {})
 }
 
 async function main(): Promise<void> {
+  const phoneAt = process.argv.indexOf('--phone');
+  if (phoneAt >= 0) {
+    const vendor = process.argv[phoneAt + 1];
+    if (!isVendorKind(vendor))
+      throw new Error('--phone takes poly or yealink: npm run demo -- --phone yealink');
+    const { runVendorDemo } = await import('./vendor-demo.js');
+    return runVendorDemo(vendor, say);
+  }
   // As root on Linux the demo runs in the PC-port lab (demo/lab.ts); elsewhere, or with --loopback, on loopback.
   if (wantsLab(process.argv)) {
     process.exitCode = await runInLab(process.argv[1]!, process.argv.slice(2));
