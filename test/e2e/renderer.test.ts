@@ -22,7 +22,13 @@ import { createCompanionPort, type CompanionPort } from '../../main/composition/
 import { CONTENT_SECURITY_POLICY } from '../../main/electron/content-security-policy.js';
 import { createIpcHandlers } from '../../main/electron/window-ipc-handlers.js';
 import { pushSchemas, type BtoeApi, type CompanionView, type RequestChannel } from '../../contract/window.js';
-import { cleanup, requireDist, startPhone, type Phone } from '../integration/helpers/processes.js';
+import {
+  cleanup,
+  requireDist,
+  startPhone,
+  startVendorPhone,
+  type Phone,
+} from '../integration/helpers/processes.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -208,6 +214,8 @@ describe.skipIf(!haveChromium)(
       baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
 
       process.env['BTOE_SECRET_STORE'] = 'file';
+      // Vendor phones' events: a listener on any free port, so parallel runs never collide.
+      process.env['BTOE_EVENT_PORT'] = '0';
       // A region for the dial box, so numbers without a country code mean the same on any test machine.
       const companionStore = path.join(store, 'companion');
       await mkdir(companionStore, { recursive: true, mode: 0o700 });
@@ -628,6 +636,143 @@ describe.skipIf(!haveChromium)(
       const pair = card().getByRole('button', { name: 'Pair with code…' });
       expect(await pair.evaluate((el) => el === document.activeElement)).toBe(true);
       expect(consoleErrors).toEqual([]);
+    });
+
+    describe('Poly and Yealink phones', () => {
+      const YEALINK_PASSWORD = 'Yl-9f2c-admin';
+      let vendorStore: string;
+      let vendorPort: CompanionPort;
+      let vendorBridge: ReturnType<typeof bridgeTo>;
+      let context: BrowserContext;
+      let view: Page;
+      const vendorPhones: Phone[] = [];
+
+      beforeAll(async () => {
+        vendorStore = await mkdtemp(path.join(os.tmpdir(), 'btoe-window-vendor-'));
+        vendorPort = await createCompanionPort([lockSource], {
+          storeDir: path.join(vendorStore, 'companion'),
+          usb: false,
+        });
+        vendorBridge = bridgeTo(vendorPort);
+        context = await browser.newContext({ locale: 'en-GB', viewport: { width: 900, height: 900 } });
+        view = await openWindow(context, vendorBridge);
+      }, 60_000);
+
+      afterAll(async () => {
+        await context?.close();
+        await vendorPort?.close();
+        await Promise.all(vendorPhones.map((p) => p.stop()));
+        if (vendorStore) await rm(vendorStore, { recursive: true, force: true });
+      });
+
+      const openAddDialog = async (on: Page = view) => {
+        await on.getByRole('button', { name: 'Add a Poly or Yealink phone…' }).click();
+        const dialog = on.getByRole('dialog', { name: 'Add a Poly or Yealink phone' });
+        await dialog.waitFor();
+        return dialog;
+      };
+      const vendorCard = (driver: string, on: Page = view) =>
+        on.locator('.phone').filter({ hasText: driver });
+
+      it('adds a Yealink phone: a wrong password shows the phone’s refusal with the form kept, then the card says lock sync is not available and why', async () => {
+        const { phone: yealink, url } = await startVendorPhone('yealink', [
+          '--password',
+          YEALINK_PASSWORD,
+          '--limit-ip',
+          '127.0.0.1',
+          '--no-prompt',
+          '--mac',
+          '001565AABBCC',
+        ]);
+        vendorPhones.push(yealink);
+        const dialog = await openAddDialog();
+        const vendor = dialog.getByLabel('Phone', { exact: true });
+        expect(await vendor.evaluate((el) => el === document.activeElement)).toBe(true);
+        expect(await dialog.getByLabel('Admin user').inputValue()).toBe('Polycom');
+        await vendor.selectOption('yealink');
+        // The admin user follows the vendor; a bare address gets the vendor's scheme.
+        expect(await dialog.getByLabel('Admin user').inputValue()).toBe('admin');
+        const address = url.replace(/^http:\/\//, '');
+        await dialog.getByLabel('Address or URL').fill(address);
+        await dialog.getByText(`The companion connects to ${url}.`).waitFor();
+
+        await dialog.getByLabel('Admin password').fill('not-the-password');
+        await dialog.getByRole('button', { name: 'Add phone' }).click();
+        const refused = dialog.getByRole('alert');
+        await refused.filter({ hasText: 'The phone refused the user name or password' }).waitFor();
+        // The rest of the form is kept for a fix; the password is gone from the page.
+        expect(await dialog.getByLabel('Address or URL').inputValue()).toBe(address);
+        expect(await dialog.getByLabel('Admin user').inputValue()).toBe('admin');
+        expect(await dialog.getByLabel('Admin password').inputValue()).toBe('');
+        expect(await dialog.getByLabel('Admin password').getAttribute('aria-invalid')).toBe('true');
+        expect(await seriousViolations(view)).toEqual([]);
+        await view.screenshot({ path: path.join(SCREENSHOTS, 'add-phone-dialog-en-light.png') });
+
+        await dialog.getByLabel('Admin password').fill(YEALINK_PASSWORD);
+        await dialog.getByLabel('Admin password').press('Enter');
+        await dialog
+          .getByRole('status')
+          .filter({ hasText: 'is added, driven through the Yealink Action URI' })
+          .waitFor();
+        const done = dialog.getByRole('button', { name: 'Done' });
+        expect(await done.evaluate((el) => el === document.activeElement)).toBe(true);
+        await view.keyboard.press('Enter');
+        await dialog.waitFor({ state: 'hidden' });
+        const addButton = view.getByRole('button', { name: 'Add a Poly or Yealink phone…' });
+        expect(await addButton.evaluate((el) => el === document.activeElement)).toBe(true);
+
+        const card = vendorCard('Yealink Action URI');
+        await card.getByText('00:15:65:aa:bb:cc').waitFor({ timeout: 15_000 });
+        expect(await factsOf(card)).toMatchObject({
+          Pairing: 'Added (admin API)',
+          Driver: 'Yealink Action URI',
+          'Lock sync': 'Lock sync is not available on this phone',
+          'MAC address': '00:15:65:aa:bb:cc',
+          'Line 1': '1001@pbx.example.com: registered',
+        });
+        expect(await card.getByTestId('lock-sync-unavailable').innerText()).toBe(
+          'The Yealink Action URI cannot lock or unlock the phone. A phone that speaks the open BToE protocol (a firmware that adds it) would enable lock sync.',
+        );
+        // The password went to the secret store only: not into the log, not into the window's status.
+        expect(JSON.stringify(await vendorPort.diagnostics())).not.toContain(YEALINK_PASSWORD);
+        expect(JSON.stringify(await vendorPort.status())).not.toContain(YEALINK_PASSWORD);
+        expect(consoleErrors).toEqual([]);
+      });
+
+      it(
+        'has no serious accessibility violation in the add dialog or on a vendor phone’s card, in English and French, light and dark',
+        { timeout: 120_000 },
+        async () => {
+          const found: string[] = [];
+          for (const language of ['en', 'fr'] as const) {
+            for (const colorScheme of ['light', 'dark'] as const) {
+              const themed = await browser.newContext({
+                locale: language === 'en' ? 'en-GB' : 'fr-FR',
+                colorScheme,
+                viewport: { width: 900, height: 900 },
+              });
+              const page = await openWindow(themed, vendorBridge);
+              const card = page.locator('.phone').first();
+              await card.locator('.phone-facts').waitFor();
+              found.push(
+                ...(await seriousViolations(page)).map((v) => `phones ${language} ${colorScheme}: ${v}`),
+              );
+              await card.screenshot({
+                path: path.join(SCREENSHOTS, `vendor-phone-${language}-${colorScheme}.png`),
+              });
+              await page.locator('[data-action="add-vendor-phone"]').click();
+              await page.getByRole('dialog').waitFor();
+              found.push(
+                ...(await seriousViolations(page)).map((v) => `add dialog ${language} ${colorScheme}: ${v}`),
+              );
+              await page.keyboard.press('Escape');
+              await page.getByRole('dialog').waitFor({ state: 'hidden' });
+              await themed.close();
+            }
+          }
+          expect(found).toEqual([]);
+        },
+      );
     });
   },
 );

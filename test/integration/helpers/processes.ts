@@ -319,6 +319,21 @@ export async function startPhone(args: readonly string[] = [], options: PhoneOpt
   return phone;
 }
 
+/** Starts `btoe-phone-sim --api poly|yealink --listen 127.0.0.1:0 ...args` and waits for `ready`; `url` is its API. */
+export async function startVendorPhone(
+  vendor: 'poly' | 'yealink',
+  args: readonly string[] = [],
+): Promise<{ phone: Phone; url: string; ready: PhoneEvent }> {
+  requireDist();
+  const argv = ['--api', vendor, '--listen', '127.0.0.1:0', ...args];
+  const child = spawn(process.execPath, [SIMULATOR, ...argv], { cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'] });
+  track(child);
+  child.stdin.on('error', () => undefined);
+  const phone = new Phone(child, argv, '');
+  const ready = await phone.waitFor('ready', 15_000);
+  return { phone, url: String(ready['url']), ready };
+}
+
 /**
  * Starts `btoe daemon --json` on a store and waits for `ready`. Its stdout is JSON lines with an `event`
  * member like the simulator's, so the same class reads it.
