@@ -146,6 +146,17 @@ describe('a Yealink phone through the companion (loopback)', () => {
     expect(up.capabilities).not.toContain('lock');
     expect(up.lockSync).toEqual({ syncing: false, reason: NOT_AVAILABLE });
 
+    // Device facts in diagnostics: firmware against the minimums table, the line's registration.
+    const doctor = await runBtoe(['doctor', '--json', '--timeout', '0'], { store });
+    const checks = (doctor.json as { checks: Array<{ id: string; status: string; details?: string[] }> })
+      .checks;
+    const vendorCheck = checks.find((c) => c.id === 'vendor-phones');
+    expect(vendorCheck, show(doctor)).toMatchObject({ status: 'pass' });
+    expect(vendorCheck?.details?.join('\n')).toMatch(
+      /firmware 96\.86\.0\.100 \(at or above the Yealink minimum X\.8\.1\.52\)/,
+    );
+    expect(vendorCheck?.details?.join('\n')).toMatch(/line 1: 1001@pbx\.example\.com registered/);
+
     const dial = await runBtoe(['dial', '+442079460018'], { store });
     expect(dial.code, show(dial)).toBe(0);
     await until(
