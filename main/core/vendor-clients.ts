@@ -1,6 +1,9 @@
 // Environment: Node (main process core).
 import { X509Certificate } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:tls';
+import { type ActionAnswer, YealinkClient } from '../../native-bridge/vendor/yealink/yealink-client.js';
 import type {
   VendorKind,
   VendorPhoneClient,
@@ -15,10 +18,85 @@ export type VendorClientFactory = (
   options: VendorPhoneOptions,
 ) => Promise<VendorPhoneClient>;
 
-/** The vendors' clients (native-bridge/vendor/poly, native-bridge/vendor/yealink), loaded on first use. */
-export const vendorClients: VendorClientFactory = async (kind) => {
-  throw new CompanionError('usage', `this build has no ${kind} client`);
+/** The vendors' clients (native-bridge/vendor/poly, native-bridge/vendor/yealink). */
+export const vendorClients: VendorClientFactory = async (kind, options) => {
+  switch (kind) {
+    case 'yealink':
+      return new YealinkClient(options, (url) => basicGet(url, options));
+    default:
+      throw new CompanionError('usage', `this build has no ${kind} client`);
+  }
 };
+
+/** One GET with Basic credentials; an HTTPS phone must present the pinned certificate, nothing else. */
+function basicGet(url: string, options: VendorPhoneOptions): Promise<ActionAnswer> {
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const { user, password } = options.credentials;
+  const https = url.startsWith('https:');
+  const pinned = options.pinnedCertificate ? new X509Certificate(options.pinnedCertificate) : undefined;
+  return new Promise((resolve, reject) => {
+    const request = (https ? httpsRequest : httpRequest)(
+      url,
+      {
+        headers: { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` },
+        timeout: timeoutMs,
+        ...(https
+          ? {
+              rejectUnauthorized: false,
+              // The certificate names the phone's MAC, not its IP: the pinned one is checked instead.
+              checkServerIdentity: () => undefined,
+            }
+          : {}),
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        response.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size <= 256 * 1024) chunks.push(chunk);
+        });
+        response.on('end', () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            headers: response.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+            localAddress: request.socket?.localAddress,
+          }),
+        );
+        response.on('error', (error) => reject(unreachable(url, error)));
+      },
+    );
+    request.on('socket', (socket) => {
+      if (!https || !pinned) return;
+      socket.once('secureConnect', () => {
+        const raw = (socket as import('node:tls').TLSSocket).getPeerCertificate().raw;
+        if (!raw || !pinned.raw.equals(raw)) {
+          request.destroy(
+            new VendorPhoneError(
+              'certificate-changed',
+              `the phone at ${new URL(url).origin} presented another certificate than the one pinned when it was added: if the phone was replaced or its certificate renewed, add it again and compare the fingerprint`,
+            ),
+          );
+        }
+      });
+    });
+    request.on('timeout', () =>
+      request.destroy(new VendorPhoneError('timeout', `the phone did not answer within ${timeoutMs} ms`)),
+    );
+    request.on('error', (error) =>
+      reject(error instanceof VendorPhoneError ? error : unreachable(url, error)),
+    );
+    request.end();
+  });
+}
+
+function unreachable(url: string, error: Error): VendorPhoneError {
+  return new VendorPhoneError(
+    'unreachable',
+    `the phone at ${new URL(url).origin} cannot be reached (${error.message}): check its address and that it is on`,
+    { cause: error },
+  );
+}
 
 /** A phone's HTTPS certificate as the user confirms it. */
 export interface PhoneCertificate {
