@@ -113,11 +113,12 @@ async function btoe(
   const code = await new Promise<number>((resolve) => child.once('close', (c) => resolve(c ?? 1)));
   let data: Record<string, unknown> = {};
   try {
-    data = JSON.parse(out) as Record<string, unknown>;
+    data = JSON.parse(out || err) as Record<string, unknown>;
   } catch {
-    // A failure's words are on stderr.
+    // Not JSON: the words are the message.
   }
-  return { code, data, text: (err || out).trim() };
+  const error = data['error'] as { message?: unknown } | undefined;
+  return { code, data, text: typeof error?.message === 'string' ? error.message : (err || out).trim() };
 }
 
 export async function runVendorDemo(vendor: VendorKind, say: Say): Promise<void> {
@@ -183,18 +184,24 @@ export async function runVendorDemo(vendor: VendorKind, say: Say): Promise<void>
       });
     });
     const number = '+12015550123';
+    say(
+      'dial',
+      `The user clicks tel:${number} on the PC ("btoe dial"): the phone dials through its ${spec.api}.`,
+      {
+        number,
+      },
+    );
     const dialled = await btoe(store, ['dial', `tel:${number}`]);
     if (dialled.code !== 0) throw new Error(`btoe dial failed: ${dialled.text}`);
-    say('dial', `"btoe dial tel:${number}": the phone dials through its ${spec.api}.`, { number });
     await withTimeout(arrived, 'the call state did not arrive through the listener');
 
     const ended = new Promise<void>((resolve) =>
       service.links.on('call', (id, call) => id === addedPhone.id && call.state === 'ended' && resolve()),
     );
+    say('hangup', 'The user hangs up from the PC ("btoe hangup").');
     const hungUp = await btoe(store, ['hangup']);
     if (hungUp.code !== 0) throw new Error(`btoe hangup failed: ${hungUp.text}`);
     await withTimeout(ended, 'the end of the call did not arrive through the listener');
-    say('hangup', '"btoe hangup": the phone hangs up, and its listener hears that the call ended.');
 
     const lock = await btoe(store, ['lock']);
     const driver = service.links.session(addedPhone.id);
@@ -203,7 +210,7 @@ export async function runVendorDemo(vendor: VendorKind, say: Say): Promise<void>
     const missing = DRIVER_CAPABILITIES.filter((c) => !can.has(c));
     say(
       'abilities',
-      `Through the ${spec.name} ${spec.api} this PC can: ${works.join(', ')}. Not available: ${missing.join(', ')}. "btoe lock" says so (exit ${lock.code}): ${lock.text.split('\n')[0] ?? ''}`,
+      `Through the ${spec.name} ${spec.api} this PC can: ${works.join(', ')}. Not available: ${missing.join(', ')}. "btoe lock" says so (exit ${lock.code}): ${lock.text}`,
       { works, missing, lockExit: lock.code },
     );
     say(

@@ -31,3 +31,51 @@ it('the demo pairs with the Manual code, locks, unlocks, dials and hangs up', ()
   expect(steps[2]!.code).toMatch(/^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/);
   expect(steps[3]!.message).toContain('Manual mode');
 });
+
+it.each(['yealink'] as const)(
+  'the %s demo adds the phone, dials and hangs up with the call state from its events, and says what is not available',
+  (vendor) => {
+    requireDist();
+    const run = spawnSync(process.execPath, [join(DIST, 'demo/demo.js'), '--phone', vendor, '--json'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(run.status, run.stdout + run.stderr).toBe(0);
+    const steps = run.stdout
+      .trim()
+      .split('\n')
+      .map(
+        (line) =>
+          JSON.parse(line) as {
+            step: string;
+            message: string;
+            state?: string;
+            missing?: string[];
+            lockExit?: number;
+          },
+      );
+    expect(steps.map((s) => s.step)).toEqual([
+      'phone',
+      'companion',
+      'added',
+      'provisioned',
+      'dial',
+      'call-state',
+      'call-state',
+      'hangup',
+      'call-state',
+      'abilities',
+      'done',
+    ]);
+    // The call's states as the phone's events brought them to the companion's listener.
+    expect(steps.filter((s) => s.step === 'call-state').map((s) => s.state)).toEqual([
+      'dialing',
+      'connected',
+      'ended',
+    ]);
+    const abilities = steps.find((s) => s.step === 'abilities')!;
+    expect(abilities.missing).toContain('lock');
+    expect(abilities.lockExit).toBe(13);
+    expect(abilities.message).toContain('not available on this phone');
+  },
+);
