@@ -2,7 +2,7 @@
 // its admin credentials, then (HTTPS) the phone's certificate for the user to confirm, then the result. The
 // password lives only in its field (never in React state) and the field is emptied once the companion has
 // answered; every refusal is the companion's own sentence, with the rest of the form kept for a fix.
-import { useId, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import {
   DEFAULT_ADMIN_USER,
@@ -44,11 +44,18 @@ export function AddPhoneDialog({
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
   const password = useRef<HTMLInputElement>(null);
-  const firstField = useRef<HTMLSelectElement>(null);
   const done = useRef<HTMLButtonElement>(null);
   const confirm = useRef<HTMLButtonElement>(null);
+  // Focus follows the step: the confirmation's Trust button, the result's Done, or the emptied password field
+  // after a refusal (the alert says why).
+  const [focusAfter, setFocusAfter] = useState(0);
+  useEffect(() => {
+    if (focusAfter === 0) return;
+    (step.kind === 'certificate' ? confirm : step.kind === 'added' ? done : password).current?.focus();
+  }, [focusAfter, step.kind]);
 
   const close = () => {
+    if (step.kind === 'added') setUrl('');
     setStep({ kind: 'form' });
     setError(null);
     onClose();
@@ -77,18 +84,18 @@ export function AddPhoneDialog({
         // The password stays in its (hidden) field until the user confirms or cancels: the second request
         // needs it, and nothing else keeps it.
         setStep({ kind: 'certificate', certificate: result.confirmCertificate });
-        requestAnimationFrame(() => confirm.current?.focus());
+        setFocusAfter((n) => n + 1);
         return;
       }
       field.value = '';
       setStep({ kind: 'added', name: result.name });
       onAdded();
-      requestAnimationFrame(() => done.current?.focus());
+      setFocusAfter((n) => n + 1);
     } catch (failure) {
       field.value = '';
       setError(messageOf(failure));
       setStep({ kind: 'form' });
-      requestAnimationFrame(() => firstField.current?.focus());
+      setFocusAfter((n) => n + 1);
     } finally {
       setPending(false);
     }
@@ -116,7 +123,6 @@ export function AddPhoneDialog({
           <div className="field">
             <label htmlFor={`${ids}-vendor`}>{t('addPhone.vendor')}</label>
             <select
-              ref={firstField}
               id={`${ids}-vendor`}
               className="short-select"
               data-autofocus

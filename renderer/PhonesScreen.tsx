@@ -514,7 +514,8 @@ function DeviceFacts({
             : t('phone.firmwareOld', { version: firmware, minimum: check.minimum })}
         </Fact>
       )}
-      <Fact term={t('phone.mac')}>{facts.mac}</Fact>
+      {/* A Yealink phone tells its MAC only in its first event. */}
+      {facts.mac !== '' && <Fact term={t('phone.mac')}>{facts.mac}</Fact>}
       {facts.lines.map((line) => (
         <Fact
           key={line.line}

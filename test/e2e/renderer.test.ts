@@ -6,6 +6,7 @@
 // transport (Playwright's exposeFunction instead of Electron IPC) differs. The PC's session lock is the
 // test's own lock source. Every screen is checked with axe-core in English and French, light and dark, and
 // photographed to docs/screenshots/.
+import { X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -705,6 +706,9 @@ describe.skipIf(!haveChromium)(
         expect(await dialog.getByLabel('Admin user').inputValue()).toBe('admin');
         expect(await dialog.getByLabel('Admin password').inputValue()).toBe('');
         expect(await dialog.getByLabel('Admin password').getAttribute('aria-invalid')).toBe('true');
+        await expect
+          .poll(() => dialog.getByLabel('Admin password').evaluate((el) => el === document.activeElement))
+          .toBe(true);
         expect(await seriousViolations(view)).toEqual([]);
         await view.screenshot({ path: path.join(SCREENSHOTS, 'add-phone-dialog-en-light.png') });
 
@@ -715,21 +719,24 @@ describe.skipIf(!haveChromium)(
           .filter({ hasText: 'is added, driven through the Yealink Action URI' })
           .waitFor();
         const done = dialog.getByRole('button', { name: 'Done' });
-        expect(await done.evaluate((el) => el === document.activeElement)).toBe(true);
+        await expect.poll(() => done.evaluate((el) => el === document.activeElement)).toBe(true);
         await view.keyboard.press('Enter');
         await dialog.waitFor({ state: 'hidden' });
         const addButton = view.getByRole('button', { name: 'Add a Poly or Yealink phone…' });
         expect(await addButton.evaluate((el) => el === document.activeElement)).toBe(true);
 
         const card = vendorCard('Yealink Action URI');
-        await card.getByText('00:15:65:aa:bb:cc').waitFor({ timeout: 15_000 });
-        expect(await factsOf(card)).toMatchObject({
+        await card.getByText('1001@pbx.example.com: registered').waitFor({ timeout: 15_000 });
+        const facts = await factsOf(card);
+        expect(facts).toMatchObject({
           Pairing: 'Added (admin API)',
           Driver: 'Yealink Action URI',
           'Lock sync': 'Lock sync is not available on this phone',
-          'MAC address': '00:15:65:aa:bb:cc',
           'Line 1': '1001@pbx.example.com: registered',
         });
+        // The firmware against the minimums table; the MAC comes with the phone's first event, not before.
+        expect(facts['Firmware']).toMatch(/^96\.86\.0\.100 \(minimum .+\)$/);
+        expect(Object.keys(facts)).not.toContain('PC port');
         expect(await card.getByTestId('lock-sync-unavailable').innerText()).toBe(
           'The Yealink Action URI cannot lock or unlock the phone. A phone that speaks the open BToE protocol (a firmware that adds it) would enable lock sync.',
         );
@@ -737,6 +744,56 @@ describe.skipIf(!haveChromium)(
         expect(JSON.stringify(await vendorPort.diagnostics())).not.toContain(YEALINK_PASSWORD);
         expect(JSON.stringify(await vendorPort.status())).not.toContain(YEALINK_PASSWORD);
         expect(consoleErrors).toEqual([]);
+      });
+
+      it('shows an HTTPS phone’s certificate to confirm before adding it, then its card and call controls', async () => {
+        const { phone, url, ready } = await startVendorPhone('yealink', [
+          '--https',
+          '--password',
+          YEALINK_PASSWORD,
+          '--limit-ip',
+          '127.0.0.1',
+          '--no-prompt',
+          '--mac',
+          '001565AABBCD',
+        ]);
+        vendorPhones.push(phone);
+        const expected = new X509Certificate(String(ready['certificate'])).fingerprint256;
+        const dialog = await openAddDialog();
+        await dialog.getByLabel('Phone', { exact: true }).selectOption('yealink');
+        await dialog.getByLabel('Address or URL').fill(url);
+        await dialog.getByLabel('Admin password').fill(YEALINK_PASSWORD);
+        await dialog.getByRole('button', { name: 'Add phone' }).click();
+
+        const certificate = dialog.getByTestId('add-phone-certificate');
+        await certificate.waitFor();
+        expect(await certificate.getByTestId('certificate-sha256').innerText()).toBe(expected);
+        await certificate.getByText('Check that this matches the phone').waitFor();
+        const trust = certificate.getByRole('button', { name: 'Trust and add' });
+        await expect.poll(() => trust.evaluate((el) => el === document.activeElement)).toBe(true);
+        expect(await seriousViolations(view)).toEqual([]);
+        await view.screenshot({ path: path.join(SCREENSHOTS, 'add-phone-certificate-en-light.png') });
+        await trust.click();
+        await dialog.getByRole('status').filter({ hasText: 'is added' }).waitFor();
+        await dialog.getByRole('button', { name: 'Done' }).click();
+        await dialog.waitFor({ state: 'hidden' });
+
+        const card = view.locator('.phone').filter({ hasText: url });
+        await card.getByText('1001@pbx.example.com: registered').waitFor({ timeout: 15_000 });
+        expect(await factsOf(card)).toMatchObject({
+          Driver: 'Yealink Action URI',
+          Identity: 'Verified',
+          'Lock sync': 'Lock sync is not available on this phone',
+        });
+        // Calls: the phone is one to dial from, with the controls its driver has.
+        await tab('Calls', view).click();
+        await view
+          .getByLabel('Phone', { exact: true })
+          .locator('option')
+          .filter({ hasText: 'Yealink' })
+          .first()
+          .waitFor({ state: 'attached' });
+        await tab('Phones', view).click();
       });
 
       it(
