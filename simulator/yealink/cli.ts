@@ -12,6 +12,7 @@ Usage: npm run -s phone-sim -- --api yealink [options]
 
 Options:
   --listen HOST:PORT        where the phone's web server listens (port 0 picks one) [127.0.0.1:0]
+  --https                   serve HTTPS with a fresh self-signed certificate (its PEM in the ready event)
   --user USER               [admin]          --password PASSWORD   [admin]
   --limit-ip LIST           features.action_uri_limit_ip: comma-separated addresses, * for any octet
                             (10.1.*.*); blank, the phone's default, refuses every Action URI [blank]
@@ -65,13 +66,14 @@ function httpUrl(name: string, text: string): string {
   usageError(`--${name} must be an http:// or https:// URL`);
 }
 
-function parseConfig(args: string[]): { config: YealinkConfig; host: string; port: number } {
+function parseConfig(args: string[]): { config: YealinkConfig; host: string; port: number; secure: boolean } {
   let values;
   try {
     ({ values } = parseArgs({
       args,
       options: {
         listen: { type: 'string', default: '127.0.0.1:0' },
+        https: { type: 'boolean', default: false },
         user: { type: 'string', default: 'admin' },
         password: { type: 'string', default: 'admin' },
         'limit-ip': { type: 'string', default: '' },
@@ -115,6 +117,7 @@ function parseConfig(args: string[]): { config: YealinkConfig; host: string; por
   return {
     host: listen[1]!.replace(/^\[|\]$/g, ''),
     port: integer('listen port', listen[2]!, 0, 65535),
+    secure: values.https,
     config: {
       user: text('user', values.user),
       password: text('password', values.password),
@@ -137,12 +140,12 @@ function parseConfig(args: string[]): { config: YealinkConfig; host: string; por
 }
 
 export async function runYealinkSimulator(args: string[]): Promise<void> {
-  const { config, host, port } = parseConfig(args);
+  const { config, host, port, secure } = parseConfig(args);
   const phone = new YealinkSimulator(config);
   phone.on('event', emit);
   phone.on('log', log);
   try {
-    await phone.listen(host, port);
+    await phone.listen(host, port, secure);
   } catch (error) {
     log(`cannot listen on ${host}:${port}: ${(error as Error).message}`);
     process.exit(1);

@@ -7,7 +7,9 @@
 // arrives as a space.
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { createIdentity } from '../../native-bridge/link/identity.js';
 import { type ActionUrlEvent, actionUrl } from '../../native-bridge/vendor/yealink/action-url.js';
 
 export interface YealinkConfig {
@@ -43,7 +45,8 @@ interface Call {
 }
 
 export type SimulatorEvent =
-  | { event: 'ready'; url: string }
+  /** `certificate`: over HTTPS, the self-signed certificate (PEM) a client pins. */
+  | { event: 'ready'; url: string; certificate?: string }
   | { event: 'request'; from: string; query: string; status: number }
   | { event: 'ignored'; reason: string }
   | { event: 'remote-control-prompt'; from: string }
@@ -83,16 +86,22 @@ export class YealinkSimulator extends EventEmitter<{ event: [SimulatorEvent]; lo
     this.remoteControlAllowed = !config.prompt;
   }
 
-  async listen(host: string, port: number): Promise<string> {
-    const server = http.createServer((req, res) => this.serve(req, res));
+  /** Over HTTPS (`secure`) with a fresh self-signed certificate, as a phone out of the box has. */
+  async listen(host: string, port: number, secure = false): Promise<string> {
+    const identity = secure ? createIdentity('yealink-sim') : undefined;
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => this.serve(req, res);
+    const server = identity
+      ? https.createServer({ key: identity.privateKeyPem, cert: identity.certificatePem }, handler)
+      : http.createServer(handler);
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => resolve());
     });
     this.address = host;
-    const url = `http://${host.includes(':') ? `[${host}]` : host}:${(server.address() as AddressInfo).port}`;
-    this.emit('event', { event: 'ready', url });
+    const scheme = identity ? 'https' : 'http';
+    const url = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${(server.address() as AddressInfo).port}`;
+    this.emit('event', { event: 'ready', url, ...(identity && { certificate: identity.certificatePem }) });
     return url;
   }
 

@@ -143,16 +143,15 @@ describe('Yealink client against the simulator (loopback)', () => {
     await yealink.answer();
     await phone.waitFor((e) => e.event === 'call' && e.state === 'connected');
     const id = String(phone.list('call')[0]!.id);
-    expect(phone.list((e) => e.event === 'request' && e.query === `key=ASW:${id}`)).toHaveLength(1);
+    await phone.waitFor((e) => e.event === 'request' && e.query === `key=ASW:${id}` && e.status === 200);
     await yealink.hangup();
     await phone.waitFor((e) => e.event === 'action-url' && e.name === 'busy_to_idle');
 
+    const from = phone.mark();
     phone.send('incoming-call 5550000');
-    await phone.waitFor(
-      (e) => e.event === 'action-url' && e.name === 'incoming_call' && phone.list('call').length > 3,
-    );
+    await phone.waitFor((e) => e.event === 'action-url' && e.name === 'incoming_call', 10_000, from);
     await yealink.reject();
-    await phone.waitForCount((e) => e.event === 'action-url' && e.name === 'busy_to_idle', 2);
+    await phone.waitFor((e) => e.event === 'action-url' && e.name === 'busy_to_idle', 10_000, from);
     expect(listener.events.at(-1)).toMatchObject({ call: { state: 'ended', number: '5550000' } });
     expect(phone.list('ignored')).toEqual([]);
   });
@@ -166,10 +165,11 @@ describe('Yealink client against the simulator (loopback)', () => {
     for (const attempt of [yealink.facts(), yealink.dial('123'), yealink.hangup()]) {
       expect((await failure(attempt)).kind).toBe('wrong-password');
     }
-    expect(phone.list('request')).toHaveLength(1);
-    expect(phone.list('locked-out')).toEqual([]);
-    // The right password still works: the phone's account was never locked.
+    // The right password still works (the phone's account was never locked), and its request is the second.
     await client(url).facts();
+    await phone.waitForCount('request', 2);
+    expect(phone.list('request').map((e) => e.status)).toEqual([401, 200]);
+    expect(phone.list('locked-out')).toEqual([]);
   });
 
   it('names a locked-out account with how long to wait, and does not retry before then', async () => {
@@ -186,9 +186,11 @@ describe('Yealink client against the simulator (loopback)', () => {
     const error = await failure(yealink.facts());
     expect(error.kind).toBe('locked-out');
     expect(error.message).toMatch(/Wait 2 minutes/);
-    const sent = phone.list('request').length;
     expect((await failure(yealink.dial('123'))).kind).toBe('locked-out');
-    expect(phone.list('request')).toHaveLength(sent);
+    // A fresh client's request (refused as locked too) comes right after the first one's: the dial sent nothing.
+    await failure(client(url).facts());
+    await phone.waitForCount('request', 4);
+    expect(phone.list('request').map((e) => e.status)).toEqual([401, 401, 403, 403]);
   });
 
   it('names the allow-list with this PC address, and the remote-control prompt until it is accepted', async () => {
