@@ -22,7 +22,7 @@ import {
   vendorSecretName,
 } from './pairing-store.js';
 import { vendorName } from './phone-driver.js';
-import { type PhoneCertificate, readVendorCertificate, vendorClients } from './vendor-clients.js';
+import { type PhoneCertificate, readPhoneCertificate, vendorClients } from './vendor-clients.js';
 import { VendorPhone } from './vendor-phone.js';
 
 /** What `btoe add` and the window's "Add a Poly or Yealink phone…" ask for. */
@@ -104,7 +104,7 @@ export async function addVendorPhone(
     request.certificateSha256 === undefined ? undefined : normalizeFingerprint(request.certificateSha256);
   let certificate: PhoneCertificate | undefined;
   if (url.protocol === 'https:') {
-    certificate = await readVendorCertificate(url.origin);
+    certificate = await readPhoneCertificate(url.origin);
     if (expected === undefined && request.unconfirmedCertificate === 'confirm')
       return { confirmCertificate: certificate };
     if (expected !== undefined && normalizeFingerprint(certificate.sha256) !== expected)
