@@ -248,7 +248,7 @@ function PhoneCard({
             disabled={pending}
             onClick={() => setDialog('unpair')}
           >
-            {t('phone.unpair')}
+            {t(vendorPhone ? 'phone.remove' : 'phone.unpair')}
           </button>
         ) : (
           <button
@@ -410,6 +410,8 @@ function UnpairDialog({
 }) {
   const { t } = useTranslation();
   const ids = useId();
+  // A vendor phone is removed (its password deleted), not unpaired: it never paired with this PC.
+  const vendor = phone.driver !== 'btoe';
   return (
     <Dialog
       open={open}
@@ -422,11 +424,13 @@ function UnpairDialog({
       }
     >
       <div className="dialog-form">
-        <h2 id={`${ids}-title`}>{t('unpairDialog.title', { name: phone.name })}</h2>
-        <p>{t('unpairDialog.body')}</p>
+        <h2 id={`${ids}-title`}>
+          {t(vendor ? 'removeDialog.title' : 'unpairDialog.title', { name: phone.name })}
+        </h2>
+        <p>{t(vendor ? 'removeDialog.body' : 'unpairDialog.body')}</p>
         <div className="actions">
           <button type="button" className="danger" onClick={onConfirm}>
-            {t('unpairDialog.confirm')}
+            {t(vendor ? 'removeDialog.confirm' : 'unpairDialog.confirm')}
           </button>
           <button type="button" className="secondary" data-autofocus onClick={onClose}>
             {t('common.cancel')}

@@ -794,6 +794,14 @@ describe.skipIf(!haveChromium)(
           .first()
           .waitFor({ state: 'attached' });
         await tab('Phones', view).click();
+
+        // Removed after a confirmation: its card goes, and so does its password from the secret store.
+        await card.getByRole('button', { name: 'Remove…' }).click();
+        const remove = view.getByRole('dialog', { name: /^Remove / });
+        await remove.getByText('deletes its admin password').waitFor();
+        await remove.getByRole('button', { name: 'Remove', exact: true }).click();
+        await card.waitFor({ state: 'detached' });
+        expect(await vendorCard('Yealink Action URI').count()).toBe(1);
       });
 
       it(
