@@ -4,6 +4,7 @@
 // companion's listener, a click-to-call whose call state arrives through that listener, a hang-up, and what this
 // phone can and cannot do through its vendor's API (lock sync: not available). Loopback only.
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { request as httpsRequest } from 'node:https';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,22 +20,46 @@ const PASSWORD = 'demo-Admin-1';
 type SimulatorEvent = { event: string; [key: string]: unknown };
 type Say = (step: string, message: string, extra?: Record<string, unknown>) => void;
 
+/** The phone settings `btoe add` listed for the admin (client.provisioning). */
+type Provisioning = Array<{ parameter: string; value: string }>;
+
 /** What differs between the vendors' simulators and APIs; everything else is the same path. */
-const VENDORS: Record<
-  VendorKind,
-  { name: string; api: string; user: string; args: (listen: string) => string[]; provision: string }
-> = {
+interface VendorSpec {
+  name: string;
+  api: string;
+  user: string;
+  /** Where the simulator listens first (port 0: a free one). */
+  listen: string;
+  args: (listen: string) => string[];
+  /**
+   * The admin provisions the phone with the settings `btoe add` printed, as they would on the real phone: Poly
+   * through its own REST API (config/set), Yealink in its configuration (the simulator restarts with it).
+   */
+  provision: (
+    phone: SimulatedPhone,
+    url: string,
+    settings: Provisioning,
+    certificate: unknown,
+  ) => Promise<SimulatedPhone>;
+}
+
+const VENDORS: Record<VendorKind, VendorSpec> = {
   poly: {
     name: 'Poly',
     api: 'REST API over HTTPS',
     user: 'Polycom',
+    listen: 'https://127.0.0.1:0',
     args: (listen) => ['--listen', listen, '--password', PASSWORD, '--answer-delay', '800'],
-    provision: '--notification-url',
+    provision: async (phone, url, settings, certificate) => {
+      await polyConfigSet(url, settings, String(certificate));
+      return phone;
+    },
   },
   yealink: {
     name: 'Yealink',
     api: 'Action URI over HTTP',
     user: 'admin',
+    listen: '127.0.0.1:0',
     args: (listen) => [
       '--listen',
       listen,
@@ -46,9 +71,52 @@ const VENDORS: Record<
       '--answer-delay',
       '800',
     ],
-    provision: '--action-url-base',
+    provision: async (phone, url, settings) => {
+      await phone.stop();
+      const actionUrls = settings
+        .filter((s) => s.parameter.startsWith('action_url.'))
+        .map((s) => `--action-url=${s.parameter.slice('action_url.'.length)}=${s.value}`);
+      const restarted = SimulatedPhone.start('yealink', [
+        ...VENDORS.yealink.args(new URL(url).host),
+        ...actionUrls,
+      ]);
+      await restarted.next((e) => e.event === 'ready');
+      return restarted;
+    },
   },
 };
+
+/** Poly's `POST /api/v1/mgmt/config/set`, over the connection pinned to the certificate `btoe add` pinned. */
+function polyConfigSet(url: string, settings: Provisioning, sha256: string): Promise<void> {
+  const body = JSON.stringify({ data: Object.fromEntries(settings.map((s) => [s.parameter, s.value])) });
+  return new Promise((resolve, reject) => {
+    const request = httpsRequest(
+      new URL('/api/v1/mgmt/config/set', url),
+      {
+        method: 'POST',
+        auth: `${VENDORS.poly.user}:${PASSWORD}`,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        // The phone's certificate names its MAC-based host, not this address: the pinned fingerprint decides.
+        rejectUnauthorized: false,
+        checkServerIdentity: (_host, peer) =>
+          peer.fingerprint256 === sha256 ? undefined : new Error('the phone presented another certificate'),
+        timeout: 5000,
+      },
+      (response) => {
+        let text = '';
+        response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        response.on('end', () => {
+          const status = (JSON.parse(text || '{}') as { Status?: string }).Status;
+          if (status === '2000') resolve();
+          else reject(new Error(`config/set answered ${response.statusCode ?? 0} ${status ?? ''}`));
+        });
+      },
+    );
+    request.on('timeout', () => request.destroy(new Error('config/set timed out')));
+    request.on('error', reject);
+    request.end(body);
+  });
+}
 
 /** One simulated phone process and the JSON events it prints. */
 class SimulatedPhone {
@@ -128,7 +196,7 @@ export async function runVendorDemo(vendor: VendorKind, say: Say): Promise<void>
   process.env['BTOE_SECRET_STORE'] ??= 'file';
   process.env['BTOE_EVENT_PORT'] = '0';
   const store = await mkdtemp(join(tmpdir(), 'btoe-demo-'));
-  let phone = SimulatedPhone.start(vendor, spec.args('127.0.0.1:0'));
+  let phone = SimulatedPhone.start(vendor, spec.args(spec.listen));
   let running: Awaited<ReturnType<typeof startRunningCompanion>> | undefined;
   try {
     const url = String((await phone.next((e) => e.event === 'ready'))['url']);
@@ -158,17 +226,15 @@ export async function runVendorDemo(vendor: VendorKind, say: Say): Promise<void>
       { id: addedPhone.id, certificateSha256: certificate ?? null },
     );
 
-    // The admin provisions the phone with the listener's URL (docs/vendor-phones.md); the phone restarts.
-    await phone.stop();
-    phone = SimulatedPhone.start(vendor, [
-      ...spec.args(new URL(url).host),
-      spec.provision,
-      vendor === 'yealink' ? listener.replace(/\/?$/, '/') : listener,
-    ]);
-    await phone.next((e) => e.event === 'ready');
-    say('provisioned', `The phone's admin points its events at the companion's listener, ${listener}.`, {
-      listener,
-    });
+    // The admin provisions the phone with what `btoe add` printed (docs/vendor-phones.md).
+    const settings = (added.data['provisioning'] ?? []) as Provisioning;
+    phone = await spec.provision(phone, url, settings, certificate);
+    const pointer = settings.find((s) => s.value.startsWith('http'))?.parameter ?? 'its event URL';
+    say(
+      'provisioned',
+      `The phone's admin applies the ${settings.length} settings "btoe add" listed (${pointer} among them): the phone's events go to the companion's listener, ${listener}.`,
+      { listener, settings: settings.map((s) => s.parameter) },
+    );
 
     const states: string[] = [];
     const arrived = new Promise<void>((resolve) => {
