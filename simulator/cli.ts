@@ -335,4 +335,7 @@ process.on('uncaughtException', (error) => {
   log(`internal error: ${error.stack ?? error.message}`);
 });
 
-void main();
+// `--api poly`: a vendor's documented device API instead of the open protocol (simulator/poly/).
+const vendorApi = process.argv[2] === '--api' ? process.argv[3] : undefined;
+if (vendorApi === 'poly') void import('./poly/cli.js').then((sim) => sim.main(process.argv.slice(4)));
+else void main();
