@@ -43,6 +43,9 @@ export function AddPhoneDialog({
   const [step, setStep] = useState<Step>({ kind: 'form' });
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
+  // The certificate the user trusted for this URL: a retry after a refusal (a mistyped password) is not asked
+  // again; a phone that now presents another one is refused by the companion, with its own message.
+  const [trusted, setTrusted] = useState<{ url: string; sha256: string } | null>(null);
   const password = useRef<HTMLInputElement>(null);
   const done = useRef<HTMLButtonElement>(null);
   const confirm = useRef<HTMLButtonElement>(null);
@@ -67,9 +70,12 @@ export function AddPhoneDialog({
     setVendor(next);
   };
 
-  async function send(certificateSha256?: string): Promise<void> {
+  async function send(confirmed?: string): Promise<void> {
     const field = password.current;
     if (field === null) return;
+    const target = vendorPhoneUrl(vendor, url);
+    if (confirmed !== undefined) setTrusted({ url: target, sha256: confirmed });
+    const certificateSha256 = confirmed ?? (trusted?.url === target ? trusted.sha256 : undefined);
     setPending(true);
     setError(null);
     try {

@@ -772,7 +772,6 @@ describe.skipIf(!haveChromium)(
         const trust = certificate.getByRole('button', { name: 'Trust and add' });
         await expect.poll(() => trust.evaluate((el) => el === document.activeElement)).toBe(true);
         expect(await seriousViolations(view)).toEqual([]);
-        await view.screenshot({ path: path.join(SCREENSHOTS, 'add-phone-certificate-en-light.png') });
         await trust.click();
         await dialog.getByRole('status').filter({ hasText: 'is added' }).waitFor();
         await dialog.getByRole('button', { name: 'Done' }).click();
@@ -802,6 +801,97 @@ describe.skipIf(!haveChromium)(
         await remove.getByRole('button', { name: 'Remove', exact: true }).click();
         await card.waitFor({ state: 'detached' });
         expect(await vendorCard('Yealink Action URI').count()).toBe(1);
+      });
+
+      it('adds a Poly phone: its certificate confirmed, a wrong password refused in the phone’s words, then its card and calls with the controls its driver has', async () => {
+        const POLY_PASSWORD = 'Pv-47e1-admin';
+        const {
+          phone: poly,
+          url,
+          ready,
+        } = await startVendorPhone('poly', [
+          '--password',
+          POLY_PASSWORD,
+          '--mac',
+          '0004f2aabbcc',
+          '--answer-delay',
+          '300',
+        ]);
+        vendorPhones.push(poly);
+        const dialog = await openAddDialog();
+        // Poly is the default, with its REST API's user; a bare address means HTTPS.
+        expect(await dialog.getByLabel('Admin user').inputValue()).toBe('Polycom');
+        const address = url.replace(/^https:\/\//, '');
+        await dialog.getByLabel('Address or URL').fill(address);
+        await dialog.getByText(`The companion connects to ${url}.`).waitFor();
+        await dialog.getByLabel('Admin password').fill('not-the-password');
+        await dialog.getByRole('button', { name: 'Add phone' }).click();
+
+        const certificate = dialog.getByTestId('add-phone-certificate');
+        await certificate.waitFor();
+        expect(await certificate.getByTestId('certificate-sha256').innerText()).toBe(String(ready['sha256']));
+        await certificate
+          .getByText('Check that this matches the phone: Settings > Status > Platform > Phone')
+          .waitFor();
+        const trust = certificate.getByRole('button', { name: 'Trust and add' });
+        await expect.poll(() => trust.evaluate((el) => el === document.activeElement)).toBe(true);
+        expect(await seriousViolations(view)).toEqual([]);
+        await view.screenshot({ path: path.join(SCREENSHOTS, 'add-phone-certificate-en-light.png') });
+        await view.keyboard.press('Enter');
+
+        // The phone's refusal, as the Poly client words it; the form is back with the password emptied.
+        await dialog
+          .getByRole('alert')
+          .filter({ hasText: 'the phone refused the password (HTTP 401)' })
+          .waitFor();
+        expect(await dialog.getByLabel('Address or URL').inputValue()).toBe(address);
+        expect(await dialog.getByLabel('Admin password').inputValue()).toBe('');
+        // The certificate trusted a moment ago is not asked about again for the same phone.
+        await dialog.getByLabel('Admin password').fill(POLY_PASSWORD);
+        await dialog.getByLabel('Admin password').press('Enter');
+        await dialog
+          .getByRole('status')
+          .filter({ hasText: 'is added, driven through the Poly REST API' })
+          .waitFor();
+        await dialog.getByRole('button', { name: 'Done' }).click();
+        await dialog.waitFor({ state: 'hidden' });
+
+        const card = vendorCard('Poly REST API');
+        await card.getByText('00:04:f2:aa:bb:cc').waitFor({ timeout: 15_000 });
+        const facts = await factsOf(card);
+        expect(facts).toMatchObject({
+          Pairing: 'Added (admin API)',
+          Driver: 'Poly REST API',
+          Identity: 'Verified',
+          'Lock sync': 'Lock sync is not available on this phone',
+          'MAC address': '00:04:f2:aa:bb:cc',
+          'Line 1': '1001@pbx.example.com: registered',
+        });
+        expect(facts['Firmware']).toMatch(/^6\.4\.3 \(minimum .+\)$/);
+        expect(await card.getByTestId('lock-sync-unavailable').innerText()).toContain(
+          'The Poly REST API cannot lock or unlock the phone.',
+        );
+        await card.screenshot({ path: path.join(SCREENSHOTS, 'vendor-phone-poly-en-light.png') });
+
+        // Calls: dial from the Poly phone; its call state comes back, with the controls the driver has.
+        await tab('Calls', view).click();
+        const phoneChoice = view.getByLabel('Phone', { exact: true });
+        if (await phoneChoice.count()) {
+          const id = await phoneChoice.locator('option').filter({ hasText: 'Poly' }).getAttribute('value');
+          await phoneChoice.selectOption(String(id));
+        }
+        await view.getByLabel('Number or address').fill('+33142685300');
+        await view.getByRole('button', { name: 'Call', exact: true }).click();
+        await poly.waitFor((e) => e.event === 'call' && e['number'] === '+33142685300');
+        const current = view.getByTestId('current-call').filter({ hasText: 'Call to +33142685300' });
+        await current.getByTestId('call-state').filter({ hasText: 'In call' }).waitFor({ timeout: 15_000 });
+        for (const control of ['Hold', 'Mute', 'Hang up'])
+          await current.getByRole('button', { name: control }).waitFor();
+        await current.getByRole('button', { name: 'Hang up' }).click();
+        await poly.waitFor((e) => e.event === 'call' && e['state'] === 'Disconnected');
+        await current.waitFor({ state: 'detached', timeout: 15_000 });
+        await tab('Phones', view).click();
+        expect(consoleErrors).toEqual([]);
       });
 
       it(

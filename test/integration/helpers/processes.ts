@@ -325,7 +325,14 @@ export async function startVendorPhone(
   args: readonly string[] = [],
 ): Promise<{ phone: Phone; url: string; ready: PhoneEvent }> {
   requireDist();
-  const argv = ['--api', vendor, '--listen', '127.0.0.1:0', ...args];
+  // Poly's simulator takes the scheme (HTTPS by default, as the phones recommend); Yealink's HOST:PORT.
+  const argv = [
+    '--api',
+    vendor,
+    '--listen',
+    vendor === 'poly' ? 'https://127.0.0.1:0' : '127.0.0.1:0',
+    ...args,
+  ];
   const child = spawn(process.execPath, [SIMULATOR, ...argv], { cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'] });
   track(child);
   child.stdin.on('error', () => undefined);
