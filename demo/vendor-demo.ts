@@ -242,7 +242,7 @@ export async function runVendorDemo(vendor: VendorKind, say: Say): Promise<void>
         if (id !== addedPhone.id) return;
         if (states.at(-1) !== call.state) {
           states.push(call.state);
-          say('call-state', `The phone tells the companion's listener: the call is ${call.state}.`, {
+          say('call-state', `The companion hears from the phone: the call is ${call.state}.`, {
             state: call.state,
           });
         }

@@ -813,7 +813,7 @@ describe.skipIf(!haveChromium)(
           '--password',
           POLY_PASSWORD,
           '--mac',
-          '0004f2aabbcc',
+          '00:04:f2:aa:bb:cc',
           '--answer-delay',
           '300',
         ]);
