@@ -143,6 +143,8 @@ function CurrentCall({ phone, showPhone }: { phone: PhoneView; showPhone: boolea
         </span>
         {call.muted && <span className="call-muted"> · {t('calls.muted')}</span>}
         {showPhone && <span> · {phone.name}</span>}
+        {/* A vendor phone's calls go through its device API: the controls below are the ones it has. */}
+        {phone.driver !== 'btoe' && <span data-testid="call-driver"> · {t(`driver.${phone.driver}`)}</span>}
       </p>
       <div className="actions">
         {ringing && can('answer') && (

@@ -885,6 +885,7 @@ describe.skipIf(!haveChromium)(
         await poly.waitFor((e) => e.event === 'call' && e['number'] === '+33142685300');
         const current = view.getByTestId('current-call').filter({ hasText: 'Call to +33142685300' });
         await current.getByTestId('call-state').filter({ hasText: 'In call' }).waitFor({ timeout: 15_000 });
+        expect(await current.getByTestId('call-driver').innerText()).toContain('Poly REST API');
         for (const control of ['Hold', 'Mute', 'Hang up'])
           await current.getByRole('button', { name: control }).waitFor();
         await current.getByRole('button', { name: 'Hang up' }).click();
