@@ -6,8 +6,8 @@ import type {
   VendorPhoneClient,
   VendorPhoneOptions,
 } from '../../native-bridge/vendor/vendor-phone.js';
+import { PolyClient } from '../../native-bridge/vendor/poly/poly-client.js';
 import { YealinkClient } from '../../native-bridge/vendor/yealink/yealink-client.js';
-import { CompanionError } from './companion.js';
 
 export { type PhoneCertificate, readPhoneCertificate } from '../../native-bridge/vendor/device-http.js';
 
@@ -19,9 +19,11 @@ export type VendorClientFactory = (
 
 /** The vendors' clients (native-bridge/vendor/poly, native-bridge/vendor/yealink) over one HTTP(S) client each. */
 export const vendorClients: VendorClientFactory = async (kind, options) => {
-  const http = new DeviceHttpClient(options);
   switch (kind) {
+    case 'poly':
+      return new PolyClient(options);
     case 'yealink': {
+      const http = new DeviceHttpClient(options);
       // What features.action_uri_limit_ip must name, for the message when the phone refuses this PC.
       let local: Promise<string | undefined> | undefined;
       const localAddress = () =>
@@ -39,7 +41,5 @@ export const vendorClients: VendorClientFactory = async (kind, options) => {
         };
       });
     }
-    default:
-      throw new CompanionError('usage', `this build has no ${kind} client`);
   }
 };
