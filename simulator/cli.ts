@@ -336,7 +336,9 @@ process.on('uncaughtException', (error) => {
   log(`internal error: ${error.stack ?? error.message}`);
 });
 
-// `--api yealink` first: a vendor phone's documented device API instead of the open protocol.
-if (process.argv[2] === '--api' && process.argv[3] === 'yealink') {
+// `--api poly|yealink`: a vendor's documented device API instead of the open protocol (simulator/poly/, yealink/).
+const vendorApi = process.argv[2] === '--api' ? process.argv[3] : undefined;
+if (vendorApi === 'poly') void import('./poly/cli.js').then((sim) => sim.main(process.argv.slice(4)));
+else if (vendorApi === 'yealink')
   void import('./yealink/cli.js').then((sim) => sim.runYealinkSimulator(process.argv.slice(4)));
-} else void main();
+else void main();

@@ -226,8 +226,11 @@ export async function readPhoneCertificate(
   const deadline = new Deadline(timeoutMs, target.address);
   try {
     const socket = (await deadline.race(openTls(target, deadline))) as tls.TLSSocket;
-    const der = socket.getPeerCertificate(true).raw;
+    const der = socket.getPeerCertificate(true).raw as Buffer | undefined;
     socket.destroy();
+    if (der === undefined) {
+      throw new VendorPhoneError('bad-answer', `${target.address} presented no certificate`);
+    }
     const cert = new X509Certificate(der);
     return {
       pem: cert.toString(),
