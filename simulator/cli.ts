@@ -20,7 +20,7 @@ import { type PhoneConfig, type PhoneEvent, PhoneSimulator } from './phone.js';
 const HELP = `btoe-phone-sim: a desk phone that speaks the open BToE protocol (docs/protocol.md)
 
 Usage: npm run -s phone-sim -- [options]
-       npm run -s phone-sim -- --api yealink [options]   (a Yealink phone's Action URI/URL: --api yealink --help)
+       npm run -s phone-sim -- --api poly|yealink [options]   (a vendor phone's device API: add --help)
 
 Options:
   --listen ADDRESS        where to listen: tcp://HOST:PORT (port 0 picks one) or serial:PATH; repeat it for a
