@@ -40,6 +40,8 @@ export interface DeviceAnswer {
   status: number;
   headers: http.IncomingHttpHeaders;
   body: Buffer;
+  /** This PC's address on the connection (what an allow-list on the phone must name). */
+  localAddress?: string | undefined;
 }
 
 /** What the user is shown to confirm a phone's certificate on first use. */
@@ -191,8 +193,14 @@ export class DeviceHttpClient {
         });
         res.on('error', (error) => fail(connectionError(error, target.address)));
         res.on('end', () => {
+          const localAddress = socket.localAddress;
           socket.destroy();
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) });
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks),
+            localAddress,
+          });
         });
       });
       req.end(body);
