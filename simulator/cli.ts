@@ -20,8 +20,7 @@ import { type PhoneConfig, type PhoneEvent, PhoneSimulator } from './phone.js';
 const HELP = `btoe-phone-sim: a desk phone that speaks the open BToE protocol (docs/protocol.md)
 
 Usage: npm run -s phone-sim -- [options]
-       npm run -s phone-sim -- --api yealink [options]   (a Yealink phone's Action URI/URL: --api yealink --help)
-       npm run -s phone-sim -- --api poly [options]      (a Poly phone's REST API: --api poly --help)
+       npm run -s phone-sim -- --api poly|yealink [options]   (a vendor phone's device API: add --help)
 
 Options:
   --listen ADDRESS        where to listen: tcp://HOST:PORT (port 0 picks one) or serial:PATH; repeat it for a
@@ -337,7 +336,7 @@ process.on('uncaughtException', (error) => {
   log(`internal error: ${error.stack ?? error.message}`);
 });
 
-// `--api poly|yealink` first: a vendor phone's documented device API instead of the open protocol.
+// `--api poly|yealink`: a vendor's documented device API instead of the open protocol (simulator/poly/, yealink/).
 const vendorApi = process.argv[2] === '--api' ? process.argv[3] : undefined;
 if (vendorApi === 'poly') void import('./poly/cli.js').then((sim) => sim.main(process.argv.slice(4)));
 else if (vendorApi === 'yealink')

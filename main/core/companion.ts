@@ -356,8 +356,11 @@ export class Companion {
   /** Paired phones (reachable or not) and any phones at the given addresses. */
   async devices(addresses: readonly string[]): Promise<DeviceView[]> {
     const targets = new Map<string, PairedPhone | undefined>();
-    for (const phone of this.pairings.list())
-      for (const address of reachOrder(phone)) targets.set(address, phone);
+    const vendorPhones: PairedPhone[] = [];
+    for (const phone of this.pairings.list()) {
+      if (phone.driver) vendorPhones.push(phone);
+      else for (const address of reachOrder(phone)) targets.set(address, phone);
+    }
     for (const text of addresses) {
       const address = formatAddress(parseAddress(text));
       if (!targets.has(address)) targets.set(address, undefined);
@@ -398,8 +401,30 @@ export class Companion {
         }
       }),
     );
+    // A vendor phone answers its API, not the open protocol: reachable when its driver opens.
+    const vendorViews = await Promise.all(
+      vendorPhones.map(async (phone): Promise<DeviceView> => {
+        const reachable = await this.reach(phone.id).then(
+          (driver) => (driver.close(), true),
+          () => false,
+        );
+        const { id, name, vendor, model, firmware, transport, address } = phone;
+        return {
+          id,
+          name,
+          vendor,
+          model,
+          firmware,
+          transport,
+          address,
+          onThisPcPort: false,
+          paired: true,
+          reachable,
+        };
+      }),
+    );
     // One phone is one device however many ways it answered: shown at its best reachable address.
-    const byId = new Map<string, DeviceView>();
+    const byId = new Map<string, DeviceView>(vendorViews.map((view) => [view.id, view]));
     const better = (a: DeviceView, b: DeviceView) =>
       a.reachable !== b.reachable ? a.reachable : transportRank(a.address) < transportRank(b.address);
     for (const view of views) {

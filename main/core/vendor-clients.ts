@@ -1,13 +1,11 @@
 // Environment: Node (main process core).
-import { DeviceHttpClient } from '../../native-bridge/vendor/device-http.js';
-import { facingAddress, phoneAddressOf } from '../../native-bridge/vendor/event-listener.js';
 import type {
   VendorKind,
   VendorPhoneClient,
   VendorPhoneOptions,
 } from '../../native-bridge/vendor/vendor-phone.js';
+import { PolyClient } from '../../native-bridge/vendor/poly/poly-client.js';
 import { YealinkClient } from '../../native-bridge/vendor/yealink/yealink-client.js';
-import { CompanionError } from './companion.js';
 
 export { type PhoneCertificate, readPhoneCertificate } from '../../native-bridge/vendor/device-http.js';
 
@@ -19,27 +17,10 @@ export type VendorClientFactory = (
 
 /** The vendors' clients (native-bridge/vendor/poly, native-bridge/vendor/yealink) over one HTTP(S) client each. */
 export const vendorClients: VendorClientFactory = async (kind, options) => {
-  const http = new DeviceHttpClient(options);
   switch (kind) {
-    case 'yealink': {
-      // What features.action_uri_limit_ip must name, for the message when the phone refuses this PC.
-      let local: Promise<string | undefined> | undefined;
-      const localAddress = () =>
-        (local ??= phoneAddressOf(new URL(options.url).hostname)
-          .then(facingAddress)
-          .catch(() => undefined));
-      return new YealinkClient(options, async (url) => {
-        // Sent exactly as the client built it: Yealink needs its own order and escaping.
-        const answer = await http.request({ method: 'GET', path: url.slice(new URL(url).origin.length) });
-        return {
-          status: answer.status,
-          headers: answer.headers,
-          body: answer.body.toString('utf8'),
-          localAddress: await localAddress(),
-        };
-      });
-    }
-    default:
-      throw new CompanionError('usage', `this build has no ${kind} client`);
+    case 'poly':
+      return new PolyClient(options);
+    case 'yealink':
+      return new YealinkClient(options);
   }
 };

@@ -40,6 +40,8 @@ export interface DeviceAnswer {
   status: number;
   headers: http.IncomingHttpHeaders;
   body: Buffer;
+  /** This PC's address on the connection (what an allow-list on the phone must name). */
+  localAddress?: string | undefined;
 }
 
 /** What the user is shown to confirm a phone's certificate on first use. */
@@ -191,8 +193,14 @@ export class DeviceHttpClient {
         });
         res.on('error', (error) => fail(connectionError(error, target.address)));
         res.on('end', () => {
+          const localAddress = socket.localAddress;
           socket.destroy();
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) });
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks),
+            localAddress,
+          });
         });
       });
       req.end(body);
@@ -218,8 +226,11 @@ export async function readPhoneCertificate(
   const deadline = new Deadline(timeoutMs, target.address);
   try {
     const socket = (await deadline.race(openTls(target, deadline))) as tls.TLSSocket;
-    const der = socket.getPeerCertificate(true).raw;
+    const der = socket.getPeerCertificate(true).raw as Buffer | undefined;
     socket.destroy();
+    if (der === undefined) {
+      throw new VendorPhoneError('bad-answer', `${target.address} presented no certificate`);
+    }
     const cert = new X509Certificate(der);
     return {
       pem: cert.toString(),

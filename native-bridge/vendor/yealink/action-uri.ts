@@ -66,17 +66,7 @@ export function actionQuery(command: ActionCommand): string {
   }
 }
 
-/** The whole request URL: the phone's base URL (scheme, host, port; no path) + `/servlet?` + the query. */
-export function actionUri(baseUrl: string, command: ActionCommand): string {
-  let base: URL;
-  try {
-    base = new URL(baseUrl);
-  } catch {
-    throw new ActionUriError('the phone address must be a URL like http://10.0.0.5');
-  }
-  if (base.protocol !== 'http:' && base.protocol !== 'https:')
-    throw new ActionUriError('the phone address must start with http:// or https://');
-  if (base.username || base.password)
-    throw new ActionUriError('the phone address must not carry credentials');
-  return `${base.origin}/servlet?${actionQuery(command)}`;
+/** The request's path and query, sent as is: `/servlet?` + the query. */
+export function actionPath(command: ActionCommand): string {
+  return `/servlet?${actionQuery(command)}`;
 }

@@ -13,7 +13,8 @@ import {
   type VendorPhoneOptions,
   VendorPhoneError,
 } from '../vendor-phone.js';
-import { type ActionCommand, ActionUriError, actionUri } from './action-uri.js';
+import { type DeviceAnswer, DeviceHttpClient } from '../device-http.js';
+import { type ActionCommand, ActionUriError, actionPath } from './action-uri.js';
 import {
   ACTION_URL_EVENTS,
   ACTION_URL_MAX,
@@ -35,17 +36,8 @@ export const YEALINK_CAPABILITIES: ReadonlySet<DriverCapability> = new Set([
   'device-facts',
 ]);
 
-/** One answer of the phone's web server, as the HTTP client hands it over. */
-export interface ActionAnswer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-  /** This PC's address on the connection: what features.action_uri_limit_ip must name. */
-  localAddress: string | undefined;
-}
-
-/** A GET of one URL with Basic credentials; rejects with VendorPhoneError ('unreachable', 'timeout', ...). */
-export type ActionGet = (url: string) => Promise<ActionAnswer>;
+/** What the client needs of the HTTP client (device-http.ts): one request, one answer. */
+export type DeviceHttp = Pick<DeviceHttpClient, 'request'>;
 
 export interface YealinkOptions extends VendorPhoneOptions {
   /** The account to dial from (outgoing_uri: `1001@pbx.example.com`); the phone's default account if absent. */
@@ -59,14 +51,15 @@ export class YealinkClient implements VendorPhoneClient {
   /** Set after a 401 or a lockout: the client sends nothing more, so it can never lock the account itself. */
   private stopped: { error: VendorPhoneError; until: number } | undefined;
 
+  /** Throws VendorPhoneError('invalid-input') for a malformed URL or pinned certificate. */
   constructor(
     private readonly options: YealinkOptions,
-    private readonly get: ActionGet,
+    private readonly http: DeviceHttp = new DeviceHttpClient(options),
   ) {}
 
   async facts(): Promise<DeviceFacts> {
     const answer = await this.send({ kind: 'phonecfg' });
-    const config = parsePhoneConfig(answer.body);
+    const config = parsePhoneConfig(answer.body.toString('utf8'));
     if (!config)
       throw new VendorPhoneError('bad-answer', 'The phone answered phonecfg=get without a firmware version.');
     const { identity } = this.tracker;
@@ -184,19 +177,19 @@ export class YealinkClient implements VendorPhoneClient {
   }
 
   /** One Action URI request, its answer mapped to the failures Yealink phones give. */
-  private async send(command: ActionCommand): Promise<ActionAnswer> {
+  private async send(command: ActionCommand): Promise<DeviceAnswer> {
     if (this.stopped) {
       if (Date.now() < this.stopped.until) throw this.stopped.error;
       this.stopped = undefined;
     }
-    let url: string;
+    let path: string;
     try {
-      url = actionUri(this.options.url, command);
+      path = actionPath(command);
     } catch (error) {
       if (error instanceof ActionUriError) throw new VendorPhoneError('invalid-input', `${error.message}.`);
       throw error;
     }
-    const answer = await this.get(url);
+    const answer = await this.http.request({ method: 'GET', path });
     if (answer.status === 200) return answer;
     const error = failure(answer);
     if (error.kind === 'wrong-password') this.stopped = { error, until: Number.POSITIVE_INFINITY };
@@ -208,15 +201,15 @@ export class YealinkClient implements VendorPhoneClient {
 
 const LOCKOUT_DEFAULT_SECONDS = 300;
 
-function retryAfterSeconds(answer: ActionAnswer): number {
+function retryAfterSeconds(answer: DeviceAnswer): number {
   const header = answer.headers['retry-after'];
   const seconds = Number(Array.isArray(header) ? header[0] : header);
   return Number.isInteger(seconds) && seconds > 0 && seconds <= 86400 ? seconds : LOCKOUT_DEFAULT_SECONDS;
 }
 
 /** What a non-200 answer means, in words for the admin (docs/vendor-phones.md lists these). */
-function failure(answer: ActionAnswer): VendorPhoneError {
-  const body = answer.body.slice(0, 512);
+function failure(answer: DeviceAnswer): VendorPhoneError {
+  const body = answer.body.subarray(0, 512).toString('utf8');
   switch (answer.status) {
     case 401:
       return new VendorPhoneError(

@@ -146,6 +146,11 @@ describe('a Yealink phone through the companion (loopback)', () => {
     expect(up.capabilities).not.toContain('lock');
     expect(up.lockSync).toEqual({ syncing: false, reason: NOT_AVAILABLE });
 
+    const devices = await runBtoe(['devices', '--json'], { store });
+    expect(devices.json, show(devices)).toEqual([
+      expect.objectContaining({ id, paired: true, reachable: true }),
+    ]);
+
     // Device facts in diagnostics: firmware against the minimums table, the line's registration.
     const doctor = await runBtoe(['doctor', '--json', '--timeout', '0'], { store });
     const checks = (doctor.json as { checks: Array<{ id: string; status: string; details?: string[] }> })

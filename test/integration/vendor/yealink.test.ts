@@ -20,7 +20,7 @@ afterEach(async () => {
 });
 
 /** `btoe-phone-sim --api yealink ...args`, once it listens; its URL. */
-async function startYealink(args: string[]): Promise<{ phone: Phone; url: string }> {
+async function startYealink(args: string[]): Promise<{ phone: Phone; url: string; certificate?: string }> {
   requireDist();
   const argv = ['--api', 'yealink', '--listen', '127.0.0.1:0', '--answer-delay', '200', ...args];
   const child = spawn(process.execPath, [join(DIST, 'simulator/cli.js'), ...argv], {
@@ -31,17 +31,22 @@ async function startYealink(args: string[]): Promise<{ phone: Phone; url: string
   const phone = new Phone(child, argv, '');
   phones.push(phone);
   const ready = await phone.waitFor('ready', 15_000);
-  return { phone, url: String(ready.url) };
+  return {
+    phone,
+    url: String(ready.url),
+    ...(typeof ready.certificate === 'string' && { certificate: ready.certificate }),
+  };
 }
 
 /** The PC's listener for the phone's Action URLs: hands every request to the client, keeps the events. */
-async function listenForPhone(client: () => YealinkClient): Promise<{ url: string; events: VendorEvent[] }> {
+async function listenForPhone(): Promise<{ url: string; events: VendorEvent[]; client?: YealinkClient }> {
   const events: VendorEvent[] = [];
+  const listener: { url: string; events: VendorEvent[]; client?: YealinkClient } = { url: '', events };
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://listener');
     try {
       events.push(
-        ...client().parseNotification({
+        ...listener.client!.parseNotification({
           method: req.method ?? '',
           path: url.pathname,
           query: url.searchParams,
@@ -55,7 +60,8 @@ async function listenForPhone(client: () => YealinkClient): Promise<{ url: strin
   });
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, events };
+  listener.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return listener;
 }
 
 function client(url: string, password = 'secret', account?: string): YealinkClient {
@@ -75,8 +81,7 @@ const ALLOWED = ['--password', 'secret', '--limit-ip', '127.0.0.1', '--no-prompt
 
 describe('Yealink client against the simulator (loopback)', () => {
   it('reads facts, dials, holds, resumes, mutes once per change and hangs up, following the events', async () => {
-    let yealink: YealinkClient | undefined;
-    const listener = await listenForPhone(() => yealink!);
+    const listener = await listenForPhone();
     const { phone, url } = await startYealink([
       ...ALLOWED,
       '--action-url-base',
@@ -84,7 +89,8 @@ describe('Yealink client against the simulator (loopback)', () => {
       '--mac',
       '001565AABBCC',
     ]);
-    yealink = client(url, 'secret', '1001@pbx.example.com');
+    const yealink = client(url, 'secret', '1001@pbx.example.com');
+    listener.client = yealink;
     expect(yealink.capabilities.has('lock')).toBe(false);
     expect(await yealink.callStatus()).toBeUndefined();
 
@@ -130,10 +136,10 @@ describe('Yealink client against the simulator (loopback)', () => {
   });
 
   it('answers and rejects incoming calls by their call_id', async () => {
-    let yealink: YealinkClient | undefined;
-    const listener = await listenForPhone(() => yealink!);
+    const listener = await listenForPhone();
     const { phone, url } = await startYealink([...ALLOWED, '--action-url-base', listener.url]);
-    yealink = client(url);
+    const yealink = client(url);
+    listener.client = yealink;
 
     phone.send('incoming-call 5551234');
     await phone.waitFor((e) => e.event === 'action-url' && e.name === 'incoming_call');
@@ -209,6 +215,17 @@ describe('Yealink client against the simulator (loopback)', () => {
     prompting.phone.send('accept-remote-control');
     await prompting.phone.waitFor('remote-control-accepted');
     await expect(client(prompting.url).facts()).resolves.toMatchObject({ firmware: '96.86.0.100' });
+  });
+
+  it('talks HTTPS to the certificate the user confirmed, and to no other', async () => {
+    const first = await startYealink([...ALLOWED, '--https']);
+    const other = await startYealink([...ALLOWED, '--https']);
+    const options = { credentials: { user: 'admin', password: 'secret' }, timeoutMs: 3000 };
+    const pinned = new YealinkClient({ ...options, url: first.url, pinnedCertificate: first.certificate! });
+    await expect(pinned.facts()).resolves.toMatchObject({ firmware: '96.86.0.100' });
+    const impostor = new YealinkClient({ ...options, url: other.url, pinnedCertificate: first.certificate! });
+    expect((await failure(impostor.facts())).kind).toBe('certificate-changed');
+    expect(other.phone.list('request')).toEqual([]);
   });
 
   it('names an unreachable phone', async () => {

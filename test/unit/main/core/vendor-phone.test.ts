@@ -24,9 +24,11 @@ function yealinkPhone(companionRules: Rules = rules()) {
   const sent: string[] = [];
   const client = new YealinkClient(
     { url: URL_, credentials: { user: 'admin', password: 'x' } },
-    async (url) => {
-      sent.push(url);
-      return { status: 200, headers: {}, body: '', localAddress: '192.0.2.1' };
+    {
+      request: async ({ path }) => {
+        sent.push(path);
+        return { status: 200, headers: {}, body: Buffer.alloc(0) };
+      },
     },
   );
   const phone = pairedPhone({
@@ -98,8 +100,11 @@ describe('VendorPhone (a phone driver around a vendor client)', () => {
   });
 
   it('drops itself when the phone stops answering, so the link reconnects with backoff', async () => {
-    const client = new YealinkClient({ url: URL_, credentials: { user: 'admin', password: 'x' } }, () =>
-      Promise.reject(new VendorPhoneError('unreachable', 'no route to 192.0.2.30')),
+    const client = new YealinkClient(
+      { url: URL_, credentials: { user: 'admin', password: 'x' } },
+      {
+        request: () => Promise.reject(new VendorPhoneError('unreachable', 'no route to 192.0.2.30')),
+      },
     );
     const facts = { vendor: 'Yealink', model: 'T54W', firmware: '96.86.0.100', mac: '', lines: [] };
     const driver = new VendorPhone(

@@ -19,8 +19,11 @@ afterEach(async () => Promise.all(listeners.splice(0).map((l) => l.close())));
 
 /** A Yealink client (its Action URL parser is the one under the listener); it is never asked to send. */
 function yealink(): YealinkClient {
-  return new YealinkClient({ url: 'http://127.0.0.2', credentials: { user: 'admin', password: 'x' } }, () =>
-    Promise.reject(new VendorPhoneError('unreachable', 'not in this test')),
+  return new YealinkClient(
+    { url: 'http://127.0.0.2', credentials: { user: 'admin', password: 'x' } },
+    {
+      request: () => Promise.reject(new VendorPhoneError('unreachable', 'not in this test')),
+    },
   );
 }
 

@@ -2,21 +2,31 @@
 // answer is named, and when it sends nothing at all. The phone is a scripted answer per request.
 import { describe, expect, it } from 'vitest';
 import { VendorPhoneError } from '../../../../../native-bridge/vendor/vendor-phone.js';
-import {
-  type ActionAnswer,
-  YealinkClient,
-} from '../../../../../native-bridge/vendor/yealink/yealink-client.js';
+import type { DeviceAnswer, DeviceRequest } from '../../../../../native-bridge/vendor/device-http.js';
+import { YealinkClient } from '../../../../../native-bridge/vendor/yealink/yealink-client.js';
 
-function scripted(answers: Partial<ActionAnswer>[] = []) {
+interface Answer {
+  status?: number;
+  headers?: DeviceAnswer['headers'];
+  body?: string;
+}
+
+function scripted(answers: Answer[] = []) {
   const sent: string[] = [];
-  const get = (url: string) => {
-    sent.push(url.replace('http://10.0.0.5/servlet?', ''));
+  const request = (request: DeviceRequest) => {
+    expect(request.method).toBe('GET');
+    sent.push(request.path.replace('/servlet?', ''));
     const next = answers.shift() ?? {};
-    return Promise.resolve({ status: 200, headers: {}, body: 'OK', localAddress: '10.0.0.2', ...next });
+    return Promise.resolve({
+      status: next.status ?? 200,
+      headers: next.headers ?? {},
+      body: Buffer.from(next.body ?? 'OK'),
+      localAddress: '10.0.0.2',
+    });
   };
   const client = new YealinkClient(
     { url: 'http://10.0.0.5', credentials: { user: 'admin', password: 'x' }, account: '1001@pbx' },
-    get,
+    { request },
   );
   const event = (name: string, values: Record<string, string> = {}) =>
     client.parseNotification({
@@ -86,7 +96,7 @@ describe('YealinkClient', () => {
   });
 
   it('names each refusal and stops after a 401 so that it cannot lock the account', async () => {
-    const cases: [Partial<ActionAnswer>, string, RegExp][] = [
+    const cases: [Answer, string, RegExp][] = [
       [
         { status: 403, body: 'Forbidden' },
         'not-allowed-from-this-pc',
