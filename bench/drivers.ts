@@ -73,11 +73,14 @@ async function measure(
   phone: Child,
   dialing: (e: ChildEvent) => boolean,
   ended: (e: ChildEvent) => boolean,
+  /** What the phone must report before it takes a hang-up (Poly refuses endCall during Setup). */
+  settled?: (e: ChildEvent) => boolean,
 ) {
   const clickToDialing: number[] = [];
   const callState: number[] = [];
   for (let i = 0; i < N.warmup + N.samples; i++) {
     const onPhone = phone.next(dialing);
+    const ready = settled ? phone.next(settled) : undefined;
     const atPc = driverCall(driver, ['dialing', 'ringback', 'connected']);
     const t0 = now();
     await driver.dial(NUMBER);
@@ -86,6 +89,7 @@ async function measure(
       clickToDialing.push(sinceMs(t0, phoneAt.at));
       callState.push(sinceMs(t0, pcAt));
     }
+    await ready;
     const gone = phone.next(ended);
     const idle = driverCall(driver, ['ended', 'failed']);
     await driver.hangup();
@@ -203,8 +207,9 @@ async function poly(leftovers: Leftovers, env: NodeJS.ProcessEnv) {
     return await measure(
       driver,
       sim,
-      (e) => e.event === 'call' && (e.state === 'Setup' || e.state === 'Dialtone' || e.state === 'Ringback'),
+      (e) => e.event === 'call' && e.state === 'Setup',
       (e) => e.event === 'call' && (e.state === 'Disconnected' || e.state === 'Free'),
+      (e) => e.event === 'call' && e.state === 'Ringback',
     );
   } finally {
     driver.close();
@@ -227,7 +232,7 @@ export async function runDriversBench(): Promise<Record<string, unknown>> {
       try {
         result[name] = await run(leftovers, env);
       } catch (error) {
-        result[name] = { failed: error instanceof Error ? error.message : String(error) };
+        result[name] = { failed: error instanceof Error ? (error.stack ?? error.message) : String(error) };
       }
     }
   } finally {
