@@ -1,6 +1,7 @@
 // Environment: Node (benchmarks, run by npm run bench).
 // Issue 10: click → phone dialing and call-state latency per phone driver, against each simulator as a separate
-// process over loopback: the open protocol (PhoneSession), Yealink (Action URI out, Action URL back through the
+// process over loopback: the open protocol (PhoneSession), Poly (REST out, telephony notifications back through
+// the companion's event listener; polling is not running: no driver.watch), Yealink (Action URI out, Action URL back through the
 // companion's event listener). `clickToDialing`: driver.dial() called → the simulator reports the call dialing
 // (its stdout line read here); `callState`: dial() called → the driver's own `call` event (the state as the
 // companion sees it: an ack'd event over the link, or the phone's Action URL through the listener).
@@ -25,8 +26,8 @@ import {
 } from './measure.js';
 
 const N = { warmup: 3, samples: 30 } as const;
-/** A number every driver dials: digits only, as the core's rules hand it to a driver. */
-const NUMBER = '+442079460018';
+/** A number every driver dials: a dial string as the core's rules hand it to a driver. */
+const NUMBER = '02079460018';
 
 const progress = (message: string) => process.stderr.write(`bench: drivers: ${message}\n`);
 
@@ -72,11 +73,14 @@ async function measure(
   phone: Child,
   dialing: (e: ChildEvent) => boolean,
   ended: (e: ChildEvent) => boolean,
+  /** What the phone must report before it takes a hang-up (Poly refuses endCall during Setup). */
+  settled?: (e: ChildEvent) => boolean,
 ) {
   const clickToDialing: number[] = [];
   const callState: number[] = [];
   for (let i = 0; i < N.warmup + N.samples; i++) {
     const onPhone = phone.next(dialing);
+    const ready = settled ? phone.next(settled) : undefined;
     const atPc = driverCall(driver, ['dialing', 'ringback', 'connected']);
     const t0 = now();
     await driver.dial(NUMBER);
@@ -85,6 +89,7 @@ async function measure(
       clickToDialing.push(sinceMs(t0, phoneAt.at));
       callState.push(sinceMs(t0, pcAt));
     }
+    await ready;
     const gone = phone.next(ended);
     const idle = driverCall(driver, ['ended', 'failed']);
     await driver.hangup();
@@ -170,6 +175,49 @@ async function yealink(leftovers: Leftovers, env: NodeJS.ProcessEnv) {
   }
 }
 
+async function poly(leftovers: Leftovers, env: NodeJS.ProcessEnv) {
+  const dir = leftovers.tempDir('btoe-bench-drivers-');
+  const phonePort = await freePort();
+  const url = `https://${HOST}:${phonePort}`;
+  const mac = '00:04:f2:be:0c:01';
+  const id = vendorDeviceId('poly', mac, url);
+  const listener = new PhoneEventListener({ port: 0 });
+  const listenerUrl = await listener.urlFor(HOST, id);
+  const sim = new Child(
+    'Poly simulator',
+    [
+      ...[SIMULATOR, '--api', 'poly', '--listen', url, '--password', 'bench', '--mac', mac],
+      ...['--answer-delay', '60000', '--tel-notification', listenerUrl],
+    ],
+    env,
+    leftovers,
+  );
+  await sim.next('ready');
+  const companion = await companionIn(join(dir, 'companion'));
+  await addVendorPhone(companion, {
+    vendor: 'poly',
+    url,
+    user: 'Polycom',
+    password: 'bench',
+    unconfirmedCertificate: 'pin',
+  });
+  const driver = (await companion.reach(id)) as VendorPhone;
+  await listener.add({ id, host: HOST, client: driver.client, deliver: (events) => driver.notified(events) });
+  try {
+    return await measure(
+      driver,
+      sim,
+      (e) => e.event === 'call' && e.state === 'Setup',
+      (e) => e.event === 'call' && (e.state === 'Disconnected' || e.state === 'Free'),
+      (e) => e.event === 'call' && e.state === 'Ringback',
+    );
+  } finally {
+    driver.close();
+    await listener.close();
+    await sim.stop();
+  }
+}
+
 /** Every driver's figures; one that cannot run here is reported as such, the others still measured. */
 export async function runDriversBench(): Promise<Record<string, unknown>> {
   const leftovers = new Leftovers();
@@ -177,14 +225,14 @@ export async function runDriversBench(): Promise<Record<string, unknown>> {
   const result: Record<string, unknown> = {
     what: `click → phone dialing and call state per phone driver, ${N.samples} dials each after ${N.warmup} warm-up, loopback`,
   };
-  const drivers = { btoe: openProtocol, yealink } as const;
+  const drivers = { btoe: openProtocol, poly, yealink } as const;
   try {
     for (const [name, run] of Object.entries(drivers)) {
       progress(name);
       try {
         result[name] = await run(leftovers, env);
       } catch (error) {
-        result[name] = { failed: error instanceof Error ? error.message : String(error) };
+        result[name] = { failed: error instanceof Error ? (error.stack ?? error.message) : String(error) };
       }
     }
   } finally {

@@ -107,11 +107,13 @@ export class VendorPhone extends EventEmitter<PhoneDriverEvents> implements Phon
     await this.send(() => this.client.dial(number));
   };
 
-  answer = () => this.command('answer', (c) => c.answer(this.handle('offering')));
-  reject = () => this.command('reject', (c) => c.reject(this.handle('offering')));
-  hangup = () => this.command('hangup', (c) => c.hangup(this.handle()));
-  hold = () => this.command('hold', (c) => c.hold(this.handle()));
-  resume = () => this.command('resume', (c) => c.resume(this.handle('held')));
+  // No handle: each client knows its phone's calls in its API's own terms (Poly's REST handles are not always its
+  // notifications' ones), and picks the ringing, current or held call itself.
+  answer = () => this.command('answer', (c) => c.answer());
+  reject = () => this.command('reject', (c) => c.reject());
+  hangup = () => this.command('hangup', (c) => c.hangup());
+  hold = () => this.command('hold', (c) => c.hold());
+  resume = () => this.command('resume', (c) => c.resume());
   mute = async (muted: boolean): Promise<void> => {
     await this.command('mute', (c) => c.mute(muted));
     // Not every phone reports mute (Poly sends no event for it): the state follows the acknowledged command.
@@ -173,14 +175,6 @@ export class VendorPhone extends EventEmitter<PhoneDriverEvents> implements Phon
       if (error instanceof VendorPhoneError && LINK_FAILURES.has(error.kind)) this.close(error);
       throw error;
     }
-  }
-
-  /** The vendor handle of the call a command is for: the one in `state` if asked, else the current one. */
-  private handle(state?: VendorCall['state']): string | undefined {
-    if (state !== undefined) {
-      for (const [handle, { call }] of this.calls) if (call.state === state) return handle;
-    }
-    return this.current;
   }
 
   private apply(event: VendorEvent): void {

@@ -223,3 +223,92 @@ describe('a Yealink phone through the companion (loopback)', () => {
     expect((status.json as { phones: unknown[] }).phones).toEqual([]);
   });
 });
+
+async function startPoly(args: string[]): Promise<{ phone: Phone; url: string }> {
+  requireDist();
+  const argv = ['--api', 'poly', '--answer-delay', '200', '--password', 'secret', ...args];
+  const child = spawn(process.execPath, [join(DIST, 'simulator/cli.js'), ...argv], {
+    cwd: REPO,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  child.stdin.on('error', () => undefined);
+  const phone = new Phone(child, argv, '');
+  simulators.push(phone);
+  const ready = await phone.waitFor('ready', 15_000);
+  return { phone, url: String(ready.url) };
+}
+
+describe('a Poly phone through the companion (loopback)', () => {
+  it('follows calls and lock through its notifications; lock sync is refused with the reason', async () => {
+    const [phonePort, eventPort] = [await freePort(), await freePort()];
+    const url = `https://127.0.0.1:${phonePort}`;
+    const id = vendorDeviceId('poly', '00:04:f2:aa:bb:cc', url);
+    const listener = `http://127.0.0.1:${eventPort}/btoe/phones/${id}`;
+    const { phone } = await startPoly([
+      ...['--listen', url, '--mac', '00:04:f2:aa:bb:cc', '--tel-notification', listener],
+    ]);
+    const env = { BTOE_EVENT_PORT: String(eventPort) };
+    const store = await tempDir();
+    await startDaemon(store, env);
+    const added = await runBtoe(['add', 'poly', url, '--user', 'Polycom', '--password-stdin', '--json'], {
+      store,
+      env,
+      stdin: 'secret\n',
+    });
+    expect(added.code, show(added)).toBe(0);
+    expect(added.json).toMatchObject({
+      phone: { id, driver: 'poly' },
+      listener,
+      certificate: { sha256: expect.any(String) },
+    });
+    await until(
+      async () => ((await link(store))?.connected ? true : undefined),
+      'the daemon to reach the phone',
+    );
+
+    expect((await runBtoe(['dial', '+442079460018'], { store })).code).toBe(0);
+    await until(
+      async () => ((await link(store))?.call?.state === 'connected' ? true : undefined),
+      'connected',
+    );
+    const during = await link(store);
+    expect(during?.events).toMatchObject({ listener });
+    expect((await runBtoe(['hangup'], { store })).code).toBe(0);
+    await until(async () => ((await link(store))?.call === null ? true : undefined), 'the call to end');
+
+    phone.send('lock');
+    await until(async () => {
+      const status = await runBtoe(['status', '--json'], { store });
+      return (status.json as { links: Array<{ locked: boolean | null }> }).links[0]?.locked === true
+        ? true
+        : undefined;
+    }, 'the lock event');
+    const lock = await runBtoe(['lock'], { store });
+    expect(lock.code, show(lock)).toBe(13);
+    expect((await link(store))?.lockSync).toEqual({ syncing: false, reason: NOT_AVAILABLE });
+  });
+
+  it('polls the call status when the phone sends no events (not provisioned)', async () => {
+    const { url } = await startPoly(['--listen', 'https://127.0.0.1:0']);
+    const env = { BTOE_EVENT_PORT: '0' };
+    const store = await tempDir();
+    await startDaemon(store, env);
+    const added = await runBtoe(['add', 'poly', url, '--user', 'Polycom', '--password-stdin'], {
+      store,
+      env,
+      stdin: 'secret\n',
+    });
+    expect(added.code, show(added)).toBe(0);
+    await until(async () => ((await link(store))?.events?.polling ? true : undefined), 'polling');
+    expect((await runBtoe(['dial', '+442079460018'], { store })).code).toBe(0);
+    await until(
+      async () => ((await link(store))?.call?.state === 'connected' ? true : undefined),
+      'connected (polled)',
+    );
+    expect((await runBtoe(['hangup'], { store })).code).toBe(0);
+    await until(
+      async () => ((await link(store))?.call === null ? true : undefined),
+      'the call to end (polled)',
+    );
+  });
+});
