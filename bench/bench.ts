@@ -9,6 +9,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { Companion } from '../main/core/companion.js';
 import { runDaemonBench } from './daemon.js';
+import { runDriversBench } from './drivers.js';
 import { ethernetBench } from './ethernet.js';
 import { runHidBench } from './hid.js';
 import { runHidTunnelBench } from './hid-tunnel.js';
@@ -392,6 +393,7 @@ const SECTIONS: Record<string, () => Promise<unknown>> = {
   serial: () => runSerialBench(),
   ethernet: () => ethernetBench(),
   daemon: () => runDaemonBench(),
+  drivers: () => runDriversBench(),
 };
 
 let exitCode = 0;

@@ -26,6 +26,8 @@ export const commandRequestSchema = z.strictObject({
   open: z.boolean().optional(),
   /** devices, pair: how long to listen for phones on this PC's links (seconds, as typed). */
   timeout: z.string().max(16, 'a timeout is a number of seconds').optional(),
+  /** add: the SHA-256 fingerprint of the vendor phone's HTTPS certificate the user expects (hex, colons allowed). */
+  certificate: z.string().max(128, 'a certificate fingerprint is 128 characters at most').optional(),
 });
 
 export const commandResultSchema = z.object({
@@ -43,6 +45,28 @@ export const helloSchema = z.object({
   pid: z.number().int(),
   startedAt: z.string(),
   store: z.string(),
+});
+
+/** How the companion drives a phone: the open BToE protocol, or a vendor's device API (docs/vendor-phones.md). */
+export const PHONE_DRIVERS = ['btoe', 'poly', 'yealink'] as const;
+
+/** A vendor phone's device facts as it last answered them (model and firmware are the snapshot's own). */
+export const deviceFactsSnapshotSchema = z.object({
+  mac: z.string(),
+  lines: z.array(z.object({ line: z.string(), address: z.string(), registered: z.boolean() })),
+  /** The firmware against the minimums table: null when the table has no row for this model. */
+  firmwareCheck: z.object({ ok: z.boolean(), minimum: z.string(), message: z.string() }).nullable(),
+});
+
+/** Where a vendor phone's events come from: the PC's listener (its URL), polling, or nothing live. */
+export const phoneEventsSnapshotSchema = z.object({
+  /** The URL the phone must be provisioned to send its events to; null when the listener could not be bound. */
+  listener: z.string().nullable(),
+  /** The phone's call state is polled (Poly callStatus): no event has come yet, or the listener is down. */
+  polling: z.boolean(),
+  /** Phone settings that make it send its events here (client.provisioning). */
+  provisioning: z.array(z.object({ parameter: z.string(), value: z.string(), why: z.string() })),
+  problem: z.string().nullable(),
 });
 
 /** One paired phone as the running companion knows it now (never probed to answer a status read). */
@@ -64,6 +88,13 @@ export const phoneSnapshotSchema = z.object({
   problem: z.string().nullable(),
   /** Null while not connected; with the reason when the phone's lock does not follow the PC's. */
   lockSync: z.object({ syncing: z.boolean(), reason: z.string().nullable() }).nullable(),
+  driver: z.enum(PHONE_DRIVERS),
+  /** What the phone can be asked or tells through its driver (DRIVER_CAPABILITIES names). */
+  capabilities: z.array(z.string()),
+  /** Vendor phones: their device facts (null until they answered, and for open-protocol phones). */
+  deviceFacts: deviceFactsSnapshotSchema.nullable(),
+  /** Vendor phones: how their events reach this PC (null for open-protocol phones). */
+  events: phoneEventsSnapshotSchema.nullable(),
 });
 
 /** A HID headset, handset or phone the running companion drives, or cannot drive (`problem` says why). */
@@ -145,6 +176,9 @@ export const companionResponseSchemas = {
 } as const;
 
 export type PhoneSnapshot = z.infer<typeof phoneSnapshotSchema>;
+export type PhoneDriverName = (typeof PHONE_DRIVERS)[number];
+export type DeviceFactsSnapshot = z.infer<typeof deviceFactsSnapshotSchema>;
+export type PhoneEventsSnapshot = z.infer<typeof phoneEventsSnapshotSchema>;
 export type CompanionSnapshot = z.infer<typeof companionSnapshotSchema>;
 export type HeadsetSnapshot = z.infer<typeof headsetSnapshotSchema>;
 export type HeadsetsSnapshot = z.infer<typeof headsetsSnapshotSchema>;

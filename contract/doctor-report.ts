@@ -16,6 +16,7 @@ export const CHECK_IDS = [
   'settings',
   'policy',
   'firmware',
+  'vendor-phones',
   'phone-lock',
   'remote-session',
   'companion',

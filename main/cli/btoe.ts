@@ -28,7 +28,13 @@ Commands:
   pair DEVICE [--code CODE]   pair: with the code the phone shows (Manual), or without one (Auto: only the
                               phone whose PC port this PC is plugged into)
   pair                        while a companion runs: confirm the phone on this PC's port that waits for you
-  unpair [DEVICE]             forget the phone, here and on the phone
+  add poly|yealink URL --user USER [--password-stdin] [--certificate SHA256]
+                              add a Poly or Yealink phone driven through its device API (Poly REST, Yealink
+                              Action URI): its admin password is read from stdin (or asked for) and kept only
+                              in the secret store; an https phone's certificate is shown and pinned (or
+                              checked against --certificate); prints the event settings to provision
+                              (docs/vendor-phones.md)
+  unpair [DEVICE]             forget the phone, here and on the phone (a vendor phone: with its password)
   status                      this PC's identity, where its key is kept, the policy, the paired phones
   lock | unlock               lock or unlock the phone
   dial URI-OR-NUMBER          dial a tel:, callto: or sip: address or a number on the phone
@@ -61,7 +67,7 @@ Options:
 Exit codes: 0 done, 1 internal error, 2 bad arguments, 3 not paired, 4 several phones paired (use --device),
 5 phone unreachable, 6 phone did not answer or is busy, 7 pairing failed, 8 phone identity changed (reset: pair again),
 9 the phone refused the command, 10 not allowed by policy, 11 the store is damaged, 12 a companion is already
-running; doctor: 0 every check passed, 20 some warned, 21 some failed (docs/doctor.md).
+running, 13 not available on this phone (its driver cannot: lock sync on a Poly or Yealink phone); doctor: 0 every check passed, 20 some warned, 21 some failed (docs/doctor.md).
 `;
 
 /** Results can quote what a phone sent: nothing reaches the terminal unescaped (display-text.ts). */
@@ -85,6 +91,8 @@ async function run(argv: string[]): Promise<number> {
         device: { type: 'string' },
         code: { type: 'string' },
         user: { type: 'string' },
+        'password-stdin': { type: 'boolean', default: false },
+        certificate: { type: 'string' },
         open: { type: 'boolean', default: false },
         timeout: { type: 'string' },
         policy: { type: 'string' },
@@ -141,6 +149,7 @@ async function run(argv: string[]): Promise<number> {
     open: values.open,
     password: values.user === undefined ? undefined : await readPassword(values.user),
     timeout: values.timeout,
+    certificate: values.certificate,
   };
   // The contract's bounds, checked here first: a request the companion would refuse is refused the same way
   // whether one runs or not (same message, same exit code).

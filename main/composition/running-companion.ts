@@ -19,7 +19,7 @@ import { CompanionService } from '../core/companion-service.js';
 import { CompanionLog } from '../core/companion-log.js';
 import { type CompanionNotice, watchNotices } from '../core/companion-notices.js';
 import { discoverySetting } from '../core/nearby.js';
-import type { PhoneSession } from '../core/phone-session.js';
+import type { PhoneDriver } from '../core/phone-driver.js';
 import {
   type PolicyReader,
   effectivePolicy,
@@ -113,7 +113,7 @@ export type RunningCompanion = Awaited<ReturnType<typeof startRunningCompanion>>
 /** What the window shows beyond the snapshot, read from memory (live sessions, phones looked up): no I/O. */
 export interface WindowExtras {
   readonly pairingModeByPolicy: boolean;
-  session(id: string): PhoneSession | undefined;
+  session(id: string): PhoneDriver | undefined;
   /** The phone was reset (its identity changed) or forgot this PC: it needs pairing again. */
   needsPairing(id: string): boolean;
   /** Phones not paired: looked up by address, or heard on this PC's links. */
@@ -199,7 +199,7 @@ function pairedView(p: PhoneSnapshot, extras: WindowExtras, auto: boolean): Phon
   };
 }
 
-function signInView(session: PhoneSession, allowed: readonly string[]): NonNullable<PhoneView['signIn']> {
+function signInView(session: PhoneDriver, allowed: readonly string[]): NonNullable<PhoneView['signIn']> {
   const pending = session.pendingSignIn();
   const user = session.user ?? null;
   if (!pending) return { user, pending: null };
@@ -244,6 +244,24 @@ export function supportBundleName(now = new Date()): string {
 }
 
 export type CompanionPortOptions = Omit<RunningCompanionOptions, 'lockSources' | 'desktop'>;
+
+/** "Add a Poly or Yealink phone…": what the window sends (the password is kept only in the secret store). */
+export interface AddPhoneRequest {
+  vendor: 'poly' | 'yealink';
+  url: string;
+  user: string;
+  password: string;
+  /** The fingerprint the user confirmed (from a `confirmCertificate` answer, or typed). */
+  certificateSha256?: string;
+}
+
+/**
+ * The phone added, or, for an HTTPS phone without a fingerprint yet, its certificate for the user to confirm:
+ * the window shows it and calls again with its `sha256`.
+ */
+export type AddPhoneResult =
+  | { id: string; name: string; certificateSha256?: string }
+  | { confirmCertificate: { sha256: string; subject: string; validTo: string } };
 
 /**
  * The desktop app's port to the companion (main/electron/window-ipc-handlers.ts's CompanionPort): the window
@@ -376,6 +394,30 @@ export async function createCompanionPort(
     status,
     pair: (device: string, code?: string) =>
       run({ command: 'pair', args: [device], ...(code === undefined ? {} : { code }) }),
+    /**
+     * Adds a Poly or Yealink phone through its device API (the same checks as `btoe add`). Throws CompanionError
+     * or VendorPhoneError with the message to show (wrong password, API disabled, certificate changed...).
+     */
+    async addPhone(request: AddPhoneRequest): Promise<AddPhoneResult> {
+      const { addVendorPhone } = await import('../core/vendor-phones.js');
+      running.log.write('command', { command: 'add', vendor: request.vendor });
+      const outcome = await addVendorPhone(companion, {
+        vendor: request.vendor,
+        url: request.url,
+        user: request.user,
+        password: request.password,
+        ...(request.certificateSha256 === undefined ? {} : { certificateSha256: request.certificateSha256 }),
+        unconfirmedCertificate: 'confirm',
+      });
+      if ('confirmCertificate' in outcome) {
+        const { sha256, subject, validTo } = outcome.confirmCertificate;
+        return { confirmCertificate: { sha256, subject, validTo } };
+      }
+      service.links.refresh();
+      notify();
+      const { id, name } = outcome.added;
+      return outcome.certificate ? { id, name, certificateSha256: outcome.certificate.sha256 } : { id, name };
+    },
     /** Asks a phone at an address who it is; it is listed from then on. */
     async lookUp(address: string): Promise<Result> {
       try {

@@ -9,9 +9,12 @@ import type { CommandRequest, CommandResult } from '../../contract/companion-ipc
 import { EXIT } from './exit-codes.js';
 import { ForeignPipeError } from './windows-pipe-trust.js';
 import { effectivePolicy } from './policy.js';
-import type { PhoneSession } from './phone-session.js';
+import type { PhoneDriver } from './phone-driver.js';
+import type { PairedPhone } from './pairing-store.js';
 import type { Desktop } from './ports/desktop.js';
 import { RuleError } from './rules/rules.js';
+import { requireCapability } from './phone-driver.js';
+import { VendorPhoneError, type VendorFailure } from '../../native-bridge/vendor/vendor-phone.js';
 import { validateUpn, verificationAddress } from './sign-in.js';
 
 /**
@@ -21,18 +24,21 @@ import { validateUpn, verificationAddress } from './sign-in.js';
 export interface CommandContext {
   readonly companion: Companion;
   /** A session with the phone: the running companion lends its live one; a one-shot process opens its own. */
-  withSession<T>(device: string | undefined, use: (session: PhoneSession) => Promise<T>): Promise<T>;
+  withSession<T>(device: string | undefined, use: (session: PhoneDriver) => Promise<T>): Promise<T>;
   /** Opens the browser and the clipboard for web sign-in. */
   readonly desktop: Desktop;
   /** Called after pairings change, so a running companion connects to new phones and drops forgotten ones. */
   pairingsChanged?(): void;
   /** Extra lines and fields for `status` (the running companion's own state). */
   status?(): { lines: string[]; data: Record<string, unknown> };
+  /** Where a vendor phone sends its events: the running companion's listener, else where one would listen. */
+  eventListenerUrl?(phone: PairedPhone): Promise<string | undefined>;
 }
 
 export const COMMANDS = [
   'devices',
   'pair',
+  'add',
   'unpair',
   'status',
   'lock',
@@ -63,7 +69,7 @@ export function oneShotContext(companion: Companion, desktop: Desktop): CommandC
     companion,
     desktop,
     async withSession(device, use) {
-      const session = await companion.connect(device);
+      const session = await companion.reach(device);
       try {
         return await use(session);
       } finally {
@@ -108,9 +114,16 @@ async function execute(ctx: CommandContext, request: CommandRequest): Promise<Co
         },
       );
     }
+    case 'add':
+      return addPhone(ctx, request);
     case 'unpair': {
       const result = await companion.unpair(target);
       ctx.pairingsChanged?.();
+      if (result.phone.driver)
+        return ok(
+          `Removed ${result.phone.name} (${result.phone.id}) and its admin password from this PC. The phone still sends its events here until its event settings are cleared (docs/vendor-phones.md).`,
+          { ok: true, id: result.phone.id, phoneInformed: false },
+        );
       return ok(
         result.phoneInformed
           ? `Unpaired ${result.phone.name} (${result.phone.id}): both this PC and the phone forgot the pairing.`
@@ -157,7 +170,7 @@ async function execute(ctx: CommandContext, request: CommandRequest): Promise<Co
   }
 }
 
-const CALL_ACTIONS: Record<string, [(s: PhoneSession) => Promise<void>, string]> = {
+const CALL_ACTIONS: Record<string, [(s: PhoneDriver) => Promise<void>, string]> = {
   lock: [(s) => s.lock(), 'The phone is locked.'],
   unlock: [(s) => s.unlock(), 'The phone is unlocked.'],
   answer: [(s) => s.answer(), 'Answered the call.'],
@@ -174,7 +187,7 @@ async function sessionCommand(
   ctx: CommandContext,
   device: string | undefined,
   name: string,
-  run: (s: PhoneSession) => Promise<void>,
+  run: (s: PhoneDriver) => Promise<void>,
   done: string,
   extra: Record<string, unknown> = {},
 ): Promise<CommandResult> {
@@ -207,6 +220,7 @@ async function signIn(
     });
   }
   return ctx.withSession(device, async (session) => {
+    requireCapability(session, 'sign-in', 'sign-in');
     // The phone sends its state, a pending sign-in request included, before it answers this.
     await session.ping();
     const pending = session.pendingSignIn();
@@ -324,6 +338,10 @@ export function failure(error: unknown): CommandResult {
   if (error instanceof CompanionError || error instanceof RuleError)
     return fail(EXIT[error.kind], error.kind, error.message);
   if (error instanceof StoreFileError) return fail(EXIT.store, 'store', error.message);
+  // A vendor phone's API said no: its own kind (wrong-password, api-disabled...) and message, the exit code of
+  // the nearest kind of ours.
+  if (error instanceof VendorPhoneError)
+    return fail(EXIT[VENDOR_EXIT[error.kind]], error.kind, error.message);
   // Windows: the companion's pipe is served by another user; nothing was sent to it.
   if (error instanceof ForeignPipeError) return fail(EXIT['already-running'], 'pipe-taken', error.message);
   if (error instanceof ProtocolError) {
@@ -348,4 +366,92 @@ export function failure(error: unknown): CommandResult {
     );
   }
   return fail(EXIT.internal, 'internal', `unexpected error: ${(error as Error)?.stack ?? String(error)}`);
+}
+
+/** Each failure a vendor documents, as the exit code of the nearest failure of ours (README, "Exit codes"). */
+const VENDOR_EXIT: Record<VendorFailure, keyof typeof EXIT> = {
+  'api-disabled': 'refused',
+  'wrong-password': 'refused',
+  'default-password': 'refused',
+  'locked-out': 'refused',
+  'not-allowed-from-this-pc': 'refused',
+  'remote-control-prompt': 'refused',
+  busy: 'no-answer',
+  'line-not-registered': 'refused',
+  'line-missing': 'refused',
+  'no-call': 'refused',
+  'not-allowed': 'refused',
+  'not-supported': 'not-available',
+  'invalid-input': 'usage',
+  'too-large': 'usage',
+  'certificate-changed': 'identity-changed',
+  unreachable: 'unreachable',
+  timeout: 'no-answer',
+  'bad-answer': 'refused',
+  failed: 'refused',
+};
+
+/** `btoe add poly|yealink URL --user USER`: a phone driven through its vendor's device API. */
+async function addPhone(ctx: CommandContext, request: CommandRequest): Promise<CommandResult> {
+  const [vendor, url, ...rest] = request.args;
+  const { addVendorPhone, isVendorKind } = await import('./vendor-phones.js');
+  if (!isVendorKind(vendor) || url === undefined || rest.length > 0)
+    throw new UsageError(
+      "add needs the vendor and the phone's URL: btoe add poly|yealink URL --user USER --password-stdin",
+    );
+  if (request.user === undefined) throw new UsageError('add needs the API user: --user USER (Poly: Polycom)');
+  if (!request.password)
+    throw new UsageError("add needs the phone's admin password (typed when asked, or on stdin)");
+  const outcome = await addVendorPhone(ctx.companion, {
+    vendor,
+    url,
+    user: request.user,
+    password: request.password,
+    ...(request.certificate === undefined ? {} : { certificateSha256: request.certificate }),
+    unconfirmedCertificate: 'pin',
+  });
+  if (!('added' in outcome)) throw new Error('a certificate to confirm where it is pinned on first use');
+  ctx.pairingsChanged?.();
+  const { added: phone, certificate, facts, replaced, client } = outcome;
+  const { expectedEventUrl } = await import('./vendor-phones.js');
+  const listener = (await ctx.eventListenerUrl?.(phone)) ?? (await expectedEventUrl(phone));
+  const { firmwareCheckOf } = await import('./vendor-phone.js');
+  const firmware = firmwareCheckOf(facts);
+  const provisioning = listener === undefined ? [] : client.provisioning(listener);
+  const lines = [
+    `${replaced ? 'Updated' : 'Added'} ${phone.name} (${phone.id}) at ${phone.driver!.url}: firmware ${phone.firmware}${phone.mac ? `, MAC ${phone.mac}` : ''}.`,
+    ...(firmware ? [`Firmware: ${firmware.message}.`] : []),
+    ...facts.lines.map(
+      (l) => `Line ${l.line}: ${l.address} ${l.registered ? 'registered' : 'NOT registered'}`,
+    ),
+    ...(certificate
+      ? [
+          `Certificate pinned: SHA-256 ${certificate.sha256}`,
+          `  ${certificate.subject}, valid until ${certificate.validTo}`,
+          '  (compare it with the one the phone shows; a phone presenting another one is refused)',
+        ]
+      : []),
+    ...(listener === undefined
+      ? ['Events: no address of this PC faces the phone; its call state will not be live.']
+      : [
+          `Events: this PC listens for the phone at ${listener}. Provision the phone with:`,
+          ...provisioning.map((p) => `  ${p.parameter} = ${p.value}    (${p.why})`),
+        ]),
+    ...(client.capabilities.has('lock')
+      ? []
+      : ['Lock sync is not available on this phone: its device API has no remote lock.']),
+  ];
+  return ok(lines.join('\n'), {
+    ok: true,
+    phone: { id: phone.id, name: phone.name, driver: vendor, url: phone.driver!.url, mac: phone.mac },
+    replaced,
+    certificateSha256: certificate?.sha256 ?? null,
+    certificate: certificate
+      ? { sha256: certificate.sha256, subject: certificate.subject, validTo: certificate.validTo }
+      : null,
+    facts,
+    firmwareCheck: firmware,
+    listener: listener ?? null,
+    provisioning,
+  });
 }

@@ -26,6 +26,9 @@ import type { HeadsetSource } from './ports/headset-source.js';
 import type { ListenLocal, LocalServer } from './ports/local-server.js';
 import type { SessionLockSource } from './ports/session-lock.js';
 import { StatusSnapshot } from './status-snapshot.js';
+import { PhoneEventListener } from '../../native-bridge/vendor/event-listener.js';
+import { VendorPhone } from './vendor-phone.js';
+import { eventPort } from './vendor-phones.js';
 
 /**
  * The long-running companion: keeps the paired phones connected, follows the PC's session lock, and serves
@@ -48,6 +51,8 @@ export class CompanionService extends EventEmitter<{ 'pending-pairing': [Pending
   private headsets: HeadsetService | undefined;
   private server: LocalServer | undefined;
   private readonly context: CommandContext;
+  /** Where vendor phones send their events (Poly notifications, Yealink Action URLs); bound on first use. */
+  readonly phoneEvents: PhoneEventListener;
   /** Counts the changes among the phones heard on this PC's links (mDNS): the window lists those anew. */
   heardChanges = 0;
 
@@ -72,9 +77,42 @@ export class CompanionService extends EventEmitter<{ 'pending-pairing': [Pending
     this.context = this.commandContext(desktop);
     this.links.on('connected', (s) => log.write('phone-connected', { phone: s.phone.id }));
     this.links.on('disconnected', (id) => log.write('phone-disconnected', { phone: id }));
+    this.phoneEvents = new PhoneEventListener({ port: eventPort() });
+    this.phoneEvents.on('refused', (fields) => log.write('phone-event-refused', fields));
+    this.links.on('connected', (driver) => {
+      if (driver instanceof VendorPhone) void this.listenFor(driver);
+    });
     this.links.on('call', (id, call) =>
       log.write('call', { phone: id, state: call.state, direction: call.direction, callId: call.callId }),
     );
+  }
+
+  /**
+   * A vendor phone came up: its events are listened for on the interface that faces it; where that fails, the
+   * driver polls what it can (Poly) and the snapshot says why.
+   */
+  private async listenFor(driver: VendorPhone): Promise<void> {
+    const { id } = driver.phone;
+    driver.on('close', () => {
+      if (this.links.session(id) === undefined) this.phoneEvents.remove(id);
+    });
+    try {
+      const url = await this.phoneEvents.add({
+        id,
+        host: new URL(driver.address).hostname,
+        client: driver.client,
+        deliver: (events) => {
+          if (this.links.session(id) === driver) driver.notified(events);
+        },
+      });
+      driver.watch({ url, problem: undefined });
+      this.log.write('phone-events-listening', { phone: id, url });
+    } catch (error) {
+      const problem = `the event listener cannot be bound: ${(error as Error).message}`;
+      driver.watch({ url: undefined, problem });
+      this.log.write('phone-events-unavailable', { phone: id, error: (error as Error).message });
+    }
+    this.links.emit('changed');
   }
 
   /** Follows a session lock source: PC locks → phones lock; PC unlocks → phones unlock (where allowed). */
@@ -208,6 +246,7 @@ export class CompanionService extends EventEmitter<{ 'pending-pairing': [Pending
     this.keeper?.stop();
     this.nearby?.close();
     this.links.stop();
+    await this.phoneEvents.close();
     await this.headsets?.stop();
     this.log.write('stopped', {});
   }
@@ -258,7 +297,7 @@ export class CompanionService extends EventEmitter<{ 'pending-pairing': [Pending
         if (live) return use(live);
         // Not connected right now: one attempt of our own, and the background link retries at once too.
         this.links.retryNow();
-        const session = await this.companion.connect(phone.id);
+        const session = await this.companion.reach(phone.id);
         try {
           return await use(session);
         } finally {
@@ -266,6 +305,10 @@ export class CompanionService extends EventEmitter<{ 'pending-pairing': [Pending
         }
       },
       pairingsChanged: () => this.links.refresh(),
+      eventListenerUrl: async (phone) =>
+        phone.driver
+          ? this.phoneEvents.urlFor(new URL(phone.driver.url).hostname, phone.id).catch(() => undefined)
+          : undefined,
       status: () => {
         const snapshot = this.snapshot.current;
         return {
@@ -302,5 +345,33 @@ function describePhone(p: PhoneSnapshot): string {
   if (p.locked !== null) parts.push(p.locked ? 'locked' : 'unlocked');
   if (p.call) parts.push(`call ${p.call.state}`);
   const sync = p.lockSync && !p.lockSync.syncing ? `; lock sync off: ${p.lockSync.reason}` : '';
-  return `  ${p.name}: ${parts.join(', ')}${sync}`;
+  return [`  ${p.name}: ${parts.join(', ')}${sync}`, ...vendorLines(p)].join('\n');
+}
+
+/** A vendor phone's driver, device facts and where its events come from (and what to provision for them). */
+function vendorLines(p: PhoneSnapshot): string[] {
+  if (p.driver === 'btoe') return [];
+  const lines = [`    driver: ${p.driver} device API (${p.capabilities.join(', ') || 'not reached yet'})`];
+  const facts = p.deviceFacts;
+  if (facts) {
+    lines.push(
+      `    MAC ${facts.mac}; firmware ${p.firmware}${facts.firmwareCheck ? `: ${facts.firmwareCheck.message}` : ''}`,
+    );
+    for (const l of facts.lines)
+      lines.push(`    line ${l.line}: ${l.address} ${l.registered ? 'registered' : 'NOT registered'}`);
+  }
+  const events = p.events;
+  if (events) {
+    if (events.listener)
+      lines.push(
+        `    events: listening at ${events.listener}${events.polling ? ' (and polling the call status)' : ''}`,
+      );
+    else
+      lines.push(
+        `    events: ${events.problem ?? 'no listener'}${events.polling ? '; polling the call status instead' : ''}`,
+      );
+    for (const setting of events.provisioning)
+      lines.push(`      provision ${setting.parameter} = ${setting.value}`);
+  }
+  return lines;
 }

@@ -16,7 +16,8 @@ import type { Purpose } from '../../native-bridge/link/tls.js';
 import { ensurePrivateDir } from '../../native-bridge/persist/atomic-file.js';
 import { openTransport } from '../../native-bridge/transport/connect.js';
 import { loadOrCreateIdentity } from './identity-store.js';
-import { type PairedPhone, PairingStore } from './pairing-store.js';
+import { type PairedPhone, PairingStore, vendorSecretName } from './pairing-store.js';
+import type { PhoneDriver } from './phone-driver.js';
 import { type LoadedPolicy } from './policy.js';
 import { Rules } from './rules/rules.js';
 import { type Settings, loadSettings } from './settings.js';
@@ -39,7 +40,9 @@ export class CompanionError extends Error {
       | 'identity-changed'
       | 'refused'
       | 'policy'
-      | 'usage',
+      | 'usage'
+      /** The phone's driver lacks the capability (lock on a Poly or Yealink phone): phone-driver.ts. */
+      | 'not-available',
     message: string,
     options?: { cause?: unknown },
   ) {
@@ -185,7 +188,10 @@ export class Companion {
     // TLS proved the phone holds the key of the certificate it sent: if that is a pinned one, this address is one
     // more way to reach that paired phone (its USB port, say, beside its Ethernet).
     const paired = this.pairings.get(connection.phoneId);
-    if (paired && new X509Certificate(paired.certificate).raw.equals(connection.channel.peerCertificate)) {
+    if (
+      paired?.certificate !== undefined &&
+      new X509Certificate(paired.certificate).raw.equals(connection.channel.peerCertificate)
+    ) {
       await this.pairings.learnAddress(paired.id, formatAddress(address));
     }
     return { id: connection.phoneId, hello: connection.hello, address };
@@ -243,9 +249,25 @@ export class Companion {
     }
   }
 
+  /**
+   * The driver of a paired phone, whichever kind: an open-protocol session (connect), or a vendor phone (Poly,
+   * Yealink) reached through its device API (vendor-phones.ts).
+   */
+  async reach(selector: string | undefined, at?: string): Promise<PhoneDriver> {
+    const phone = this.resolvePaired(selector);
+    if (!phone.driver) return this.connect(phone.id, at);
+    const { openVendorPhone } = await import('./vendor-phones.js');
+    return openVendorPhone(this, phone);
+  }
+
   /** A session with a paired phone: the pinned certificate is checked, and a reset phone is named as such. */
   async connect(selector: string | undefined, at?: string): Promise<PhoneSession> {
     const phone = this.resolvePaired(selector);
+    if (phone.driver)
+      throw new CompanionError(
+        'not-available',
+        `${describe(phone)} is driven through its vendor's device API, not the open BToE protocol`,
+      );
     // `at`: where discovery last heard the phone. Otherwise every known address, Ethernet first, then USB, then
     // HID: the first that answers with the pinned identity wins, so a phone whose cable was pulled is still
     // reached over USB.
@@ -268,6 +290,7 @@ export class Companion {
 
   private async connectAt(phone: PairedPhone, addressText: string): Promise<PhoneSession> {
     const address = parseAddress(addressText);
+    if (phone.certificate === undefined) throw new Error(`${describe(phone)} has no pinned certificate`);
     const pinned = new X509Certificate(phone.certificate).raw;
     let connection: PhoneConnection;
     try {
@@ -307,6 +330,12 @@ export class Companion {
     selector: string | undefined,
   ): Promise<{ phone: PairedPhone; phoneInformed: boolean; why?: string }> {
     const phone = this.resolvePaired(selector);
+    if (phone.driver) {
+      // A vendor phone keeps no pairing of ours: forgetting it here, with its admin password, is all there is.
+      await this.pairings.remove(phone.id);
+      await this.secrets.delete(vendorSecretName(phone.id));
+      return { phone, phoneInformed: false };
+    }
     let phoneInformed = false;
     let why: string | undefined;
     try {

@@ -16,6 +16,8 @@ export const EXIT = {
   policy: 10,
   store: 11,
   'already-running': 12,
+  /** The phone cannot do this through its driver (lock on a Poly or Yealink phone): docs/vendor-phones.md. */
+  'not-available': 13,
   /** `btoe doctor`: every check passed is 0; some warned (none failed); some failed (docs/doctor.md). */
   'doctor-warnings': 20,
   'doctor-failures': 21,

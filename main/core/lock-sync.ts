@@ -1,7 +1,7 @@
 // Environment: Node (main process core).
 import { EventEmitter } from 'node:events';
 import type { PhoneLinks } from './phone-links.js';
-import type { PhoneSession } from './phone-session.js';
+import type { PhoneDriver } from './phone-driver.js';
 import type { Rules } from './rules/rules.js';
 
 export type LockSyncState =
@@ -41,7 +41,7 @@ export class LockSync extends EventEmitter<{
   }
 
   /** Why a phone's lock does or does not follow the PC, for status and diagnostics. */
-  stateOf(session: PhoneSession): LockSyncState {
+  stateOf(session: PhoneDriver): LockSyncState {
     const phone = session.phone.id;
     const verdict = this.rules.lockSync(session);
     return verdict.allowed ? { phone, syncing: true } : { phone, syncing: false, reason: verdict.reason };
@@ -61,11 +61,11 @@ export class LockSync extends EventEmitter<{
     return this.each((session) => this.unlock(session));
   }
 
-  private async each(act: (session: PhoneSession) => Promise<void>): Promise<void> {
+  private async each(act: (session: PhoneDriver) => Promise<void>): Promise<void> {
     await Promise.all(this.links.sessions().map(act));
   }
 
-  private async lock(session: PhoneSession): Promise<void> {
+  private async lock(session: PhoneDriver): Promise<void> {
     if (!this.stateOf(session).syncing) return;
     const attempts = this.options.lockAttempts ?? 3;
     for (let attempt = 1; attempt <= attempts; attempt++) {
@@ -86,7 +86,7 @@ export class LockSync extends EventEmitter<{
     session.close();
   }
 
-  private async unlock(session: PhoneSession): Promise<void> {
+  private async unlock(session: PhoneDriver): Promise<void> {
     if (!this.stateOf(session).syncing) return;
     if (!this.rules.unlockFollowsPc().allowed) {
       this.emit('log', 'phone-unlock-not-allowed', { phone: session.phone.id });

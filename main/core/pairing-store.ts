@@ -1,13 +1,37 @@
 // Environment: Node (main process core).
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { displayText } from '../../native-bridge/link/display-text.js';
-import { DEVICE_ID_PATTERN } from '../../native-bridge/link/identity.js';
+import { DEVICE_ID_PATTERN, deviceIdFromSpkiHash } from '../../native-bridge/link/identity.js';
 import { LOCK_TYPES, macAddress, PAIRING_MODES } from '../../native-bridge/link/messages.js';
 import { ensurePrivateDir, readJsonFile, writeFileAtomic } from '../../native-bridge/persist/atomic-file.js';
+import { VENDOR_KINDS, type VendorKind } from '../../native-bridge/vendor/vendor-phone.js';
 
 const MAX_ADDRESSES = 8;
+
+const pemCertificate = z
+  .string()
+  .regex(/^-----BEGIN CERTIFICATE-----\r?\n[\s\S]+-----END CERTIFICATE-----\s*$/, 'a PEM certificate')
+  // The shape is not enough: a damaged body would only fail later, deep in a connection, as a crash.
+  .refine(isCertificate, 'a PEM certificate (this one cannot be parsed)');
+
+/**
+ * A phone driven through its vendor's device API instead of the open protocol (docs/vendor-phones.md). Its admin
+ * password is never here: only in the secret store, under vendorSecretName(id).
+ */
+const vendorDriverSchema = z.strictObject({
+  kind: z.enum(VENDOR_KINDS),
+  /** The API's base URL (https://10.0.0.5, http://10.0.0.5:8080). */
+  url: z.url({ protocol: /^https?$/ }).max(512),
+  /** The API user (Poly: "Polycom"; Yealink: the web user). */
+  user: displayText(64, 1),
+  /** Yealink: the account calls are placed on (outgoing_uri), when not the phone's default. */
+  account: displayText(256).optional(),
+  /** HTTPS: the phone's certificate the user confirmed, pinned (a phone's certificate names its MAC, not its IP). */
+  certificate: pemCertificate.optional(),
+});
+export type VendorDriverRecord = z.infer<typeof vendorDriverSchema>;
 
 const phoneShape = {
   id: z.string().regex(DEVICE_ID_PATTERN, 'a device id: 26 characters of a-z and 2-7'),
@@ -18,18 +42,16 @@ const phoneShape = {
   model: displayText(64),
   firmware: displayText(64),
   serial: displayText(64),
-  mac: macAddress,
+  /** Empty only for a vendor phone whose API does not tell it (Yealink says it only in its events). */
+  mac: macAddress.or(z.literal('')),
   lockType: z.enum(LOCK_TYPES),
   transport: z.enum(['tcp', 'serial', 'hid']),
   /** Where the phone answered last. */
   address: z.string(),
   /** Every address the phone answered at with its pinned identity (Ethernet, USB...): one device, several ways. */
   addresses: z.array(z.string()).max(MAX_ADDRESSES).optional(),
-  certificate: z
-    .string()
-    .regex(/^-----BEGIN CERTIFICATE-----\r?\n[\s\S]+-----END CERTIFICATE-----\s*$/, 'a PEM certificate')
-    // The shape is not enough: a damaged body would only fail later, deep in a connection, as a crash.
-    .refine(isCertificate, 'a PEM certificate (this one cannot be parsed)'),
+  /** The open protocol's pinned certificate; vendor phones (with `driver`) have none here. */
+  certificate: pemCertificate.optional(),
   mode: z.enum(PAIRING_MODES),
   /**
    * Auto mode only: the user confirmed this phone (a click, "btoe pair"). An Auto pairing made by itself, right
@@ -37,17 +59,46 @@ const phoneShape = {
    */
   confirmedByUser: z.boolean().optional(),
   pairedAt: z.iso.datetime({ offset: true }),
+  /** A vendor phone (Poly, Yealink): how to reach its device API. Absent: the open protocol. */
+  driver: vendorDriverSchema.optional(),
 };
+
+/** An open-protocol phone has its pinned certificate; a vendor phone has its driver instead. */
+function certificateOrDriver(
+  phone: { certificate?: string; driver?: unknown; mac: string },
+  ctx: z.RefinementCtx,
+): void {
+  if (phone.driver !== undefined) return;
+  if (phone.certificate === undefined)
+    ctx.addIssue({ code: 'custom', path: ['certificate'], message: 'a PEM certificate (missing)' });
+  if (phone.mac === '')
+    ctx.addIssue({ code: 'custom', path: ['mac'], message: 'a MAC address like 00:04:f2:aa:bb:cc' });
+}
 
 /**
  * A phone this companion is paired with. Strict: a key this version does not know (written by a newer one) is
  * an error rather than silently dropped on the next write.
  */
-export const PairedPhoneSchema = z.strictObject(phoneShape);
+export const PairedPhoneSchema = z.strictObject(phoneShape).superRefine(certificateOrDriver);
 export type PairedPhone = z.infer<typeof PairedPhoneSchema>;
 
 /** What upsert accepts: callers may pass richer objects; only the stored fields are kept. */
-const PhoneInputSchema = z.object(phoneShape);
+const PhoneInputSchema = z.object(phoneShape).superRefine(certificateOrDriver);
+
+/** The name of a vendor phone's admin password in the secret store. */
+export function vendorSecretName(id: string): string {
+  return `vendor-admin.${id}`;
+}
+
+/**
+ * A vendor phone's device id: derived from its vendor and MAC (it has no key of ours), in the same form as an
+ * open-protocol phone's, so `--device` and every list treat both alike; adding the same phone again finds it.
+ * A phone whose API does not tell its MAC (Yealink, before its first event) is known by its API's URL instead.
+ */
+export function vendorDeviceId(kind: VendorKind, mac: string, url: string): string {
+  const key = mac === '' ? `url:${new URL(url).origin}` : mac.toLowerCase();
+  return deviceIdFromSpkiHash(createHash('sha256').update(`btoe-vendor:${kind}:${key}`).digest());
+}
 
 const PairingsFileSchema = z.strictObject({
   version: z.literal(1),

@@ -2,7 +2,7 @@
 import { EventEmitter } from 'node:events';
 import type { CallEvent } from '../../native-bridge/link/messages.js';
 import { type Companion, CompanionError, reachOrder, transportRank } from './companion.js';
-import type { PhoneSession, SignInRequest } from './phone-session.js';
+import type { PhoneDriver, SignInRequest } from './phone-driver.js';
 import { type Timers, realTimers } from './timers.js';
 
 /** What the running companion knows of one paired phone right now. */
@@ -22,7 +22,7 @@ export interface PhoneLinkState {
 }
 
 export interface PhoneLinksEvents {
-  connected: [PhoneSession];
+  connected: [PhoneDriver];
   disconnected: [string];
   call: [string, CallEvent];
   signIn: [string, string | null];
@@ -33,7 +33,7 @@ export interface PhoneLinksEvents {
 }
 
 interface Link {
-  session: PhoneSession | undefined;
+  session: PhoneDriver | undefined;
   /** While connected over a lesser transport: the timer that tries the better one. */
   upgrade: unknown;
   attempt: number;
@@ -104,7 +104,7 @@ export class PhoneLinks extends EventEmitter<PhoneLinksEvents> {
   }
 
   /** A session opened by the keeper a phone is delegated to. */
-  adopt(session: PhoneSession): void {
+  adopt(session: PhoneDriver): void {
     const link = this.links.get(session.phone.id);
     if (!link || link.session === session || this.stopped) return;
     this.attach(session.phone.id, link, session);
@@ -121,11 +121,11 @@ export class PhoneLinks extends EventEmitter<PhoneLinksEvents> {
     }
   }
 
-  session(id: string): PhoneSession | undefined {
+  session(id: string): PhoneDriver | undefined {
     return this.links.get(id)?.session;
   }
 
-  sessions(): PhoneSession[] {
+  sessions(): PhoneDriver[] {
     return [...this.links.values()].flatMap((l) => (l.session ? [l.session] : []));
   }
 
@@ -161,9 +161,9 @@ export class PhoneLinks extends EventEmitter<PhoneLinksEvents> {
     const link = this.links.get(id);
     if (!link || link.session || this.stopped || this.keptElsewhere(id)) return;
     link.timer = undefined;
-    let session: PhoneSession;
+    let session: PhoneDriver;
     try {
-      session = await this.companion.connect(id);
+      session = await this.companion.reach(id);
     } catch (error) {
       if (this.links.get(id) !== link || this.stopped) return;
       link.problem = (error as Error).message;
@@ -182,7 +182,7 @@ export class PhoneLinks extends EventEmitter<PhoneLinksEvents> {
     this.attach(id, link, session);
   }
 
-  private attach(id: string, link: Link, session: PhoneSession): void {
+  private attach(id: string, link: Link, session: PhoneDriver): void {
     const previous = link.session;
     link.session = session;
     previous?.close();
@@ -216,14 +216,14 @@ export class PhoneLinks extends EventEmitter<PhoneLinksEvents> {
    * session over when it answers. Lock state and calls live on the phone and come back with the new session's
    * state events, and lock sync re-applies a PC lock on every new session, so nothing is lost in the move.
    */
-  private watchForBetter(id: string, link: Link, session: PhoneSession): void {
+  private watchForBetter(id: string, link: Link, session: PhoneDriver): void {
     const phone = this.companion.pairings.get(id);
     const best = phone ? reachOrder(phone)[0] : undefined;
     if (!best || transportRank(best) >= transportRank(session.address)) return;
     const tryBetter = () => {
       if (link.session !== session || this.stopped) return;
       link.upgrade = this.timers.setTimeout(tryBetter, UPGRADE_INTERVAL_MS);
-      this.companion.connect(id, best).then(
+      this.companion.reach(id, best).then(
         (better) => {
           if (link.session !== session || this.stopped) better.close();
           else this.attach(id, link, better);

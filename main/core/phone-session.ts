@@ -1,25 +1,22 @@
 // Environment: Node (main process core).
 import { EventEmitter } from 'node:events';
-import type { LinkError } from '../../native-bridge/link/errors.js';
 import { ProtocolError } from '../../native-bridge/link/errors.js';
 import type { CallEvent, Request, RequestBody } from '../../native-bridge/link/messages.js';
 import type { PhoneConnection } from '../../native-bridge/link/phone-connection.js';
 import type { PairedPhone } from './pairing-store.js';
+import { BTOE_CAPABILITIES, type PhoneDriver, type PhoneDriverEvents } from './phone-driver.js';
 import type { Rules } from './rules/rules.js';
 
-export type SignInRequest = Extract<Request, { type: 'sign-in-request' }>;
+export type { SignInRequest } from './phone-driver.js';
+type SignInRequest = Extract<Request, { type: 'sign-in-request' }>;
 
-export interface PhoneSessionEvents {
-  call: [CallEvent];
-  lock: [boolean];
-  signIn: [string | null];
-  /** The phone asks to be signed in via the PC (the desktop app tells its user; the window shows it). */
-  signInRequest: [SignInRequest];
-  close: [LinkError | undefined];
-}
-
-/** An authenticated session with a paired phone: commands that are acknowledged, and the phone's events. */
-export class PhoneSession extends EventEmitter<PhoneSessionEvents> {
+/**
+ * An authenticated session with a paired phone over the open protocol: commands that are acknowledged, and the
+ * phone's events. The phone driver with every capability.
+ */
+export class PhoneSession extends EventEmitter<PhoneDriverEvents> implements PhoneDriver {
+  readonly driver = 'btoe' as const;
+  readonly capabilities = BTOE_CAPABILITIES;
   locked: boolean | undefined;
   user: string | null | undefined;
   call: CallEvent | undefined;

@@ -4,7 +4,9 @@ import type { CompanionSnapshot, HeadsetsSnapshot, PhoneSnapshot } from '../../c
 import { APP_VERSION, type Companion } from './companion.js';
 import type { LockSync } from './lock-sync.js';
 import type { PhoneLinks } from './phone-links.js';
+import { BTOE_CAPABILITIES } from './phone-driver.js';
 import { effectivePolicy } from './policy.js';
+import { VendorPhone, deviceFactsOf, eventsOf } from './vendor-phone.js';
 
 export interface SnapshotSources {
   readonly companion: Companion;
@@ -26,6 +28,8 @@ export interface SnapshotSources {
  */
 export class StatusSnapshot extends EventEmitter<{ changed: [CompanionSnapshot] }> {
   #current: CompanionSnapshot;
+  /** What each phone's driver could do when last connected: a card keeps its buttons while the phone is away. */
+  readonly #capabilities = new Map<string, string[]>();
 
   constructor(private readonly sources: SnapshotSources) {
     super();
@@ -57,6 +61,8 @@ export class StatusSnapshot extends EventEmitter<{ changed: [CompanionSnapshot] 
       const state = live.get(phone.id);
       const session = links.session(phone.id);
       const sync = session ? lockSync.stateOf(session) : undefined;
+      if (session) this.#capabilities.set(phone.id, [...session.capabilities]);
+      const vendor = session instanceof VendorPhone ? session : undefined;
       return {
         id: phone.id,
         name: phone.name,
@@ -74,6 +80,10 @@ export class StatusSnapshot extends EventEmitter<{ changed: [CompanionSnapshot] 
           : null,
         problem: state?.problem ?? null,
         lockSync: sync ? { syncing: sync.syncing, reason: sync.syncing ? null : sync.reason } : null,
+        driver: phone.driver?.kind ?? 'btoe',
+        capabilities: this.#capabilities.get(phone.id) ?? (phone.driver ? [] : [...BTOE_CAPABILITIES]),
+        deviceFacts: vendor ? deviceFactsOf(vendor.facts) : null,
+        events: vendor ? eventsOf(vendor) : null,
       };
     });
     return {

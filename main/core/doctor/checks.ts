@@ -24,6 +24,7 @@ export function runChecks(facts: DoctorFacts): Check[] {
     settings(facts),
     policy(facts),
     firmware(facts),
+    vendorPhones(facts),
     phoneLock(facts),
     remoteSession(facts),
     companion(facts),
@@ -602,6 +603,68 @@ function firmware(facts: DoctorFacts): Check {
     );
   }
   return check('firmware', title, 'pass', `every phone is at or above its minimum`, undefined, lines);
+}
+
+/** Poly and Yealink phones: do they answer through their API, firmware against the minimums, lines registered. */
+function vendorPhones(facts: DoctorFacts): Check {
+  const title = 'Poly and Yealink phones (device APIs)';
+  const phones = facts.vendorPhones ?? [];
+  if (phones.length === 0) return check('vendor-phones', title, 'skip', 'no Poly or Yealink phone is added');
+  const lines: string[] = [];
+  const failed: string[] = [];
+  const warned: string[] = [];
+  for (const p of phones) {
+    if (!p.facts) {
+      lines.push(`${p.name} (${p.id}) at ${p.url}: ${p.error ?? 'did not answer'}`);
+      failed.push(`${p.name}: ${p.error ?? 'did not answer'}`);
+      continue;
+    }
+    const f = p.facts;
+    const verdict = checkFirmware({ vendor: f.vendor, model: f.model }, f.firmware);
+    const firmware =
+      verdict.kind === 'ok'
+        ? `at or above the ${verdict.family} minimum ${verdict.minimum}`
+        : verdict.kind === 'too-old'
+          ? `older than the ${verdict.family} minimum ${verdict.minimum}`
+          : verdict.kind === 'unreadable'
+            ? `not a version this check can read (minimum ${verdict.minimum})`
+            : 'no published minimum';
+    if (verdict.kind === 'too-old')
+      failed.push(`${p.name}: update its firmware to ${verdict.minimum} or later`);
+    lines.push(
+      `${p.name} (${p.id}) at ${p.url}: ${f.model || 'model not reported'}, firmware ${f.firmware} (${firmware})${f.mac ? `, MAC ${f.mac}` : ''}`,
+    );
+    for (const l of f.lines) {
+      lines.push(`  line ${l.line}: ${l.address} ${l.registered ? 'registered' : 'NOT registered'}`);
+      if (!l.registered) warned.push(`${p.name}: line ${l.line} (${l.address}) is not registered`);
+    }
+  }
+  if (failed.length > 0)
+    return check(
+      'vendor-phones',
+      title,
+      'fail',
+      failed.join('; '),
+      "Follow the message for each phone (docs/vendor-phones.md lists the phone settings); update old firmware through the provisioning server or the phone's web page.",
+      lines,
+    );
+  if (warned.length > 0)
+    return check(
+      'vendor-phones',
+      title,
+      'warn',
+      warned.join('; '),
+      "Check the line's account and its SIP server in the phone's web interface: an unregistered line cannot place calls.",
+      lines,
+    );
+  return check(
+    'vendor-phones',
+    title,
+    'pass',
+    'every phone answered, its firmware and lines are fine',
+    undefined,
+    lines,
+  );
 }
 
 function phoneLock(facts: DoctorFacts): Check {

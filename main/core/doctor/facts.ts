@@ -18,6 +18,24 @@ export interface DoctorFacts {
   readonly policy: PolicyFact;
   readonly session: RemoteSession | undefined;
   readonly companion: CompanionFact;
+  /** Poly and Yealink phones asked for their device facts through their APIs (docs/vendor-phones.md). */
+  readonly vendorPhones?: readonly VendorPhoneFact[];
+}
+
+export interface VendorPhoneFact {
+  readonly id: string;
+  readonly name: string;
+  readonly driver: 'poly' | 'yealink';
+  readonly url: string;
+  /** What the phone answered; undefined with `error` when it did not. */
+  readonly facts?: {
+    readonly vendor: string;
+    readonly model: string;
+    readonly firmware: string;
+    readonly mac: string;
+    readonly lines: ReadonlyArray<{ line: string; address: string; registered: boolean }>;
+  };
+  readonly error?: string;
 }
 
 export type InterfaceKind = 'ethernet' | 'wifi' | 'vpn' | 'virtual' | 'loopback';

@@ -1,5 +1,5 @@
 // Environment: Node (main process core).
-import type { PhoneSession } from '../phone-session.js';
+import { notAvailableReason, type PhoneDriver } from '../phone-driver.js';
 import type { CompanionPolicy } from '../policy.js';
 import type { Settings } from '../settings.js';
 import { activation } from './activation.js';
@@ -14,7 +14,7 @@ import {
   usbVendorAllowed,
 } from './policy-rules.js';
 import { credentialHandOff } from './sign-in-rules.js';
-import type { Verdict } from './verdict.js';
+import { type Verdict, refused } from './verdict.js';
 
 /** A rule said no; `kind` picks the exit code (policy: the admin's, refused: this phone's state). */
 export class RuleError extends Error {
@@ -39,14 +39,19 @@ export class Rules {
     private readonly settings: () => Settings,
   ) {}
 
-  activation(session: Pick<PhoneSession, 'phone' | 'user'>): Verdict {
+  activation(session: Pick<PhoneDriver, 'phone' | 'user'>): Verdict {
     return activation(this.settings().user, { name: session.phone.name, user: session.user });
   }
 
-  /** Does this phone's lock follow the PC's? Policy and the user's choice, Device-Lock firmware, activation. */
-  lockSync(session: Pick<PhoneSession, 'phone' | 'user' | 'hello'>): Verdict {
+  /**
+   * Does this phone's lock follow the PC's? Policy and the user's choice, a driver that can lock at all (not a
+   * Poly or Yealink API), Device-Lock firmware, activation.
+   */
+  lockSync(session: Pick<PhoneDriver, 'phone' | 'user' | 'hello' | 'capabilities' | 'driver'>): Verdict {
     const on = lockSyncOn(this.policy(), this.settings().lockSync === false);
     if (!on.allowed) return on;
+    if (!session.capabilities.has('lock') || session.hello === undefined)
+      return refused(notAvailableReason('lock', session.driver));
     const firmware = lockSyncSupported(session.phone.name, session.hello);
     return firmware.allowed ? this.activation(session) : firmware;
   }
@@ -77,7 +82,7 @@ export class Rules {
   }
 
   /** Throws when this phone may not dial for this PC (click-to-call is off while not activated). */
-  assertMayDial(session: Pick<PhoneSession, 'phone' | 'user'>): void {
+  assertMayDial(session: Pick<PhoneDriver, 'phone' | 'user'>): void {
     const policy = this.clickToCall();
     if (!policy.allowed) throw new RuleError('policy', policy.reason);
     const verdict = this.activation(session);

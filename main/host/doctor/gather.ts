@@ -12,6 +12,7 @@ import { APP_NAME, APP_VERSION, IDENTITY_CERT_FILE, IDENTITY_KEY, reachOrder } f
 import type {
   CompanionFact,
   DirectProbe,
+  VendorPhoneFact,
   DiscoveryFact,
   DoctorFacts,
   EnumerationFact,
@@ -69,15 +70,16 @@ async function gatherDoctorFacts(options: DoctorOptions): Promise<DoctorFacts> {
   const paired = store.paired;
   // Asking phones over TLS needs a certificate; a throwaway one leaves this PC's identity untouched.
   const identity = createIdentity('BToE Companion doctor');
-  const [discovery, directProbes, usbSerial, hid, policy, companion] = await Promise.all([
+  const [discovery, directProbes, usbSerial, hid, policy, companion, vendorPhones] = await Promise.all([
     discoveryFacts(env, seconds, identity),
-    Promise.all(paired.map((p) => probePaired(p, identity))),
+    Promise.all(paired.filter((p) => !p.driver).map((p) => probePaired(p, identity))),
     serialFacts(),
     hidFacts(),
     options.policyFile
       ? candidatePolicy(options.policyFile, options.storeDir)
       : effectivePolicy(options.storeDir),
     companionFacts(options.storeDir),
+    vendorPhoneFacts(options.storeDir, paired),
   ]);
   return {
     platform: process.platform,
@@ -92,7 +94,38 @@ async function gatherDoctorFacts(options: DoctorOptions): Promise<DoctorFacts> {
     policy,
     session: detectRemoteSession(env, process.platform),
     companion,
+    vendorPhones,
   };
+}
+
+/** Each Poly or Yealink phone asked for its facts through its API, with the password from the secret store. */
+async function vendorPhoneFacts(storeDir: string, paired: PairedPhone[]): Promise<VendorPhoneFact[]> {
+  const vendors = paired.filter((p) => p.driver);
+  if (vendors.length === 0) return [];
+  const { openSecretStore } = await import('../../core/secret-store.js');
+  const { vendorSecretName } = await import('../../core/pairing-store.js');
+  const { vendorClients } = await import('../../core/vendor-clients.js');
+  const secrets = await openSecretStore(storeDir);
+  return Promise.all(
+    vendors.map(async (p): Promise<VendorPhoneFact> => {
+      const driver = p.driver!;
+      const base = { id: p.id, name: p.name, driver: driver.kind, url: driver.url };
+      try {
+        const secret = await secrets.get(vendorSecretName(p.id));
+        if (!secret)
+          return { ...base, error: `its admin password is not in ${secrets.description}: add it again` };
+        const client = await vendorClients(driver.kind, {
+          url: driver.url,
+          credentials: { user: driver.user, password: new TextDecoder().decode(secret) },
+          ...(driver.certificate ? { pinnedCertificate: driver.certificate } : {}),
+        });
+        const { vendor, model, firmware, mac, lines } = await client.facts();
+        return { ...base, facts: { vendor, model, firmware, mac, lines } };
+      } catch (error) {
+        return { ...base, error: (error as Error).message };
+      }
+    }),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------

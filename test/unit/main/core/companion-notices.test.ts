@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { BTOE_CAPABILITIES } from '../../../../main/core/phone-driver.js';
 import { describe, expect, it, vi } from 'vitest';
 import type { CallEvent } from '../../../../native-bridge/link/messages.js';
 import { type CompanionNotice, watchNotices } from '../../../../main/core/companion-notices.js';
@@ -95,6 +96,8 @@ describe("Rules and the user's lock sync switch", () => {
     phone: { id: 'vvx-1', name: 'Lab desk' },
     hello: { lockType: 'phone-lock', firmware: '6.4' },
     user: null,
+    driver: 'btoe',
+    capabilities: BTOE_CAPABILITIES,
   } as unknown as PhoneSession;
 
   it('stop syncing, and say so, when the user turns lock sync off while the companion runs', () => {
@@ -123,7 +126,10 @@ describe('PhoneLinks and a reset phone', () => {
         'the phone Lab desk (vvx-1) has a new identity: it was reset',
       );
     });
-    const companion = { pairings: { list: () => [{ id: 'vvx-1' }] }, connect } as unknown as Companion;
+    const companion = {
+      pairings: { list: () => [{ id: 'vvx-1' }] },
+      reach: connect,
+    } as unknown as Companion;
     const links = new PhoneLinks(companion);
     const pairAgain = vi.fn();
     links.on('pairAgain', pairAgain);
@@ -142,7 +148,10 @@ describe('PhoneLinks and a reset phone', () => {
     const connect = vi.fn(async () => {
       throw new CompanionError('unreachable', 'no answer');
     });
-    const companion = { pairings: { list: () => [{ id: 'vvx-1' }] }, connect } as unknown as Companion;
+    const companion = {
+      pairings: { list: () => [{ id: 'vvx-1' }] },
+      reach: connect,
+    } as unknown as Companion;
     const links = new PhoneLinks(companion);
     const pairAgain = vi.fn();
     links.on('pairAgain', pairAgain);

@@ -190,6 +190,11 @@ export class FakeCompanion {
     return this.phones.find((p) => p.id === id);
   }
 
+  /** Every phone in these tests speaks the open protocol: its driver is its session. */
+  reach(id: string, at?: string): Promise<PhoneSession> {
+    return this.connect(id, at);
+  }
+
   async connect(id: string, at?: string): Promise<PhoneSession> {
     this.connects.push({ id, at });
     const outcome = this.outcome(id, at);

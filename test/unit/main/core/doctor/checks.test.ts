@@ -63,6 +63,21 @@ function facts(over: Partial<DoctorFacts> = {}): DoctorFacts {
     },
     session: undefined,
     companion: { running: true, pid: 42, version: '0.1.0', startedAt: '2026-12-04T10:00:00.000Z' },
+    vendorPhones: [
+      {
+        id: 'c'.repeat(26),
+        name: 'Yealink SIP-T54W',
+        driver: 'yealink',
+        url: 'http://192.0.2.30',
+        facts: {
+          vendor: 'Yealink',
+          model: 'SIP-T54W',
+          firmware: '96.86.0.100',
+          mac: '80:5e:c0:aa:bb:cc',
+          lines: [{ line: '1', address: '1001@pbx.example.com', registered: true }],
+        },
+      },
+    ],
     ...over,
   };
 }
@@ -74,7 +89,7 @@ describe('doctor checks', () => {
     const report = buildReport(facts());
     expect(report.checks.filter((c) => c.status !== 'pass')).toEqual([]);
     expect(report).toMatchObject({ status: 'pass', exitCode: 0 });
-    expect(formatReport(report)).toMatch(/0 failed, 0 warned, 15 passed \(exit code 0\)\.$/);
+    expect(formatReport(report)).toMatch(/0 failed, 0 warned, 16 passed \(exit code 0\)\.$/);
   });
 
   it('warnings only: exit code 20; a failure: 21', () => {
@@ -404,5 +419,33 @@ describe('doctor checks', () => {
     expect(
       get(runChecks(facts({ companion: { running: 'unknown', error: 'EACCES' } })), 'companion').status,
     ).toBe('warn');
+  });
+});
+
+describe('vendor phones in the doctor', () => {
+  const yealink = (over: Partial<NonNullable<DoctorFacts['vendorPhones']>[number]> = {}) => ({
+    ...facts().vendorPhones![0]!,
+    ...over,
+  });
+
+  it('skips without vendor phones; fails on one that does not answer or has old firmware; warns on an unregistered line', () => {
+    expect(get(runChecks(facts({ vendorPhones: [] })), 'vendor-phones').status).toBe('skip');
+    const silent = get(
+      runChecks(facts({ vendorPhones: [yealink({ facts: undefined, error: 'wrong password' })] })),
+      'vendor-phones',
+    );
+    expect(silent).toMatchObject({ status: 'fail', summary: 'Yealink SIP-T54W: wrong password' });
+    const old = yealink({ facts: { ...yealink().facts!, firmware: '96.7.0.1' } });
+    expect(get(runChecks(facts({ vendorPhones: [old] })), 'vendor-phones')).toMatchObject({
+      status: 'fail',
+      summary: 'Yealink SIP-T54W: update its firmware to X.8.1.52 or later',
+    });
+    const idle = yealink({
+      facts: { ...yealink().facts!, lines: [{ line: '1', address: '1001@pbx', registered: false }] },
+    });
+    expect(get(runChecks(facts({ vendorPhones: [idle] })), 'vendor-phones')).toMatchObject({
+      status: 'warn',
+      summary: 'Yealink SIP-T54W: line 1 (1001@pbx) is not registered',
+    });
   });
 });
