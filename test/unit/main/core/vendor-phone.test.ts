@@ -26,8 +26,8 @@ function yealinkPhone(companionRules: Rules = rules()) {
     { url: URL_, credentials: { user: 'admin', password: 'x' } },
     {
       request: async ({ path }) => {
-        sent.push(path);
-        return { status: 200, headers: {}, body: Buffer.alloc(0) };
+        sent.push(`${URL_}${path}`);
+        return { status: 200, headers: {}, body: Buffer.alloc(0), localAddress: '192.0.2.1' };
       },
     },
   );
@@ -102,9 +102,7 @@ describe('VendorPhone (a phone driver around a vendor client)', () => {
   it('drops itself when the phone stops answering, so the link reconnects with backoff', async () => {
     const client = new YealinkClient(
       { url: URL_, credentials: { user: 'admin', password: 'x' } },
-      {
-        request: () => Promise.reject(new VendorPhoneError('unreachable', 'no route to 192.0.2.30')),
-      },
+      { request: () => Promise.reject(new VendorPhoneError('unreachable', 'no route to 192.0.2.30')) },
     );
     const facts = { vendor: 'Yealink', model: 'T54W', firmware: '96.86.0.100', mac: '', lines: [] };
     const driver = new VendorPhone(

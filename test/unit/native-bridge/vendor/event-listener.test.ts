@@ -21,9 +21,7 @@ afterEach(async () => Promise.all(listeners.splice(0).map((l) => l.close())));
 function yealink(): YealinkClient {
   return new YealinkClient(
     { url: 'http://127.0.0.2', credentials: { user: 'admin', password: 'x' } },
-    {
-      request: () => Promise.reject(new VendorPhoneError('unreachable', 'not in this test')),
-    },
+    { request: () => Promise.reject(new VendorPhoneError('unreachable', 'not in this test')) },
   );
 }
 
