@@ -30,22 +30,7 @@ export interface CommandContext {
   status?(): { lines: string[]; data: Record<string, unknown> };
 }
 
-export const COMMANDS = [
-  'devices',
-  'pair',
-  'unpair',
-  'status',
-  'lock',
-  'unlock',
-  'dial',
-  'answer',
-  'hangup',
-  'hold',
-  'resume',
-  'mute',
-  'unmute',
-  'sign-in',
-] as const;
+export { COMMANDS } from '../../contract/companion-ipc-bounds.js';
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
