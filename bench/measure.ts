@@ -17,7 +17,7 @@ export const LOOPBACK = '127.0.0.1';
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 export const NODE = process.execPath;
 export const SIMULATOR = here('../simulator/cli.js');
-export const BTOE = here('../main/cli/btoe.cjs');
+export const BTOE = here('../btoe/btoe.cjs');
 /** The loopback echo server (raw TCP and TLS ports) of the ping-pong baselines. */
 export const TLS_ECHO = here('./tls-echo.js');
 

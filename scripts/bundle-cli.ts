@@ -1,27 +1,64 @@
 // Environment: Node (build script, run by `npm run build` after tsc).
-// The `btoe` command as ONE CommonJS file (dist/main/cli/btoe.cjs, the package's bin): a short command with a
-// companion running (`btoe lock`, `btoe dial tel:…`) then reads one file, skips node's ES module loader and
-// loads no more than the argument parser, the contract's light check and the IPC client; its time and memory
-// are close to a bare `node -e 0` (docs/performance.md, "Memory"). Everything heavy stays where tsc put it and
-// is imported on the paths that need it (no companion running; doctor, hid, daemon).
-import { chmodSync } from 'node:fs';
+// The `btoe` command (the package's bin, also what `btoe daemon` runs) bundled into CommonJS files in
+// dist/btoe/: the entry, btoe.cjs, holds only the argument parser, the contract's light check and the IPC
+// client, so a short command with a companion running (`btoe lock`, `btoe dial tel:…`) skips node's ES module
+// loader and costs close to a bare `node -e 0`; every heavy path (no companion running, the daemon, doctor,
+// hid) is a chunk it loads on demand. Bundling also drops what the companion never uses of its dependencies
+// (zod's locales and JSON Schema code, for one) and the per-module overhead of some 300 ES modules: see
+// docs/performance.md, "Memory". Native addons and CommonJS packages stay in node_modules.
+import { chmodSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'rolldown';
 
-const dist = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));
-export const BUNDLED_CLI = dist('main/cli/btoe.cjs');
+const at = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));
+export const BUNDLE_DIR = at('btoe');
 
-/** The modules btoe.ts and its light imports load with import() on the heavy paths: never bundled. */
-const LOADED_ON_DEMAND =
-  /^\.\.?\/(?:.*\/)?(?:one-shot|doctor-command|hid-command|daemon-command|commands|windows-pipe-koffi)\.js$/;
+/** Loaded from node_modules at run time: native addons, and CommonJS packages gaining nothing from bundling. */
+const EXTERNAL = [
+  'usb',
+  'node-hid',
+  'serialport',
+  '@napi-rs/keyring',
+  'koffi',
+  '@homebridge/dbus-native',
+  'bonjour-service',
+];
 
+/** What the entry chunk may hold: the modules a short command with a companion running loads. */
+const LIGHT = [
+  'main/cli/btoe.js',
+  'main/cli/companion-client.js',
+  'main/cli/daemon-heap.js',
+  'contract/companion-ipc-bounds.js',
+  'main/core/app-identity.js',
+  'main/core/exit-codes.js',
+  'main/core/store-dir.js',
+  'main/core/companion-error.js',
+  'main/core/windows-pipe-trust.js',
+  'main/host/companion-ipc-client.js',
+  'native-bridge/link/terminal-text.js',
+  '@noble/hashes/',
+];
+
+rmSync(BUNDLE_DIR, { recursive: true, force: true });
 const result = await build({
-  input: dist('main/cli/btoe.js'),
+  input: { btoe: at('main/cli/btoe.js') },
   platform: 'node',
-  external: (id) => id.startsWith('node:') || LOADED_ON_DEMAND.test(id),
-  output: { file: BUNDLED_CLI, format: 'cjs', sourcemap: true },
+  external: (id) =>
+    id.startsWith('node:') || EXTERNAL.some((name) => id === name || id.startsWith(`${name}/`)),
+  output: {
+    dir: BUNDLE_DIR,
+    format: 'cjs',
+    entryFileNames: '[name].cjs',
+    chunkFileNames: '[name]-[hash].cjs',
+    sourcemap: true,
+  },
 });
-// One chunk: anything imported that is neither light nor loaded on demand would have become a second file.
-if (result.output.filter((o) => o.type === 'chunk').length !== 1)
-  throw new Error('the btoe bundle must be one file: an import is neither bundled nor loaded on demand');
-chmodSync(BUNDLED_CLI, 0o755);
+const entry = result.output.find((o) => o.type === 'chunk' && o.isEntry);
+if (entry?.type !== 'chunk') throw new Error('no btoe entry chunk');
+const heavy = entry.moduleIds.filter(
+  (id) => !LIGHT.some((light) => id.replaceAll('\\', '/').includes(light)),
+);
+if (heavy.length > 0)
+  throw new Error(`btoe's entry must stay light (import these on demand instead): ${heavy.join(', ')}`);
+chmodSync(`${BUNDLE_DIR}/btoe.cjs`, 0o755);

@@ -17,6 +17,7 @@ import { resolveStoreDir } from '../core/store-dir.js';
 import { ipcEndpoint } from '../host/companion-ipc-client.js';
 import { escapeForTerminal, jsonForTerminal } from '../../native-bridge/link/terminal-text.js';
 import { runInCompanion } from './companion-client.js';
+import { useDaemonHeapSettings } from './daemon-heap.js';
 
 const HELP = `btoe: the BToE Companion without a window
 
@@ -126,6 +127,7 @@ async function run(argv: string[]): Promise<number> {
   }
   if (command === 'hid') return (await import('./hid-command.js')).runHidDescribe(args, json);
   if (command === 'daemon') {
+    await useDaemonHeapSettings();
     const { runDaemon } = await import('./daemon-command.js');
     return runDaemon(storeDir, json);
   }
