@@ -20,8 +20,9 @@ const EXTERNAL = [
   'serialport',
   '@napi-rs/keyring',
   'koffi',
-  '@homebridge/dbus-native',
   'bonjour-service',
+  // Optional in @homebridge/dbus-native (abstract Unix sockets), not installed.
+  'abstract-socket',
 ];
 
 /** What the entry chunk may hold: the modules a short command with a companion running loads. */
@@ -44,6 +45,8 @@ rmSync(BUNDLE_DIR, { recursive: true, force: true });
 const result = await build({
   input: { btoe: at('main/cli/btoe.js') },
   platform: 'node',
+  // @homebridge/dbus-native's xml2js, loaded on first use (main/host/xml2js-on-demand.ts).
+  resolve: { alias: { xml2js: at('main/host/xml2js-on-demand.js') } },
   external: (id) =>
     id.startsWith('node:') || EXTERNAL.some((name) => id === name || id.startsWith(`${name}/`)),
   output: {
