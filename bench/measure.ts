@@ -40,6 +40,8 @@ export interface Stats {
   p50: number;
   p90: number;
   p99: number;
+  /** p99.9: with fewer than 1,000 samples, the largest or close to it. */
+  p999: number;
   min: number;
   max: number;
 }
@@ -58,6 +60,7 @@ export function stats(samples: readonly number[], unit: string, decimals = 2): S
     p50: r(at(0.5)),
     p90: r(at(0.9)),
     p99: r(at(0.99)),
+    p999: r(at(0.999)),
     min: r(sorted[0]!),
     max: r(sorted[sorted.length - 1]!),
   };
@@ -69,22 +72,24 @@ export const ratio = (a: number, b: number) => round2(a / b);
 /** The p50 and p99 of `a` as ratios to those of the baseline `b`. */
 export const ratios = (a: Stats, b: Stats) => ({ p50: ratio(a.p50, b.p50), p99: ratio(a.p99, b.p99) });
 
-/** A goal met when `value` ≤ `limit`, as the JSON gives it. */
-export const atMost = (goal: string, value: number, limit: number) => ({ goal, value, met: value <= limit });
-
 // ---------------------------------------------------------------------------------------------------------
 // Round trips
 
-/** Times `op` `count` times, one after the other, appending microseconds to `into` (none: a warm-up). */
+/**
+ * Times `op` `count` times, one after the other, appending microseconds to `into` (none: a warm-up); `after`
+ * (untimed) runs after each, e.g. the hangup after a dial.
+ */
 export async function timeEach(
   count: number,
   op: () => Promise<unknown>,
   into: number[] | undefined,
+  after?: () => Promise<unknown>,
 ): Promise<void> {
   for (let i = 0; i < count; i++) {
     const t0 = now();
     await op();
     if (into) into.push(sinceUs(t0));
+    if (after) await after();
   }
 }
 
