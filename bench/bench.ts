@@ -20,8 +20,11 @@ import {
   NODE,
   SIMULATOR,
   TLS_ECHO as ECHO,
+  type RoundTripFigures,
+  type RoundTripKind,
   type Stats,
   delay,
+  interleaved,
   now,
   pinger,
   ratio,
@@ -31,9 +34,9 @@ import {
   sinceMs,
   stats,
   tcpConnect,
-  timeEach,
 } from './measure.js';
-import { type Goal, absoluteGoal, gatherGoals, relativeGoal, summarize } from './goals.js';
+import { CONDITIONS, conditionsUnavailable, under, withCompetition } from './conditions.js';
+import { type Goal, absoluteGoal, conditionVariants, gatherGoals, relativeGoal, summarize } from './goals.js';
 import { runSerialBench } from './serial.js';
 import type { PhoneSession } from '../main/core/phone-session.js';
 import { resolvePolicy } from '../main/core/policy.js';
@@ -45,6 +48,8 @@ const N = {
   roundTripWarmup: 500,
   roundTripRounds: 5,
   roundTripsPerRound: 1000,
+  /** Rounds of tls, lock and dial under each condition of bench/conditions.ts. */
+  conditionRounds: 3,
   pairingWarmup: 1,
   pairing: 30,
   reconnectWarmup: 3,
@@ -240,39 +245,60 @@ async function main(): Promise<Record<string, unknown>> {
     lockNext = !lockNext;
     return op;
   };
-  const kinds: {
-    name: string;
-    op: () => Promise<unknown>;
-    after?: () => Promise<unknown>;
-    samples: number[];
-  }[] = [
-    { name: 'tcp', op: tcpPing, samples: [] },
-    { name: 'tls', op: tlsPing, samples: [] },
-    { name: 'lock', op: lockOp, samples: [] },
+  const kinds: RoundTripKind[] = [
+    { name: 'tcp', op: tcpPing },
+    { name: 'tls', op: tlsPing },
+    { name: 'lock', op: lockOp },
     // dial → ack; the hangup after each (so the next dial finds no call) is not timed.
-    { name: 'dial', op: () => session.dial(DIALLED), after: () => session.hangup(), samples: [] },
+    { name: 'dial', op: () => session.dial(DIALLED), after: () => session.hangup() },
     // Not a goal: the same link without the phone's state change and lock-state event, to split the figure.
-    { name: 'ping', op: () => session.ping(), samples: [] },
+    { name: 'ping', op: () => session.ping() },
   ];
-  progress(`warm-up: ${N.roundTripWarmup} round trips each of ${kinds.map((k) => k.name).join(', ')}`);
-  for (const kind of kinds) await timeEach(N.roundTripWarmup, kind.op, undefined, kind.after);
-  for (let round = 0; round < N.roundTripRounds; round++) {
-    progress(`round trips: round ${round + 1}/${N.roundTripRounds}, ${N.roundTripsPerRound} each`);
-    for (let k = 0; k < kinds.length; k++) {
-      const kind = kinds[(k + round) % kinds.length]!;
-      await timeEach(N.roundTripsPerRound, kind.op, kind.samples, kind.after);
+  const pids = () => [process.pid, sim.pid, echo.pid];
+  progress(
+    `round trips: ${N.roundTripRounds} rounds of ${N.roundTripsPerRound} each of ${kinds.map((k) => k.name).join(', ')}`,
+  );
+  const shared = await withCompetition(pids, () =>
+    interleaved(kinds, {
+      warmup: N.roundTripWarmup,
+      rounds: N.roundTripRounds,
+      perRound: N.roundTripsPerRound,
+    }),
+  );
+  const { tcp, tls, lock, dial, ping } = shared.result as Record<
+    'tcp' | 'tls' | 'lock' | 'dial' | 'ping',
+    RoundTripFigures
+  >;
+  // The same round trips again with the machine's part taken out step by step (bench/conditions.ts).
+  const conditions: Record<string, unknown> = {};
+  const unavailable = conditionsUnavailable();
+  if (unavailable) conditions.skipped = unavailable;
+  else {
+    for (const condition of CONDITIONS) {
+      progress(`round trips, ${condition.name}: ${N.conditionRounds} rounds of ${N.roundTripsPerRound}`);
+      try {
+        const run = await under(condition, { pc: [process.pid], phone: [sim.pid, echo.pid] }, () =>
+          withCompetition(pids, () =>
+            interleaved(kinds.slice(1, 4), {
+              warmup: 100,
+              rounds: N.conditionRounds,
+              perRound: N.roundTripsPerRound,
+            }),
+          ),
+        );
+        conditions[condition.name] = {
+          what: condition.description,
+          othersCpuShare: run.othersCpuShare,
+          ...run.result,
+        };
+      } catch (error) {
+        conditions[condition.name] = { failed: (error as Error).message };
+      }
     }
   }
   session.close();
   tcpSocket.destroy();
   tlsChannel.socket.destroy();
-  const [tcp, tls, lock, dial, ping] = kinds.map((k) => stats(k.samples, 'us')) as [
-    Stats,
-    Stats,
-    Stats,
-    Stats,
-    Stats,
-  ];
 
   // 4b. Reconnect after the phone restarts: same identity, same port; from its `ready` to a usable session.
   progress(`reconnect after restart ×${N.restarts}`);
@@ -331,17 +357,19 @@ async function main(): Promise<Record<string, unknown>> {
   const btoeRss = stats(btoeRssMiB, 'MiB');
   const bareRss = stats(bareRssMiB, 'MiB');
   const tlsP99 = { name: 'tlsPingPong p99', value: tls.p99, unit: 'us' };
-  const ackGoal = (what: 'lock' | 'dial', figure: Stats) =>
-    relativeGoal({
+  const ackGoal = (what: 'lock' | 'dial', figure: Stats) => ({
+    ...relativeGoal({
       name: `${what}Ack.loopback.p99`,
       source: 'issue 11 item 3',
-      what: `${what} acknowledged round trip p99 over loopback, to the TLS ping-pong p99 of the same run (p99.9 ${figure.p999} us, worst ${figure.max} us)`,
+      what: `${what} acknowledged round trip p99 over loopback, to the TLS ping-pong p99 of the same run (p99.9 ${figure.p999} us, worst ${figure.max} us; other processes used ${shared.othersCpuShare ?? '?'} of the CPUs meanwhile)`,
       figure: `${what}RoundTrip`,
       value: figure.p99,
       unit: 'us',
       baseline: tlsP99,
       factor: GOALS.ackP99RatioToTls,
-    });
+    }),
+    variants: conditionVariants(conditions, what),
+  });
   const goals: Goal[] = [
     ackGoal('lock', lock),
     ackGoal('dial', dial),
@@ -401,6 +429,11 @@ async function main(): Promise<Record<string, unknown>> {
       ...ping,
       what: 'PhoneSession ping(), request → ack (no state change, no event): the link alone, for comparison',
       ratioToTls: ratios(ping, tls),
+    },
+    roundTripConditions: {
+      what: 'tls, lock and dial again, under conditions that take the machine out step by step (bench/conditions.ts); othersCpuShare: CPU used by every other process on the machine meanwhile, as a share of all CPUs',
+      shared: { othersCpuShare: shared.othersCpuShare },
+      ...conditions,
     },
     manualPairing: {
       ...pairing,

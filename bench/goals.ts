@@ -105,6 +105,34 @@ const PERFMEM = 'no section measures it yet (issue 11 items 1 and 2)';
 const PERFLINK = 'no section measures it yet (issue 11 item 4)';
 
 /**
+ * The variants of an ack goal from a run's conditions (bench/conditions.ts): `conditions[name]` holds that
+ * condition's `tls` and `kind` figures (p99), or `failed`/`skipped`, which give no variant.
+ */
+export function conditionVariants(
+  conditions: Record<string, unknown>,
+  kind: string,
+  factor = 2,
+  baselineName = 'tlsPingPong p99',
+): GoalVariant[] {
+  const variants: GoalVariant[] = [];
+  for (const [name, run] of Object.entries(conditions)) {
+    const figures = run as Record<string, { p99?: number } | undefined> & { what?: string };
+    const value = figures[kind]?.p99;
+    const tls = figures.tls?.p99;
+    if (value === undefined || tls === undefined) continue;
+    variants.push(
+      relativeVariant(
+        `${name}: ${figures.what ?? ''}`,
+        value,
+        { name: baselineName, value: tls, unit: 'us' },
+        factor,
+      ),
+    );
+  }
+  return variants;
+}
+
+/**
  * Every goal of issue 11 ("Lean and fast"), by name: the sections that measure them use these names. One that
  * no section returned is listed as not met with `missing` as the reason. Owners: item 3 and 5 perftails, items 1
  * and 2 perfmem, item 4 perflink (each fills in its goals in the section that measures them).
