@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { PerformanceObserver } from 'node:perf_hooks';
 
 export const LOOPBACK = '127.0.0.1';
 
@@ -40,6 +41,8 @@ export interface Stats {
   p50: number;
   p90: number;
   p99: number;
+  /** p99.9: with fewer than 1,000 samples, the largest or close to it. */
+  p999: number;
   min: number;
   max: number;
 }
@@ -58,6 +61,7 @@ export function stats(samples: readonly number[], unit: string, decimals = 2): S
     p50: r(at(0.5)),
     p90: r(at(0.9)),
     p99: r(at(0.99)),
+    p999: r(at(0.999)),
     min: r(sorted[0]!),
     max: r(sorted[sorted.length - 1]!),
   };
@@ -69,23 +73,107 @@ export const ratio = (a: number, b: number) => round2(a / b);
 /** The p50 and p99 of `a` as ratios to those of the baseline `b`. */
 export const ratios = (a: Stats, b: Stats) => ({ p50: ratio(a.p50, b.p50), p99: ratio(a.p99, b.p99) });
 
-/** A goal met when `value` ≤ `limit`, as the JSON gives it. */
-export const atMost = (goal: string, value: number, limit: number) => ({ goal, value, met: value <= limit });
-
 // ---------------------------------------------------------------------------------------------------------
 // Round trips
 
-/** Times `op` `count` times, one after the other, appending microseconds to `into` (none: a warm-up). */
+/**
+ * Times `op` `count` times, one after the other, appending microseconds to `into` (none: a warm-up); `after`
+ * (untimed) runs after each, e.g. the hangup after a dial.
+ */
 export async function timeEach(
   count: number,
   op: () => Promise<unknown>,
   into: number[] | undefined,
+  after?: () => Promise<unknown>,
 ): Promise<void> {
   for (let i = 0; i < count; i++) {
     const t0 = now();
     await op();
     if (into) into.push(sinceUs(t0));
+    if (after) await after();
   }
+}
+
+/** One kind of round trip in an interleaved run; `after` (untimed) runs after each, e.g. a hangup. */
+export interface RoundTripKind {
+  name: string;
+  op: () => Promise<unknown>;
+  after?: () => Promise<unknown>;
+}
+
+/** A round trip's distribution, with what it cost this process and the GC pauses here during its slowest 1 %. */
+export type RoundTripFigures = Stats & {
+  /** CPU time of this (the measuring) process per round trip, user + system. */
+  hereCpuUsPerOp: number;
+  /** GC pauses in this process during this kind's samples: count, total and longest. */
+  gcHere: { pauses: number; totalMs: number; maxMs: number };
+  /** Of the samples at or above p99: how many overlapped a GC pause in this process. */
+  slowestOnePercentWithGcHere: string;
+};
+
+/**
+ * `rounds` rounds of `perRound` round trips of each kind, interleaved so drifting machine load hits all alike
+ * (the order rotates each round), after `warmup` untimed ones of each.
+ */
+export async function interleaved(
+  kinds: readonly RoundTripKind[],
+  { warmup, rounds, perRound }: { warmup: number; rounds: number; perRound: number },
+  onRound: (round: number) => void = () => undefined,
+): Promise<Record<string, RoundTripFigures>> {
+  for (const kind of kinds) await timeEach(warmup, kind.op, undefined, kind.after);
+  const gcs: { start: number; end: number }[] = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcs.push({ start: e.startTime, end: e.startTime + e.duration });
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  const runs = kinds.map(() => ({ starts: [] as number[], us: [] as number[], cpuUs: 0 }));
+  try {
+    for (let round = 0; round < rounds; round++) {
+      onRound(round);
+      for (let k = 0; k < kinds.length; k++) {
+        const i = (k + round) % kinds.length;
+        const kind = kinds[i]!;
+        const run = runs[i]!;
+        const cpu0 = process.cpuUsage();
+        for (let n = 0; n < perRound; n++) {
+          const t0 = performance.now();
+          await kind.op();
+          run.starts.push(t0);
+          run.us.push((performance.now() - t0) * 1000);
+          if (kind.after) await kind.after();
+        }
+        const cpu = process.cpuUsage(cpu0);
+        run.cpuUs += cpu.user + cpu.system;
+      }
+    }
+    // Entries are delivered asynchronously: let the last ones arrive.
+    await new Promise((resolve) => setImmediate(resolve));
+  } finally {
+    observer.disconnect();
+  }
+  return Object.fromEntries(
+    kinds.map((kind, i) => {
+      const { starts, us, cpuUs } = runs[i]!;
+      const figures = stats(us, 'us');
+      const spans = starts.map((start, n) => ({ start, end: start + us[n]! / 1000 }));
+      const during = gcs.filter((g) => spans.some((s) => g.start < s.end && g.end > s.start));
+      const slow = spans.filter((_, n) => us[n]! >= figures.p99);
+      const slowWithGc = slow.filter((s) => gcs.some((g) => g.start < s.end && g.end > s.start)).length;
+      return [
+        kind.name,
+        {
+          ...figures,
+          hereCpuUsPerOp: round2(cpuUs / us.length),
+          gcHere: {
+            pauses: during.length,
+            totalMs: round2(during.reduce((sum, g) => sum + g.end - g.start, 0)),
+            maxMs: round2(Math.max(0, ...during.map((g) => g.end - g.start))),
+          },
+          slowestOnePercentWithGcHere: `${slowWithGc}/${slow.length}`,
+        },
+      ];
+    }),
+  );
 }
 
 /** One byte out, wait for the one byte echoed back. */
