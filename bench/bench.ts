@@ -3,8 +3,7 @@
 // stdout: ONE JSON document; progress goes to stderr. Shared machines are noisy, so every figure is a
 // distribution (p50, p90, p99, min, max, n) and the round trips are also given as ratios to baselines measured
 // in the same run, interleaved with them. Timings never fail the run; only broken machinery does.
-import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import os from 'node:os';
 import { join } from 'node:path';
 import { Companion } from '../main/core/companion.js';
@@ -15,6 +14,8 @@ import { runHidTunnelBench } from './hid-tunnel.js';
 import {
   BTOE,
   Child,
+  gnuTimeWorks,
+  peakRssMiB,
   LOOPBACK as HOST,
   Leftovers,
   NODE,
@@ -99,54 +100,6 @@ async function runOk(args: string[], env: NodeJS.ProcessEnv, command = NODE): Pr
   if (run.code !== 0)
     throw new Error(`"${[command, ...args].join(' ')}" exited with ${run.code}: ${run.stderr}`);
   return run.ms;
-}
-
-/** Whether /usr/bin/time is GNU time, whose %M gives the peak RSS in KiB. */
-function gnuTimeWorks(dir: string): boolean {
-  const out = join(dir, 'time-probe.txt');
-  const probe = spawnSync('/usr/bin/time', ['-f', '%M', '-o', out, NODE, '-e', '0'], { stdio: 'ignore' });
-  if (probe.status !== 0) return false;
-  try {
-    return /^\d+\s*$/.test(readFileSync(out, 'utf8').trim().split('\n').pop() ?? '');
-  } catch {
-    return false;
-  }
-}
-
-/** Peak RSS in MiB of one `node ARGS` run, by GNU time or by polling /proc/PID/status VmHWM. */
-async function peakRssMiB(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  method: 'gnu-time' | 'proc-poll',
-  dir: string,
-): Promise<number> {
-  if (method === 'gnu-time') {
-    const out = join(dir, 'time.txt');
-    await runOk(['-f', '%M', '-o', out, NODE, ...args], env, '/usr/bin/time');
-    const kib = Number(readFileSync(out, 'utf8').trim().split('\n').pop());
-    return kib / 1024;
-  }
-  return new Promise((resolve, reject) => {
-    const proc = spawn(NODE, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    let peakKiB = 0;
-    const poll = () => {
-      try {
-        const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${proc.pid}/status`, 'utf8'));
-        if (match) peakKiB = Math.max(peakKiB, Number(match[1]));
-      } catch {
-        // gone already
-      }
-    };
-    const timer = setInterval(poll, 1);
-    proc.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    proc.once('error', reject);
-    proc.once('exit', (code) => {
-      clearInterval(timer);
-      if (code !== 0) reject(new Error(`node ${args.join(' ')} exited with ${code}: ${stderr}`));
-      else resolve(peakKiB / 1024);
-    });
-  });
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -448,7 +401,7 @@ async function main(): Promise<Record<string, unknown>> {
     },
     btoeLock: {
       ...btoeLock,
-      what: 'node dist/main/cli/btoe.js lock --store DIR, spawn → exit',
+      what: 'node dist/btoe/btoe.cjs lock --store DIR with no companion running (the one-shot path: this process opens the store and the link), spawn → exit; with the companion running: daemon.shortCommands',
       ratioToBareNode: ratios(btoeLock, bareStart),
     },
     bareNodeStart: { ...bareStart, what: 'node -e 0, spawn → exit' },

@@ -34,6 +34,8 @@ import { connectSecure } from '../native-bridge/link/tls.js';
 import {
   BTOE,
   Child,
+  gnuTimeWorks,
+  peakRssMiB,
   LOOPBACK as HOST,
   Leftovers,
   NODE,
@@ -72,6 +74,9 @@ const N = {
   perRound: { tls: 400, dbusHop: 60, ipcHello: 30, lockPairs: 50, dials: 25 },
   cliDialWarmup: 1,
   cliDials: 8,
+  shortWarmup: 2,
+  shortRuns: 15,
+  shortRss: 5,
   idleSettleMs: 1_000,
   idleMs: 20_000,
   longRunBlocks: 10,
@@ -88,8 +93,16 @@ const GOALS = {
   idleWakeupsPerSecond: 1,
   /** Issue 11 item 3: the lock event's p99 within 2 × the same path's floor (TLS + the D-Bus hop); the same bar for the dial (TLS + the IPC hop). */
   latencyP99RatioToFloor: 2,
+  /** Issue 11 item 1: KDE Connect's idle daemon (a fixed reference from /work/shared notes, not measured here). */
+  daemonIdleMB: 47,
+  daemonPeakMB: 52,
+  /** Issue 11 item 1: `btoe status`, `lock`, `dial` with the companion running, peak RSS. */
+  btoePeakMB: 45,
+  /** Issue 11 item 2: `btoe lock` and `btoe dial URI` with the companion running, whole process, p50. */
+  btoeTimeRatioToBareNode: 1.25,
 } as const;
-const KDE_CONNECT_IDLE_MB = 47;
+const KDE_CONNECT_IDLE_MB = GOALS.daemonIdleMB;
+const toMB = (mib: number) => round2((mib * 2 ** 20) / 1e6);
 
 const progress = (message: string) => process.stderr.write(`bench daemon: ${message}\n`);
 
@@ -617,6 +630,53 @@ async function measure(): Promise<Record<string, unknown>> {
     await daemonCommand(endpoint, 'hangup');
     await ended;
   }
+
+  // Issue 11 items 1 and 2: the short commands with the companion running, whole processes (spawn → exit),
+  // interleaved with bare `node -e 0` so that drifting load hits them alike; then their peak RSS.
+  progress(`btoe lock, btoe dial and node -e 0 as processes ×${N.shortRuns}, interleaved`);
+  const short = { lock: [] as number[], dial: [] as number[], bare: [] as number[] };
+  const timed = async (args: string[]) => {
+    const t0 = now();
+    await runOk(args, env);
+    return sinceMs(t0);
+  };
+  for (let i = 0; i < N.shortWarmup + N.shortRuns; i++) {
+    const keep = i >= N.shortWarmup;
+    const lockMs = await timed([BTOE, 'lock', '--store', store]);
+    await daemonCommand(endpoint, 'unlock');
+    const dialing = sim.next((e) => e.event === 'call' && e.state === 'dialing');
+    const dialMs = await timed([BTOE, 'dial', DIAL_URL, '--store', store]);
+    await dialing;
+    const ended = sim.next((e) => e.event === 'call' && e.state === 'ended');
+    await daemonCommand(endpoint, 'hangup');
+    await ended;
+    const bareMs = await timed(['-e', '0']);
+    if (keep) {
+      short.lock.push(lockMs);
+      short.dial.push(dialMs);
+      short.bare.push(bareMs);
+    }
+  }
+  const rssMethod = gnuTimeWorks(dir) ? 'gnu-time' : 'proc-poll';
+  progress(`peak RSS (${rssMethod}) of btoe status, lock, dial and node -e 0 ×${N.shortRss}`);
+  const shortRss = {
+    status: [] as number[],
+    lock: [] as number[],
+    dial: [] as number[],
+    bare: [] as number[],
+  };
+  for (let i = 0; i < N.shortRss; i++) {
+    shortRss.status.push(await peakRssMiB([BTOE, 'status', '--store', store], env, rssMethod, dir));
+    shortRss.lock.push(await peakRssMiB([BTOE, 'lock', '--store', store], env, rssMethod, dir));
+    await daemonCommand(endpoint, 'unlock');
+    const dialing = sim.next((e) => e.event === 'call' && e.state === 'dialing');
+    shortRss.dial.push(await peakRssMiB([BTOE, 'dial', DIAL_URL, '--store', store], env, rssMethod, dir));
+    await dialing;
+    const ended = sim.next((e) => e.event === 'call' && e.state === 'ended');
+    await daemonCommand(endpoint, 'hangup');
+    await ended;
+    shortRss.bare.push(await peakRssMiB(['-e', '0'], env, rssMethod, dir));
+  }
   const afterLatencies = memory(daemon.pid);
 
   // 3. Idle: one paired phone connected, nobody doing anything.
@@ -688,6 +748,17 @@ async function measure(): Promise<Record<string, unknown>> {
   const peakMB = round2((afterFinalIdle.peakMiB * 2 ** 20) / 1e6);
   const rssMB = round2((afterFinalIdle.rssMiB * 2 ** 20) / 1e6);
   const bareNodeMB = round2((bareNode.rssMiB * 2 ** 20) / 1e6);
+  const shortStats = {
+    lock: stats(short.lock, 'ms'),
+    dial: stats(short.dial, 'ms'),
+    bare: stats(short.bare, 'ms'),
+  };
+  const shortRssStats = {
+    status: stats(shortRss.status, 'MiB'),
+    lock: stats(shortRss.lock, 'MiB'),
+    dial: stats(shortRss.dial, 'MiB'),
+    bare: stats(shortRss.bare, 'MiB'),
+  };
 
   /** The goal's figure under each condition, against the same floor measured under it. */
   const variants = (
@@ -758,8 +829,51 @@ async function measure(): Promise<Record<string, unknown>> {
       unit: 'MiB',
       max: GOALS.rssFlatMiB,
     }),
-    // Issue 11 items 1 and 4 (perfmem: daemonRss.idleAfterLongRun, daemonRss.peakDuringLongRun; perflink:
-    // reconnectAfterDrop.p50/.p99) belong here, under those names (bench/goals.ts, ISSUE_11_GOALS).
+    absoluteGoal({
+      name: 'daemonRss.idleAfterLongRun',
+      source: 'issue 11 item 1',
+      what: `the daemon's RSS after the long run and ${N.finalIdleMs / 1000} s idle; the limit is KDE Connect's idle daemon (${KDE_CONNECT_IDLE_MB} MB, a fixed reference measured in November 2026, not in this run); the baseline is a bare node idling, this run`,
+      figure: 'daemon.daemonRss.afterFinalIdle',
+      value: rssMB,
+      unit: 'MB',
+      max: GOALS.daemonIdleMB,
+      baseline: { name: 'bare node idle RSS', value: bareNodeMB, unit: 'MB' },
+    }),
+    absoluteGoal({
+      name: 'daemonRss.peakDuringLongRun',
+      source: 'issue 11 item 1',
+      what: "the daemon's peak RSS (VmHWM: its whole life, start, latency runs and long run included)",
+      figure: 'daemon.daemonRss.peakVmHWM',
+      value: peakMB,
+      unit: 'MB',
+      max: GOALS.daemonPeakMB,
+      baseline: { name: 'bare node idle RSS', value: bareNodeMB, unit: 'MB' },
+    }),
+    ...(['status', 'lock', 'dial'] as const).map((command) =>
+      absoluteGoal({
+        name: `btoeRss.${command}`,
+        source: 'issue 11 item 1',
+        what: `peak RSS of \`btoe ${command === 'dial' ? `dial ${DIAL_URL}` : command}\` with the companion running (${rssMethod}), p50 of ${N.shortRss}`,
+        figure: 'daemon.shortCommands.peakRss',
+        value: toMB(shortRssStats[command].p50),
+        unit: 'MB',
+        max: GOALS.btoePeakMB,
+        baseline: { name: 'node -e 0 peak RSS', value: toMB(shortRssStats.bare.p50), unit: 'MB' },
+      }),
+    ),
+    ...(['lock', 'dial'] as const).map((command) =>
+      relativeGoal({
+        name: `btoeTime.${command}`,
+        source: 'issue 11 item 2',
+        what: `\`btoe ${command === 'dial' ? `dial ${DIAL_URL}` : command}\` with the companion running, spawn → exit, p50 of ${N.shortRuns} (interleaved with node -e 0)`,
+        figure: 'daemon.shortCommands',
+        value: shortStats[command].p50,
+        unit: 'ms',
+        baseline: { name: 'node -e 0 p50', value: shortStats.bare.p50, unit: 'ms' },
+        factor: GOALS.btoeTimeRatioToBareNode,
+      }),
+    ),
+    // Issue 11 item 4 (perflink: reconnectAfterDrop.p50/.p99) belongs here, under those names (bench/goals.ts).
   ];
 
   return {
@@ -818,8 +932,15 @@ async function measure(): Promise<Record<string, unknown>> {
       },
       viaBtoeProcess: {
         ...stats(cliDialMs, 'ms'),
-        what: `node dist/main/cli/btoe.js dial ${DIAL_URL} spawned → "dialing" (the URL handler path, node start included)`,
+        what: `node dist/btoe/btoe.cjs dial ${DIAL_URL} spawned → "dialing" (the URL handler path, node start included)`,
       },
+    },
+    shortCommands: {
+      what: `btoe as the user runs it, companion running: \`btoe lock\` (then unlock over IPC, untimed), \`btoe dial ${DIAL_URL}\` (then hangup, untimed) and \`node -e 0\`, spawn → exit, interleaved`,
+      lock: { ...shortStats.lock, ratioToBareNode: ratios(shortStats.lock, shortStats.bare) },
+      dial: { ...shortStats.dial, ratioToBareNode: ratios(shortStats.dial, shortStats.bare) },
+      bareNode: shortStats.bare,
+      peakRss: { method: rssMethod, ...shortRssStats },
     },
     daemonIdle: {
       ...idle,

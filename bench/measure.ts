@@ -3,8 +3,8 @@
 // ping-pong and the TCP connect of the baselines, and the child processes (JSON event lines) and temp dirs they
 // start, all removed on every way out. No side effects at import: bench.ts, the sections it runs and the lab
 // processes all import from here (never from bench.ts, which runs its main() when imported).
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -201,6 +201,58 @@ export function tcpConnect(port: number, host = LOOPBACK): Promise<net.Socket> {
       resolve(socket);
     });
     socket.once('error', reject);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Peak RSS of a whole process
+
+/** Whether /usr/bin/time is GNU time, whose %M gives the peak RSS in KiB. */
+export function gnuTimeWorks(dir: string): boolean {
+  const out = join(dir, 'time-probe.txt');
+  const probe = spawnSync('/usr/bin/time', ['-f', '%M', '-o', out, NODE, '-e', '0'], { stdio: 'ignore' });
+  if (probe.status !== 0) return false;
+  try {
+    return /^\d+\s*$/.test(readFileSync(out, 'utf8').trim().split('\n').pop() ?? '');
+  } catch {
+    return false;
+  }
+}
+
+/** Peak RSS in MiB of one `node ARGS` run, by GNU time or by polling /proc/PID/status VmHWM. */
+export async function peakRssMiB(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  method: 'gnu-time' | 'proc-poll',
+  dir: string,
+): Promise<number> {
+  if (method === 'gnu-time') {
+    const out = join(dir, 'time.txt');
+    const run = spawnSync('/usr/bin/time', ['-f', '%M', '-o', out, NODE, ...args], { env, encoding: 'utf8' });
+    if (run.status !== 0) throw new Error(`node ${args.join(' ')} exited with ${run.status}: ${run.stderr}`);
+    const kib = Number(readFileSync(out, 'utf8').trim().split('\n').pop());
+    return kib / 1024;
+  }
+  return new Promise((resolve, reject) => {
+    const proc = spawn(NODE, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    let peakKiB = 0;
+    const poll = () => {
+      try {
+        const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${proc.pid}/status`, 'utf8'));
+        if (match) peakKiB = Math.max(peakKiB, Number(match[1]));
+      } catch {
+        // gone already
+      }
+    };
+    const timer = setInterval(poll, 1);
+    proc.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    proc.once('error', reject);
+    proc.once('exit', (code) => {
+      clearInterval(timer);
+      if (code !== 0) reject(new Error(`node ${args.join(' ')} exited with ${code}: ${stderr}`));
+      else resolve(peakKiB / 1024);
+    });
   });
 }
 
