@@ -39,6 +39,7 @@ import {
 import { CONDITIONS, conditionsUnavailable, under, withCompetition } from './conditions.js';
 import { type Goal, absoluteGoal, conditionVariants, gatherGoals, relativeGoal, summarize } from './goals.js';
 import { runSerialBench } from './serial.js';
+import { runUrlHandlerBench } from './url-handler.js';
 import type { PhoneSession } from '../main/core/phone-session.js';
 import { resolvePolicy } from '../main/core/policy.js';
 import { createIdentity } from '../native-bridge/link/identity.js';
@@ -423,6 +424,7 @@ const SECTIONS: Record<string, () => Promise<unknown>> = {
   serial: () => runSerialBench(),
   ethernet: () => ethernetBench(),
   daemon: () => runDaemonBench(),
+  urlHandler: () => runUrlHandlerBench(),
 };
 
 // `npm run bench -- daemon ethernet`: the loopback figures and only the sections named (all when none is).
