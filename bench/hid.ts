@@ -17,7 +17,7 @@ export interface HidBenchOptions {
   controllerRuns?: number;
 }
 
-type Distribution = Omit<Stats, 'unit' | 'min'> & { unit: 'us' };
+type Distribution = Omit<Stats, 'unit' | 'min' | 'p999'> & { unit: 'us' };
 
 /** Nearest-rank percentiles in microseconds, to 3 decimals (parse times are fractions of one). */
 function distribution(samples: number[]): Distribution {

@@ -3,21 +3,22 @@
 // ping-pong and the TCP connect of the baselines, and the child processes (JSON event lines) and temp dirs they
 // start, all removed on every way out. No side effects at import: bench.ts, the sections it runs and the lab
 // processes all import from here (never from bench.ts, which runs its main() when imported).
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { PerformanceObserver } from 'node:perf_hooks';
 
 export const LOOPBACK = '127.0.0.1';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 export const NODE = process.execPath;
 export const SIMULATOR = here('../simulator/cli.js');
-export const BTOE = here('../main/cli/btoe.js');
+export const BTOE = here('../btoe/btoe.cjs');
 /** The loopback echo server (raw TCP and TLS ports) of the ping-pong baselines. */
 export const TLS_ECHO = here('./tls-echo.js');
 
@@ -40,6 +41,8 @@ export interface Stats {
   p50: number;
   p90: number;
   p99: number;
+  /** p99.9: with fewer than 1,000 samples, the largest or close to it. */
+  p999: number;
   min: number;
   max: number;
 }
@@ -58,6 +61,7 @@ export function stats(samples: readonly number[], unit: string, decimals = 2): S
     p50: r(at(0.5)),
     p90: r(at(0.9)),
     p99: r(at(0.99)),
+    p999: r(at(0.999)),
     min: r(sorted[0]!),
     max: r(sorted[sorted.length - 1]!),
   };
@@ -69,23 +73,107 @@ export const ratio = (a: number, b: number) => round2(a / b);
 /** The p50 and p99 of `a` as ratios to those of the baseline `b`. */
 export const ratios = (a: Stats, b: Stats) => ({ p50: ratio(a.p50, b.p50), p99: ratio(a.p99, b.p99) });
 
-/** A goal met when `value` ≤ `limit`, as the JSON gives it. */
-export const atMost = (goal: string, value: number, limit: number) => ({ goal, value, met: value <= limit });
-
 // ---------------------------------------------------------------------------------------------------------
 // Round trips
 
-/** Times `op` `count` times, one after the other, appending microseconds to `into` (none: a warm-up). */
+/**
+ * Times `op` `count` times, one after the other, appending microseconds to `into` (none: a warm-up); `after`
+ * (untimed) runs after each, e.g. the hangup after a dial.
+ */
 export async function timeEach(
   count: number,
   op: () => Promise<unknown>,
   into: number[] | undefined,
+  after?: () => Promise<unknown>,
 ): Promise<void> {
   for (let i = 0; i < count; i++) {
     const t0 = now();
     await op();
     if (into) into.push(sinceUs(t0));
+    if (after) await after();
   }
+}
+
+/** One kind of round trip in an interleaved run; `after` (untimed) runs after each, e.g. a hangup. */
+export interface RoundTripKind {
+  name: string;
+  op: () => Promise<unknown>;
+  after?: () => Promise<unknown>;
+}
+
+/** A round trip's distribution, with what it cost this process and the GC pauses here during its slowest 1 %. */
+export type RoundTripFigures = Stats & {
+  /** CPU time of this (the measuring) process per round trip, user + system. */
+  hereCpuUsPerOp: number;
+  /** GC pauses in this process during this kind's samples: count, total and longest. */
+  gcHere: { pauses: number; totalMs: number; maxMs: number };
+  /** Of the samples at or above p99: how many overlapped a GC pause in this process. */
+  slowestOnePercentWithGcHere: string;
+};
+
+/**
+ * `rounds` rounds of `perRound` round trips of each kind, interleaved so drifting machine load hits all alike
+ * (the order rotates each round), after `warmup` untimed ones of each.
+ */
+export async function interleaved(
+  kinds: readonly RoundTripKind[],
+  { warmup, rounds, perRound }: { warmup: number; rounds: number; perRound: number },
+  onRound: (round: number) => void = () => undefined,
+): Promise<Record<string, RoundTripFigures>> {
+  for (const kind of kinds) await timeEach(warmup, kind.op, undefined, kind.after);
+  const gcs: { start: number; end: number }[] = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcs.push({ start: e.startTime, end: e.startTime + e.duration });
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  const runs = kinds.map(() => ({ starts: [] as number[], us: [] as number[], cpuUs: 0 }));
+  try {
+    for (let round = 0; round < rounds; round++) {
+      onRound(round);
+      for (let k = 0; k < kinds.length; k++) {
+        const i = (k + round) % kinds.length;
+        const kind = kinds[i]!;
+        const run = runs[i]!;
+        const cpu0 = process.cpuUsage();
+        for (let n = 0; n < perRound; n++) {
+          const t0 = performance.now();
+          await kind.op();
+          run.starts.push(t0);
+          run.us.push((performance.now() - t0) * 1000);
+          if (kind.after) await kind.after();
+        }
+        const cpu = process.cpuUsage(cpu0);
+        run.cpuUs += cpu.user + cpu.system;
+      }
+    }
+    // Entries are delivered asynchronously: let the last ones arrive.
+    await new Promise((resolve) => setImmediate(resolve));
+  } finally {
+    observer.disconnect();
+  }
+  return Object.fromEntries(
+    kinds.map((kind, i) => {
+      const { starts, us, cpuUs } = runs[i]!;
+      const figures = stats(us, 'us');
+      const spans = starts.map((start, n) => ({ start, end: start + us[n]! / 1000 }));
+      const during = gcs.filter((g) => spans.some((s) => g.start < s.end && g.end > s.start));
+      const slow = spans.filter((_, n) => us[n]! >= figures.p99);
+      const slowWithGc = slow.filter((s) => gcs.some((g) => g.start < s.end && g.end > s.start)).length;
+      return [
+        kind.name,
+        {
+          ...figures,
+          hereCpuUsPerOp: round2(cpuUs / us.length),
+          gcHere: {
+            pauses: during.length,
+            totalMs: round2(during.reduce((sum, g) => sum + g.end - g.start, 0)),
+            maxMs: round2(Math.max(0, ...during.map((g) => g.end - g.start))),
+          },
+          slowestOnePercentWithGcHere: `${slowWithGc}/${slow.length}`,
+        },
+      ];
+    }),
+  );
 }
 
 /** One byte out, wait for the one byte echoed back. */
@@ -113,6 +201,58 @@ export function tcpConnect(port: number, host = LOOPBACK): Promise<net.Socket> {
       resolve(socket);
     });
     socket.once('error', reject);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Peak RSS of a whole process
+
+/** Whether /usr/bin/time is GNU time, whose %M gives the peak RSS in KiB. */
+export function gnuTimeWorks(dir: string): boolean {
+  const out = join(dir, 'time-probe.txt');
+  const probe = spawnSync('/usr/bin/time', ['-f', '%M', '-o', out, NODE, '-e', '0'], { stdio: 'ignore' });
+  if (probe.status !== 0) return false;
+  try {
+    return /^\d+\s*$/.test(readFileSync(out, 'utf8').trim().split('\n').pop() ?? '');
+  } catch {
+    return false;
+  }
+}
+
+/** Peak RSS in MiB of one `node ARGS` run, by GNU time or by polling /proc/PID/status VmHWM. */
+export async function peakRssMiB(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  method: 'gnu-time' | 'proc-poll',
+  dir: string,
+): Promise<number> {
+  if (method === 'gnu-time') {
+    const out = join(dir, 'time.txt');
+    const run = spawnSync('/usr/bin/time', ['-f', '%M', '-o', out, NODE, ...args], { env, encoding: 'utf8' });
+    if (run.status !== 0) throw new Error(`node ${args.join(' ')} exited with ${run.status}: ${run.stderr}`);
+    const kib = Number(readFileSync(out, 'utf8').trim().split('\n').pop());
+    return kib / 1024;
+  }
+  return new Promise((resolve, reject) => {
+    const proc = spawn(NODE, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    let peakKiB = 0;
+    const poll = () => {
+      try {
+        const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${proc.pid}/status`, 'utf8'));
+        if (match) peakKiB = Math.max(peakKiB, Number(match[1]));
+      } catch {
+        // gone already
+      }
+    };
+    const timer = setInterval(poll, 1);
+    proc.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    proc.once('error', reject);
+    proc.once('exit', (code) => {
+      clearInterval(timer);
+      if (code !== 0) reject(new Error(`node ${args.join(' ')} exited with ${code}: ${stderr}`));
+      else resolve(peakKiB / 1024);
+    });
   });
 }
 

@@ -1,38 +1,42 @@
 // Environment: any (plain TypeScript + zod). The one contract between `btoe` and the
 // running companion (daemon or desktop app): every request and response on the local socket, their schemas
 // (checked by the companion on what it receives and by `btoe` on what it gets back), and the version both
-// sides name in every message, so an older `btoe` talking to a newer companion gets a clear error.
+// sides name in every message, so an older `btoe` talking to a newer companion gets a clear error. The data
+// they are built from (bounds, version, commands) is in companion-ipc-bounds.ts, with btoe's zod-free check.
 import { z } from 'zod';
+import {
+  COMPANION_IPC_VERSION,
+  EXIT_CODE_RANGE,
+  IPC_ERROR_KINDS,
+  REQUEST_BOUNDS,
+  type TextBound,
+} from './companion-ipc-bounds.js';
 import { describeInvalid } from './describe-invalid.js';
 
-/**
- * Bumped on any change a peer of the other version would misread. The companion answers a request of another
- * version with a `version` error naming both; `btoe` refuses an answer of another version the same way.
- */
-export const COMPANION_IPC_VERSION = 1;
+export { COMMANDS, COMPANION_IPC_VERSION } from './companion-ipc-bounds.js';
 
-/** One `btoe` command as the companion runs it; the bounds are those of a command line, not of a phone. */
+const text = (bound: TextBound) => z.string().max(bound.max, bound.message);
+
+/** One `btoe` command as the companion runs it; the bounds (REQUEST_BOUNDS) are those of a command line. */
 export const commandRequestSchema = z.strictObject({
-  command: z.string().max(64, 'a command name is 64 characters at most'),
-  args: z
-    .array(z.string().max(4096, 'an argument is 4,096 characters at most'))
-    .max(16, '16 arguments at most'),
-  device: z.string().max(1024, 'a device id or address is 1,024 characters at most').optional(),
-  code: z.string().max(64, 'a pairing code is 64 characters at most').optional(),
+  command: text(REQUEST_BOUNDS.command),
+  args: z.array(text(REQUEST_BOUNDS.arg)).max(REQUEST_BOUNDS.args.max, REQUEST_BOUNDS.args.message),
+  device: text(REQUEST_BOUNDS.device).optional(),
+  code: text(REQUEST_BOUNDS.code).optional(),
   /** sign-in: the UPN and password for the credential hand-off; never logged. */
-  user: z.string().max(256, 'a user name is 256 characters at most').optional(),
-  password: z.string().max(256, 'a password is 256 characters at most').optional(),
+  user: text(REQUEST_BOUNDS.user).optional(),
+  password: text(REQUEST_BOUNDS.password).optional(),
   /** sign-in: open the browser at the phone's verification address. */
   open: z.boolean().optional(),
   /** devices, pair: how long to listen for phones on this PC's links (seconds, as typed). */
-  timeout: z.string().max(16, 'a timeout is a number of seconds').optional(),
+  timeout: text(REQUEST_BOUNDS.timeout).optional(),
   /** add: the SHA-256 fingerprint of the vendor phone's HTTPS certificate the user expects (hex, colons allowed). */
-  certificate: z.string().max(128, 'a certificate fingerprint is 128 characters at most').optional(),
+  certificate: text(REQUEST_BOUNDS.certificate).optional(),
 });
 
 export const commandResultSchema = z.object({
   /** The exit code (README, "Exit codes"). */
-  code: z.number().int().min(0).max(255),
+  code: z.number().int().min(EXIT_CODE_RANGE.min).max(EXIT_CODE_RANGE.max),
   /** What a person reads (stdout on success, stderr on failure). */
   human: z.string(),
   /** What --json prints. */
@@ -155,7 +159,7 @@ export const companionSnapshotSchema = z.object({
 
 /** A request the companion could not take (bad shape, other version): what `btoe` prints, and its exit code. */
 export const ipcErrorSchema = z.object({
-  error: z.object({ kind: z.enum(['usage', 'version', 'internal']), message: z.string() }),
+  error: z.object({ kind: z.enum(IPC_ERROR_KINDS), message: z.string() }),
 });
 
 export const companionRequestSchema = z.discriminatedUnion('kind', [

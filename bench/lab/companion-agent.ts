@@ -15,7 +15,7 @@ import { loadPolicy } from '../../main/core/policy.js';
 import { parseAddress } from '../../native-bridge/link/address.js';
 import { createIdentity } from '../../native-bridge/link/identity.js';
 import { connectSecure } from '../../native-bridge/link/tls.js';
-import { pinger, stats, tcpConnect } from '../measure.js';
+import { pinger, stats, tcpConnect, timeEach } from '../measure.js';
 
 const t = () => performance.timeOrigin + performance.now();
 const say = (body: Record<string, unknown>) =>
@@ -45,16 +45,21 @@ async function connectTo(address: string): Promise<net.Socket> {
   return socket;
 }
 
-/** Lock round trips through the whole stack, interleaved with raw TCP and TLS ping-pong over the same veth. */
+/** Lock and dial round trips through the whole stack, interleaved with raw TCP and TLS ping-pong over the same veth. */
 async function rtt(rounds: number, perRound: number, tcpAddress: string, tlsAddress: string) {
   const session = keeper.session;
   if (!session) throw new Error('no session with the phone');
   const tcp = await connectTo(tcpAddress);
   const tls = await connectSecure(await connectTo(tlsAddress), createIdentity('BToE lab rtt'), 'session');
   let lockNext = true;
-  const kinds = [
-    { name: 'tcp', op: pinger(tcp), samples: [] as number[] },
-    { name: 'tls', op: pinger(tls.socket), samples: [] as number[] },
+  const kinds: {
+    name: string;
+    op: () => Promise<unknown>;
+    after?: () => Promise<unknown>;
+    samples: number[];
+  }[] = [
+    { name: 'tcp', op: pinger(tcp), samples: [] },
+    { name: 'tls', op: pinger(tls.socket), samples: [] },
     {
       name: 'lock',
       op: () => {
@@ -62,18 +67,16 @@ async function rtt(rounds: number, perRound: number, tcpAddress: string, tlsAddr
         lockNext = !lockNext;
         return op;
       },
-      samples: [] as number[],
+      samples: [],
     },
+    // dial → ack; the hangup after each (so the next dial finds no call) is not timed.
+    { name: 'dial', op: () => session.dial('+12015550123'), after: () => session.hangup(), samples: [] },
   ];
-  for (const kind of kinds) for (let i = 0; i < 200; i++) await kind.op();
+  for (const kind of kinds) await timeEach(200, kind.op, undefined, kind.after);
   for (let round = 0; round < rounds; round++) {
     for (let k = 0; k < kinds.length; k++) {
       const kind = kinds[(k + round) % kinds.length]!;
-      for (let i = 0; i < perRound; i++) {
-        const t0 = performance.now();
-        await kind.op();
-        kind.samples.push((performance.now() - t0) * 1000);
-      }
+      await timeEach(perRound, kind.op, kind.samples, kind.after);
     }
   }
   tcp.destroy();

@@ -1,22 +1,23 @@
 #!/usr/bin/env node
 // Environment: Node (the btoe command).
+// The entry loads only the argument parser, the contract's light check and the local IPC client: a short
+// command with a companion running (`btoe lock`, `btoe dial tel:…` as the URL handler) costs little more than
+// node's own start. The core (link, stores, zod, phone numbers) is loaded only when no companion runs
+// (one-shot.ts) or for the commands that always need it (doctor, hid, daemon).
 import { parseArgs } from 'node:util';
 import {
-  type CommandRequest,
-  type CommandResult,
-  commandRequestSchema,
-} from '../../contract/companion-ipc.js';
-import { describeInvalid } from '../../contract/describe-invalid.js';
-import { COMMANDS, executeCommand, failure, oneShotContext } from '../core/commands.js';
-import { APP_NAME, APP_VERSION, Companion, defaultStoreDir } from '../core/companion.js';
+  COMMANDS,
+  type CommandOutcome as CommandResult,
+  type TypedRequest,
+  requestProblems,
+} from '../../contract/companion-ipc-bounds.js';
+import { APP_NAME, APP_VERSION, defaultStoreDir } from '../core/app-identity.js';
 import { EXIT } from '../core/exit-codes.js';
-import { loadPolicy, settingsChoices } from '../core/policy.js';
-import { loadSettings } from '../core/settings.js';
 import { resolveStoreDir } from '../core/store-dir.js';
-import { ipcEndpoint } from '../host/companion-socket.js';
-import { osDesktop } from '../host/os-desktop.js';
-import { escapeForTerminal, jsonForTerminal } from '../../native-bridge/link/display-text.js';
+import { ipcEndpoint } from '../host/companion-ipc-client.js';
+import { escapeForTerminal, jsonForTerminal } from '../../native-bridge/link/terminal-text.js';
 import { runInCompanion } from './companion-client.js';
+import { useDaemonHeapSettings } from './daemon-heap.js';
 
 const HELP = `btoe: the BToE Companion without a window
 
@@ -120,7 +121,7 @@ async function run(argv: string[]): Promise<number> {
   try {
     storeDir = values.store === undefined ? defaultStoreDir() : await resolveStoreDir(values.store);
   } catch (error) {
-    return print(json, failure(error));
+    return print(json, await failure(error));
   }
   if (command === 'doctor') {
     const { runDoctorCommand } = await import('./doctor-command.js');
@@ -134,13 +135,14 @@ async function run(argv: string[]): Promise<number> {
   }
   if (command === 'hid') return (await import('./hid-command.js')).runHidDescribe(args, json);
   if (command === 'daemon') {
+    await useDaemonHeapSettings();
     const { runDaemon } = await import('./daemon-command.js');
     return runDaemon(storeDir, json);
   }
   if (!(COMMANDS as readonly string[]).includes(command)) {
     return print(json, usage(`unknown command "${command.slice(0, 40)}" (see "btoe --help")`));
   }
-  const typed = {
+  const typed: TypedRequest = {
     command,
     args,
     device: values.device,
@@ -153,27 +155,24 @@ async function run(argv: string[]): Promise<number> {
   };
   // The contract's bounds, checked here first: a request the companion would refuse is refused the same way
   // whether one runs or not (same message, same exit code).
-  const checked = commandRequestSchema.safeParse(
-    Object.fromEntries(Object.entries(typed).filter(([, value]) => value !== undefined)),
-  );
-  if (!checked.success) return print(json, usage(describeInvalid('The command', checked.error)));
-  const request: CommandRequest = checked.data;
+  const problems = requestProblems(typed);
+  if (problems.length > 0) return print(json, usage(`The command is invalid: ${problems.join('; ')}`));
+  const request = Object.fromEntries(
+    Object.entries(typed).filter(([, value]) => value !== undefined),
+  ) as TypedRequest;
   try {
     const viaCompanion = await runInCompanion(ipcEndpoint(storeDir), request);
     if (viaCompanion !== undefined) return print(json, viaCompanion);
-    if (command === 'devices' || command === 'pair') {
-      // The phones on this PC's links (mDNS): listing them, Auto pairing with the one on this PC's port.
-      const { nearbyCommand } = await import('../core/nearby-command.js');
-      const result = await nearbyCommand(storeDir, request);
-      if (result) return print(json, result);
-    }
-    const { settings } = await loadSettings(storeDir);
-    const policy = await loadPolicy({ choices: settingsChoices(settings) });
-    const companion = await Companion.open({ storeDir, policy });
-    return print(json, await executeCommand(oneShotContext(companion, osDesktop), request));
+    const { runOneShot } = await import('./one-shot.js');
+    return print(json, await runOneShot(storeDir, request));
   } catch (error) {
-    return print(json, failure(error));
+    return print(json, await failure(error));
   }
+}
+
+/** An error as a result with its exit code: the core's mapping, loaded only on this path. */
+async function failure(error: unknown): Promise<CommandResult> {
+  return (await import('../core/commands.js')).failure(error);
 }
 
 /** The password for the credential hand-off: typed without echo on a terminal, else one line of stdin. */
@@ -215,7 +214,7 @@ run(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
-  (error: unknown) => {
-    process.exitCode = print(process.argv.includes('--json'), failure(error));
+  async (error: unknown) => {
+    process.exitCode = print(process.argv.includes('--json'), await failure(error));
   },
 );

@@ -34,8 +34,6 @@ import type { SessionLockSource } from '../core/ports/session-lock.js';
 import { redactForSupport } from '../core/redact.js';
 import { verificationAddress } from '../core/sign-in.js';
 import { IpcServer, ipcEndpoint } from '../host/companion-socket.js';
-import { writeSupportBundle } from '../host/doctor/bundle.js';
-import { runDoctor } from '../host/doctor/gather.js';
 import { NodeHidHeadsetSource } from '../host/node-hid-headsets.js';
 import { osDesktop } from '../host/os-desktop.js';
 
@@ -508,6 +506,7 @@ export async function createCompanionPort(
     },
     /** The Diagnostics page's checks; a short listen keeps the button responsive. */
     async doctor(): Promise<DoctorReport> {
+      const { runDoctor } = await loadDoctor();
       return (await runDoctor({ storeDir: companion.storeDir, listenSeconds: DOCTOR_LISTEN_SECONDS })).report;
     },
     /**
@@ -516,6 +515,7 @@ export async function createCompanionPort(
      */
     async saveBundle(chosen?: string): Promise<Result> {
       try {
+        const { runDoctor, writeSupportBundle } = await loadDoctor();
         const { facts, report } = await runDoctor({
           storeDir: companion.storeDir,
           listenSeconds: DOCTOR_LISTEN_SECONDS,
@@ -545,3 +545,12 @@ export async function createCompanionPort(
 }
 
 export type CompanionPort = Awaited<ReturnType<typeof createCompanionPort>>;
+
+/** The doctor and the support bundle (zip), loaded when the window first asks: not resident all day. */
+async function loadDoctor() {
+  const [{ runDoctor }, { writeSupportBundle }] = await Promise.all([
+    import('../host/doctor/gather.js'),
+    import('../host/doctor/bundle.js'),
+  ]);
+  return { runDoctor, writeSupportBundle };
+}

@@ -35,23 +35,7 @@ export interface CommandContext {
   eventListenerUrl?(phone: PairedPhone): Promise<string | undefined>;
 }
 
-export const COMMANDS = [
-  'devices',
-  'pair',
-  'add',
-  'unpair',
-  'status',
-  'lock',
-  'unlock',
-  'dial',
-  'answer',
-  'hangup',
-  'hold',
-  'resume',
-  'mute',
-  'unmute',
-  'sign-in',
-] as const;
+export { COMMANDS } from '../../contract/companion-ipc-bounds.js';
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';

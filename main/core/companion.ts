@@ -1,7 +1,5 @@
 // Environment: Node (main process core).
 import { X509Certificate } from 'node:crypto';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { type PhoneAddress, formatAddress, parseAddress } from '../../native-bridge/link/address.js';
 import { LinkError, ProtocolError } from '../../native-bridge/link/errors.js';
 import { type Identity, DEVICE_ID_PATTERN } from '../../native-bridge/link/identity.js';
@@ -15,6 +13,8 @@ import {
 import type { Purpose } from '../../native-bridge/link/tls.js';
 import { ensurePrivateDir } from '../../native-bridge/persist/atomic-file.js';
 import { openTransport } from '../../native-bridge/transport/connect.js';
+import { APP_NAME, APP_VERSION } from './app-identity.js';
+import { CompanionError } from './companion-error.js';
 import { loadOrCreateIdentity } from './identity-store.js';
 import { type PairedPhone, PairingStore, vendorSecretName } from './pairing-store.js';
 import type { PhoneDriver } from './phone-driver.js';
@@ -24,31 +24,8 @@ import { type Settings, loadSettings } from './settings.js';
 import { PhoneSession } from './phone-session.js';
 import { type SecretStore, openSecretStore } from './secret-store.js';
 
-export const APP_NAME = 'BToE Companion';
-export const APP_VERSION = '0.1.0';
-
-/** Failures the user can act on; `kind` picks the exit code and the advice. */
-export class CompanionError extends Error {
-  override readonly name = 'CompanionError';
-  constructor(
-    readonly kind:
-      | 'not-paired'
-      | 'ambiguous'
-      | 'unreachable'
-      | 'no-answer'
-      | 'pairing-failed'
-      | 'identity-changed'
-      | 'refused'
-      | 'policy'
-      | 'usage'
-      /** The phone's driver lacks the capability (lock on a Poly or Yealink phone): phone-driver.ts. */
-      | 'not-available',
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+export { APP_NAME, APP_VERSION, defaultStoreDir } from './app-identity.js';
+export { CompanionError } from './companion-error.js';
 
 /** Ethernet first, then USB tethering, then HID: the order a phone reachable several ways is tried in. */
 const TRANSPORT_PREFERENCE: Record<string, number> = { tcp: 0, serial: 1, hid: 2 };
@@ -81,13 +58,6 @@ export interface DeviceView {
   lockType?: PhoneHello['lockType'];
   /** Every address it answered at now (one phone over Ethernet and USB is one device). */
   addresses?: string[];
-}
-
-export function defaultStoreDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (process.platform === 'win32')
-    return join(env.APPDATA ?? join(homedir(), 'AppData', 'Roaming'), APP_NAME);
-  if (process.platform === 'darwin') return join(homedir(), 'Library', 'Application Support', APP_NAME);
-  return join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'btoe-companion');
 }
 
 /** This PC's identity: the private key's name in the secret store, and the certificate's file in the store. */

@@ -1,5 +1,5 @@
 // Environment: any (plain TypeScript; main process core).
-import type { CompanionError } from './companion.js';
+import type { CompanionError } from './companion-error.js';
 
 /** `btoe` exit codes (README, "Exit codes"): one per kind of failure, so scripts and support can tell them apart. */
 export const EXIT = {

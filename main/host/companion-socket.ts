@@ -1,9 +1,6 @@
 // Environment: Node (main process, OS adapters).
-import { createHash } from 'node:crypto';
 import { chmod, unlink } from 'node:fs/promises';
 import net from 'node:net';
-import { resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import { COMPANION_IPC_VERSION, type CompanionRequest } from '../../contract/companion-ipc.js';
 import type { LocalServer, RequestHandler } from '../core/ports/local-server.js';
@@ -12,26 +9,14 @@ import {
   addressInUseDecision,
   checkPipeServer,
   restrictPipeInstances,
-  verifyBeforeConnect,
 } from '../core/windows-pipe-trust.js';
+import { callIpc } from './companion-ipc-client.js';
 
-// Environment: Node (main process, OS adapters).
-/**
- * The local channel between `btoe` and the running companion: newline-delimited JSON over a
- * Unix socket inside the user's private store directory (0700, socket 0600), or a named pipe on Windows. Only
- * that user can open it. The endpoint doubles as the one-companion-per-user lock.
- */
-export function ipcEndpoint(storeDir: string): string {
-  if (process.platform === 'win32') {
-    const hash = createHash('sha256').update(resolve(storeDir).toLowerCase()).digest('hex').slice(0, 16);
-    return `\\\\.\\pipe\\btoe-companion-${hash}`;
-  }
-  return resolve(storeDir, 'companion.sock');
-}
+// The client's end (what `btoe` loads) is in companion-ipc-client.ts: without zod, without the server.
+export { callIpc, ipcEndpoint } from './companion-ipc-client.js';
 
 const MAX_LINE = 64 * 1024;
 const requestEnvelope = z.object({ id: z.number().int().min(0), body: z.unknown() });
-const responseEnvelope = z.object({ id: z.number().int().min(0), body: z.unknown() });
 
 export class AlreadyRunningError extends Error {
   override readonly name = 'AlreadyRunningError';
@@ -168,39 +153,4 @@ async function guardWindowsPipe(endpoint: string): Promise<void> {
   restrictPipeInstances(api);
   const verdict = checkPipeServer(api, endpoint);
   if (verdict.kind === 'foreign') addressInUseDecision(verdict, endpoint);
-}
-
-/** Sends one request to the running companion; undefined when none is running. */
-export async function callIpc(endpoint: string, body: unknown, timeoutMs = 60_000): Promise<unknown> {
-  if (process.platform === 'win32') {
-    // Nothing is sent before the pipe's server is known to run as this user (a squatter would get a password).
-    const { windowsPipeApi } = await import('./windows-pipe-koffi.js');
-    const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-    if ((await verifyBeforeConnect(windowsPipeApi(), endpoint, wait)) === undefined) return undefined;
-  }
-  return new Promise((done, fail) => {
-    const socket = net.connect(endpoint);
-    const timer = setTimeout(() => {
-      socket.destroy();
-      fail(new Error(`the running companion did not answer within ${timeoutMs / 1000} s`));
-    }, timeoutMs);
-    socket.once('error', (error: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      if (error.code === 'ENOENT' || error.code === 'ECONNREFUSED') done(undefined);
-      else fail(error);
-    });
-    socket.once('connect', () => socket.write(`${JSON.stringify({ id: 1, body })}\n`));
-    const lines = createInterface({ input: socket });
-    // readline re-emits the socket's errors; the socket's own handler above answers them.
-    lines.on('error', () => undefined);
-    lines.once('line', (line) => {
-      clearTimeout(timer);
-      socket.end();
-      try {
-        done(responseEnvelope.parse(JSON.parse(line)).body);
-      } catch {
-        fail(new Error('the running companion sent an unreadable answer'));
-      }
-    });
-  });
 }

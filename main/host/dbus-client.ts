@@ -1,7 +1,7 @@
 // Environment: Node (main process, OS adapters). One D-Bus connection as the lock sources use it, over
 // @homebridge/dbus-native: calls with a deadline, and one close that fails everything pending.
 import type { EventEmitter } from 'node:events';
-import { createRequire } from 'node:module';
+import dbusNative from '@homebridge/dbus-native';
 import type { Timers } from '../core/timers.js';
 
 /** A D-Bus message as @homebridge/dbus-native presents it. */
@@ -30,13 +30,15 @@ export type DBusConnect = (busAddress: string) => DBusClient;
 export const SIGNAL = 4;
 const NO_AUTO_START = 2;
 
-/** The real thing: @homebridge/dbus-native's createClient, loaded on first use. */
-export const connectDBus: DBusConnect = (busAddress) => {
-  const dbus = createRequire(import.meta.url)('@homebridge/dbus-native') as {
-    createClient(options: { busAddress: string }): DBusClient;
-  };
-  return dbus.createClient({ busAddress });
-};
+/**
+ * The real thing: @homebridge/dbus-native's createClient (this module is loaded with the lock sources that use
+ * it). The btoe bundle defers the xml2js it loads for introspection, which the companion never asks for
+ * (scripts/bundle-cli.ts).
+ */
+export const connectDBus: DBusConnect = (busAddress) =>
+  (dbusNative as unknown as { createClient(options: { busAddress: string }): DBusClient }).createClient({
+    busAddress,
+  });
 
 export class DBusCallError extends Error {
   override readonly name = 'DBusCallError';

@@ -3,6 +3,7 @@
 // non-exclusively, each with its report descriptor. node-hid does not expose descriptors, so they are read
 // from sysfs (Linux hidraw); elsewhere a device is listed with the reason it cannot be driven. A node-hid that
 // cannot load (no libudev, no libusb, no native build) makes the listing say so instead of crashing.
+import { readdirSync } from 'node:fs';
 import { readDescriptor } from '../../native-bridge/hid/descriptor-source.js';
 import {
   type NodeHidLoader,
@@ -22,6 +23,9 @@ export class NodeHidHeadsetSource implements HeadsetSource {
   ) {}
 
   async list(): Promise<HeadsetListing> {
+    // Linux: node-hid lists hidraw nodes only, so with none there is nothing to find, and node-hid's native
+    // code (several MB resident for the daemon's life) is not loaded until a HID device is plugged in.
+    if (this.loader === loadNodeHid && !hidrawPresent()) return { available: true, devices: [] };
     const found = await discoverTelephonyDevices(this.loader);
     return found.available
       ? { available: true, devices: found.devices }
@@ -35,5 +39,15 @@ export class NodeHidHeadsetSource implements HeadsetSource {
       );
     const descriptor = await this.descriptorOf(info.path);
     return { device: await openTelephonyDevice(info.path, this.loader), descriptor };
+  }
+}
+
+/** Whether /dev holds a hidraw node; true where that cannot be told (not Linux, /dev unreadable). */
+function hidrawPresent(): boolean {
+  if (process.platform !== 'linux') return true;
+  try {
+    return readdirSync('/dev').some((name) => name.startsWith('hidraw'));
+  } catch {
+    return true;
   }
 }

@@ -1,9 +1,11 @@
 // Environment: Node (native-bridge: talks to phones; imports nothing from main/).
 import { EventEmitter } from 'node:events';
+import { existsSync, watch } from 'node:fs';
 import {
   type ListPhonePortsOptions,
   type PhonePort,
   PortListError,
+  USB_SERIAL_NODE,
   listPhonePorts,
 } from './serial-transport.js';
 
@@ -176,6 +178,34 @@ export class PhonePortWatcher extends EventEmitter<PhonePortWatcherEvents> {
 }
 
 async function loadUsb(): Promise<UsbHotplugSource> {
+  if (process.platform === 'linux') {
+    try {
+      return watchDevNodes();
+    } catch {
+      // /dev cannot be watched here: libusb's hotplug events instead.
+    }
+  }
   const module = await import('usb');
   return module.usb as unknown as UsbHotplugSource;
+}
+
+/**
+ * Linux: USB serial nodes (ttyACM, ttyUSB) appearing in and leaving /dev, by inotify, as the hotplug events.
+ * They are what a rescan looks for, and watching them needs no libusb: the `usb` package's native code (about
+ * 10 MB resident for the companion's life) is not loaded. Throws when /dev cannot be watched.
+ */
+export function watchDevNodes(dir = '/dev', nodes: RegExp = USB_SERIAL_NODE): UsbHotplugSource {
+  const events = new EventEmitter();
+  const watcher = watch(dir, { persistent: false }, (_type, name) => {
+    if (typeof name !== 'string' || !nodes.test(name)) return;
+    events.emit(existsSync(`${dir}/${name}`) ? 'attach' : 'detach', name);
+  });
+  watcher.on('error', () => watcher.close());
+  return {
+    on: (event, listener) => events.on(event, listener),
+    off: (event, listener) => {
+      events.off(event, listener);
+      if (events.listenerCount('attach') + events.listenerCount('detach') === 0) watcher.close();
+    },
+  };
 }

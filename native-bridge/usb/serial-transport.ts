@@ -1,6 +1,6 @@
 // Environment: Node (native-bridge: talks to phones; imports nothing from main/).
 import { EventEmitter } from 'node:events';
-import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import { LinkError } from '../link/errors.js';
 import { SerialFramedStream, SerialLinkListener } from './serial-framing.js';
@@ -355,8 +355,24 @@ export async function listPhonePorts(options: ListPhonePortsOptions = {}): Promi
 }
 
 async function defaultList(): Promise<SerialPortInfo[]> {
+  // Linux: a phone's USB serial port is a ttyACM (CDC ACM) or ttyUSB node; with none there is no phone port,
+  // and serialport's native code is not loaded into a companion whose phones are on Ethernet.
+  if (!usbSerialNodePresent()) return [];
   const { SerialPort } = await loadSerialPort();
   return SerialPort.list();
+}
+
+/** The /dev names of USB serial ports on Linux. */
+export const USB_SERIAL_NODE = /^tty(?:ACM|USB)\d+$/;
+
+/** Whether /dev holds a USB serial node; true where that cannot be told (not Linux, /dev unreadable). */
+function usbSerialNodePresent(): boolean {
+  if (process.platform !== 'linux') return true;
+  try {
+    return readdirSync('/dev').some((name) => USB_SERIAL_NODE.test(name));
+  } catch {
+    return true;
+  }
 }
 
 /** udevadm missing (serialport spawns it on Linux) is its own, diagnosable condition. */

@@ -25,7 +25,7 @@ async function btoe(
   try {
     const { stdout, stderr } = await exec(
       process.execPath,
-      [join(DIST, 'main/cli/btoe.js'), ...args, '--store', store],
+      [join(DIST, 'btoe/btoe.cjs'), ...args, '--store', store],
       { env },
     );
     return { code: 0, stdout, stderr };

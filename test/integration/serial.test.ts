@@ -244,7 +244,7 @@ const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 async function runUnprivileged(args: string[], dir: string): Promise<BtoeResult> {
   const store = join(dir, 'unprivileged-store');
   mkdirSync(store);
-  const btoe = [join(DIST, 'main/cli/btoe.js'), ...args, '--store', store];
+  const btoe = [join(DIST, 'btoe/btoe.cjs'), ...args, '--store', store];
   let command = process.execPath;
   let argv = btoe;
   let uid: number | undefined;

@@ -136,7 +136,7 @@ describe('the support bundle (btoe doctor --bundle)', () => {
     const bundle = join(await tempDir(), 'support.zip');
     const doctor = await run(
       process.execPath,
-      [join(DIST, 'main/cli/btoe.js'), 'doctor', '--json', '--store', store, '--bundle', bundle],
+      [join(DIST, 'btoe/btoe.cjs'), 'doctor', '--json', '--store', store, '--bundle', bundle],
       {
         env: {
           ...process.env,

@@ -11,7 +11,7 @@ import { type Lab, type LabNamespace, labUnavailable } from './lab.js';
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 export const DIST = join(REPO, 'dist');
 export const SIMULATOR = join(DIST, 'simulator/cli.js');
-export const BTOE = join(DIST, 'main/cli/btoe.js');
+export const BTOE = join(DIST, 'btoe/btoe.cjs');
 export const AGENT = join(DIST, 'bench/lab/companion-agent.js');
 const NODE = process.execPath;
 

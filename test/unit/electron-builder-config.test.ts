@@ -63,8 +63,8 @@ describe('electron-builder.yml', () => {
     expect(config.msi['perMachine']).toBe(true);
     expect(config['npmRebuild']).toBe(false);
     expect(config['files']).toContain('out/**');
-    // btoe.cmd runs dist/main/cli/btoe.js: it and everything it imports.
-    for (const dir of ['dist/main/**', 'dist/contract/**', 'dist/native-bridge/**'])
+    // btoe.cmd runs dist/btoe/btoe.cjs (the bundle): it, its chunks and what they import from dist.
+    for (const dir of ['dist/btoe/**', 'dist/main/**', 'dist/contract/**', 'dist/native-bridge/**'])
       expect(config['files']).toContain(dir);
     expect(config['asarUnpack']).toEqual(['**/*.node']);
     expect(config['directories']).toMatchObject({ buildResources: 'build' });
@@ -94,7 +94,7 @@ describe('electron-builder.yml', () => {
     });
     const cmd = readFileSync(new URL('build/bin/btoe.cmd', root), 'utf8');
     expect(cmd).toContain('set ELECTRON_RUN_AS_NODE=1');
-    expect(cmd).toContain('resources\\app.asar\\dist\\main\\cli\\btoe.js');
+    expect(cmd).toContain('resources\\app.asar\\dist\\btoe\\btoe.cjs');
   });
 
   it('names build resources that exist: the NSIS include, the MSI hook, the icons', () => {

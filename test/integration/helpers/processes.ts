@@ -10,7 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 export const DIST = join(REPO, 'dist');
 const SIMULATOR = join(DIST, 'simulator/cli.js');
-export const BTOE = join(DIST, 'main/cli/btoe.js');
+export const BTOE = join(DIST, 'btoe/btoe.cjs');
 
 /** The simulator's default Phone-Lock PIN (simulator/cli.ts). */
 export const DEFAULT_PIN = '246810';
@@ -389,7 +389,7 @@ export interface BtoeOptions {
   stdin?: string;
 }
 
-/** Runs `node dist/main/cli/btoe.js ...args --store DIR` to completion. */
+/** Runs `node dist/btoe/btoe.cjs ...args --store DIR` to completion. */
 export async function runBtoe(args: readonly string[], options: BtoeOptions): Promise<BtoeResult> {
   requireDist();
   let command = [process.execPath, BTOE, ...args, '--store', options.store];

@@ -14,7 +14,7 @@ describe('the version', () => {
 
   it('btoe --version prints it, and --json as an object', () => {
     requireDist();
-    const btoe = join(DIST, 'main/cli/btoe.js');
+    const btoe = join(DIST, 'btoe/btoe.cjs');
     expect(execFileSync(process.execPath, [btoe, '--version'], { encoding: 'utf8' })).toBe(
       `${APP_VERSION}\n`,
     );
