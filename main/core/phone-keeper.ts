@@ -24,7 +24,8 @@ export type KeeperEvent =
   | { event: 'paired'; id: string; address: string; mode: 'auto' | 'manual'; ms: number }
   /** A claimant round's discovery window has passed (windowMs: how long it waited after its query). */
   | { event: 'round'; windowMs: number }
-  | { event: 'ready'; id: string; address: string; ms: number }
+  /** pairingConnection: the session is the Auto pairing's own connection (one TLS handshake in all). */
+  | { event: 'ready'; id: string; address: string; ms: number; pairingConnection?: true }
   | { event: 'disconnected'; id: string; reason: string }
   | { event: 'pair-again'; id: string; message: string }
   | { event: 'manual-offered'; claimants: string[]; message: string }
@@ -282,7 +283,7 @@ export class PhoneKeeper extends EventEmitter<{ event: [KeeperEvent] }> {
     return false;
   }
 
-  private adopt(session: PhoneSession, address: string): void {
+  private adopt(session: PhoneSession, address: string, pairingConnection = false): void {
     this.session = session;
     const ms = Date.now() - this.lostAt;
     this.attempts = 0;
@@ -297,7 +298,13 @@ export class PhoneKeeper extends EventEmitter<{ event: [KeeperEvent] }> {
       });
       this.wake();
     });
-    this.emit('event', { event: 'ready', id: session.phone.id, address, ms });
+    this.emit('event', {
+      event: 'ready',
+      id: session.phone.id,
+      address,
+      ms,
+      ...(pairingConnection ? { pairingConnection: true as const } : {}),
+    });
     this.closeLimbo();
   }
 
@@ -374,7 +381,7 @@ export class PhoneKeeper extends EventEmitter<{ event: [KeeperEvent] }> {
       });
       if (!session) this.wake(true);
       else if (this.session || this.stopped || this.target()?.id !== phone.id) session.close();
-      else this.adopt(session, phone.address);
+      else this.adopt(session, phone.address, true);
     } catch (error) {
       this.emit('event', { event: 'auto-pair-failed', message: (error as Error).message });
     } finally {
