@@ -216,11 +216,19 @@ export async function ethernetBench(): Promise<Record<string, unknown>> {
       publisherProbing: [] as number[],
       companion: [] as number[],
       total: [] as number[],
+      /** Claimant rounds whose window passed before the session was ready, and ready after the last one. */
+      windows: [] as number[],
+      afterWindow: [] as number[],
     };
     for (let i = 0; i < N.boot; i++) {
+      // A phone that boots powers its switch: the PC's link comes up with it (and Auto pairing without a click
+      // is allowed only within AUTO_PAIR_AFTER_LINK_UP_MS of that).
+      lab.down();
+      await delay(300);
       const agent = await startAgent();
       const from = agent.mark();
       const t0 = now();
+      lab.up();
       const booting = start('phone', 'phone', phoneArgs(`boot-${i}`));
       const advertised = await booting.next('advertised', 0);
       const ready = await agent.next('ready', from);
@@ -228,6 +236,9 @@ export async function ethernetBench(): Promise<Record<string, unknown>> {
       boot.publisherProbing.push(advertised.probingMs as number);
       boot.companion.push(ready.t! - advertised.t!);
       boot.total.push(ready.t! - t0);
+      const windows = agent.events.slice(from).filter((e) => e.event === 'round' && e.t! <= ready.t!);
+      boot.windows.push(windows.length);
+      if (windows.length > 0) boot.afterWindow.push(ready.t! - windows.at(-1)!.t!);
       await agent.stop();
       await booting.stop();
     }
@@ -445,9 +456,11 @@ export async function ethernetBench(): Promise<Record<string, unknown>> {
         sessionsOnPairingConnection: `${linkUp.oneConnection}/${N.linkUp}`,
       },
       phoneBoot: {
-        what: "the phone simulator is started with the PC plugged in and the companion waiting: spawnToAnnounced (Node start, identity, then probing), publisherProbing (advertise() → first announcement: bonjour-service's RFC 6762 probes), then the companion's part (first announcement → Auto-paired session ready)",
+        what: "the phone simulator is started with the companion waiting and the PC's link comes up with it (its switch powers up): spawnToAnnounced (Node start, identity, then probing), publisherProbing (advertise() → first announcement: bonjour-service's RFC 6762 probes), then the companion's part (first announcement → Auto-paired session ready)",
         spawnToAnnounced: stats(boot.probing, 'ms'),
         publisherProbing: bootProbing,
+        claimantRoundsBeforeReady: stats(boot.windows, 'rounds'),
+        readyAfterLastWindow: stats(boot.afterWindow, 'ms'),
         companionPart: bootCompanion,
         total: bootTotal,
       },
