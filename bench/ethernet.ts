@@ -159,6 +159,17 @@ export async function ethernetBench(): Promise<Record<string, unknown>> {
     await agent.next('started', 0);
     return agent;
   };
+  /**
+   * A companion whose link comes up just after it starts: it Auto-pairs without a click only within
+   * AUTO_PAIR_AFTER_LINK_UP_MS of a link coming up (docs/protocol.md, "Auto mode").
+   */
+  const startAgentAtLinkUp = async () => {
+    lab.down();
+    await delay(300);
+    const agent = await startAgent();
+    lab.up();
+    return agent;
+  };
   const phoneArgs = (identity: string, port = 24801) => [
     SIMULATOR,
     '--listen',
@@ -249,7 +260,7 @@ export async function ethernetBench(): Promise<Record<string, unknown>> {
     await phone.next('advertised', 0);
     const echo = start('echo', 'phone', [ECHO, '0.0.0.0']);
     const echoReady = await echo.next('ready', 0);
-    let agent = await startAgent();
+    let agent = await startAgentAtLinkUp();
     await agent.next('ready', 0);
     const rttFrom = agent.mark();
     const ph = lab.addresses.phone;
@@ -301,7 +312,7 @@ export async function ethernetBench(): Promise<Record<string, unknown>> {
     // 5. A crowded LAN: 1,000 phones announcing once a second each, from 1,000 addresses.
     progress(`flood: ${N.flood} announcing phones for ${N.floodSeconds} s`);
     const sources = lab.addLanAddresses(N.flood);
-    agent = await startAgent();
+    agent = await startAgentAtLinkUp();
     await delay(500);
     const before = agent.mark();
     agent.send('stats');
