@@ -357,8 +357,8 @@ async function main(): Promise<Record<string, unknown>> {
   const btoeRss = stats(btoeRssMiB, 'MiB');
   const bareRss = stats(bareRssMiB, 'MiB');
   const tlsP99 = { name: 'tlsPingPong p99', value: tls.p99, unit: 'us' };
-  const ackGoal = (what: 'lock' | 'dial', figure: Stats) => ({
-    ...relativeGoal({
+  const ackGoal = (what: 'lock' | 'dial', figure: Stats) =>
+    relativeGoal({
       name: `${what}Ack.loopback.p99`,
       source: 'issue 11 item 3',
       what: `${what} acknowledged round trip p99 over loopback, to the TLS ping-pong p99 of the same run (p99.9 ${figure.p999} us, worst ${figure.max} us; other processes used ${shared.othersCpuShare ?? '?'} of the CPUs meanwhile)`,
@@ -367,9 +367,8 @@ async function main(): Promise<Record<string, unknown>> {
       unit: 'us',
       baseline: tlsP99,
       factor: GOALS.ackP99RatioToTls,
-    }),
-    variants: conditionVariants(conditions, what),
-  });
+      variants: conditionVariants(conditions, what),
+    });
   const goals: Goal[] = [
     ackGoal('lock', lock),
     ackGoal('dial', dial),

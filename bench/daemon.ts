@@ -40,6 +40,7 @@ import {
   NODE,
   SIMULATOR,
   TLS_ECHO as ECHO,
+  type Stats,
   delay,
   now,
   pinger,
@@ -54,7 +55,8 @@ import {
   tcpConnect,
   timeEach,
 } from './measure.js';
-import { type Goal, absoluteGoal, relativeGoal } from './goals.js';
+import { CONDITIONS, conditionsUnavailable, under, withCompetition } from './conditions.js';
+import { type Goal, type GoalVariant, absoluteGoal, relativeGoal, relativeVariant } from './goals.js';
 
 const PIN = '246810';
 const DIAL_URL = 'tel:+1-201-555-0123';
@@ -514,55 +516,93 @@ async function measure(): Promise<Record<string, unknown>> {
     await screen(false);
   }
   for (let i = 0; i < N.dialWarmup; i++) await dial();
-  const samples = {
-    tls: [] as number[],
-    dbusHop: [] as number[],
-    ipcHello: [] as number[],
-    lock: [] as number[],
-    unlock: [] as number[],
-    dialing: [] as number[],
-    dialAnswer: [] as number[],
+  type Samples = Record<
+    'tls' | 'dbusHop' | 'ipcHello' | 'lock' | 'unlock' | 'dialing' | 'dialAnswer',
+    number[]
+  >;
+  const latencies = async (label: string): Promise<Samples> => {
+    const samples = {
+      tls: [] as number[],
+      dbusHop: [] as number[],
+      ipcHello: [] as number[],
+      lock: [] as number[],
+      unlock: [] as number[],
+      dialing: [] as number[],
+      dialAnswer: [] as number[],
+    };
+    const kinds: { name: string; run: () => Promise<void> }[] = [
+      {
+        name: 'tls',
+        run: () => timeEach(N.perRound.tls, tlsPing, samples.tls),
+      },
+      {
+        name: 'lock',
+        run: async () => {
+          for (let i = 0; i < N.perRound.lockPairs; i++) {
+            samples.lock.push(await screen(true));
+            samples.unlock.push(await screen(false));
+          }
+        },
+      },
+      {
+        name: 'dial',
+        run: async () => {
+          for (let i = 0; i < N.perRound.dials; i++) {
+            const { dialingUs, answerUs } = await dial();
+            samples.dialing.push(dialingUs);
+            samples.dialAnswer.push(answerUs);
+          }
+        },
+      },
+      {
+        name: 'dbus-hop',
+        run: async () => {
+          for (let i = 0; i < N.perRound.dbusHop; i++) samples.dbusHop.push(await dbusHop());
+        },
+      },
+      {
+        name: 'ipc-hello',
+        run: async () => {
+          for (let i = 0; i < N.perRound.ipcHello; i++) samples.ipcHello.push(await ipcHello());
+        },
+      },
+    ];
+    for (let r = 0; r < N.rounds; r++) {
+      progress(`latencies${label}: round ${r + 1}/${N.rounds}`);
+      for (let k = 0; k < kinds.length; k++) await kinds[(k + r) % kinds.length]!.run();
+    }
+    return samples;
   };
-  const kinds: { name: string; run: () => Promise<void> }[] = [
-    {
-      name: 'tls',
-      run: () => timeEach(N.perRound.tls, tlsPing, samples.tls),
-    },
-    {
-      name: 'lock',
-      run: async () => {
-        for (let i = 0; i < N.perRound.lockPairs; i++) {
-          samples.lock.push(await screen(true));
-          samples.unlock.push(await screen(false));
-        }
-      },
-    },
-    {
-      name: 'dial',
-      run: async () => {
-        for (let i = 0; i < N.perRound.dials; i++) {
-          const { dialingUs, answerUs } = await dial();
-          samples.dialing.push(dialingUs);
-          samples.dialAnswer.push(answerUs);
-        }
-      },
-    },
-    {
-      name: 'dbus-hop',
-      run: async () => {
-        for (let i = 0; i < N.perRound.dbusHop; i++) samples.dbusHop.push(await dbusHop());
-      },
-    },
-    {
-      name: 'ipc-hello',
-      run: async () => {
-        for (let i = 0; i < N.perRound.ipcHello; i++) samples.ipcHello.push(await ipcHello());
-      },
-    },
-  ];
-  for (let r = 0; r < N.rounds; r++) {
-    progress(`latencies: round ${r + 1}/${N.rounds}`);
-    for (let k = 0; k < kinds.length; k++) await kinds[(k + r) % kinds.length]!.run();
+  const pids = () => [process.pid, daemon.pid, bus.proc.pid!, sim.pid, echo.pid];
+  const shared = await withCompetition(pids, () => latencies(''));
+  const samples = shared.result;
+  // The same again with the machine's part taken out step by step (bench/conditions.ts).
+  const conditions: Record<string, unknown> = {};
+  const unavailable = conditionsUnavailable();
+  if (unavailable) conditions.skipped = unavailable;
+  else {
+    const sides = { pc: [process.pid, daemon.pid, bus.proc.pid!], phone: [sim.pid, echo.pid] };
+    for (const condition of CONDITIONS) {
+      try {
+        const run = await under(condition, sides, () =>
+          withCompetition(pids, () => latencies(`, ${condition.name}`)),
+        );
+        const [tls, hop, ipc, lock, dialing] = (
+          ['tls', 'dbusHop', 'ipcHello', 'lock', 'dialing'] as const
+        ).map((k) => stats(run.result[k], 'us')) as [Stats, Stats, Stats, Stats, Stats];
+        conditions[condition.name] = {
+          what: condition.description,
+          othersCpuShare: run.othersCpuShare,
+          tlsPingPong: tls,
+          dbusSignalHop: hop,
+          ipcHello: ipc,
+          lockEventToPhoneLocked: lock,
+          urlToPhoneDialing: dialing,
+        };
+      } catch (error) {
+        conditions[condition.name] = { failed: (error as Error).message };
+      }
+    }
   }
 
   // The whole URL-handler path once in a while: `btoe dial tel:…` as a process, which hands off over IPC.
@@ -656,6 +696,20 @@ async function measure(): Promise<Record<string, unknown>> {
   const bareNodeMB = round2((bareNode.rssMiB * 2 ** 20) / 1e6);
 
   const reconnect = stats(reconnectMs, 'ms');
+  /** The goal's figure under each condition, against the same floor measured under it. */
+  const variants = (
+    figure: 'lockEventToPhoneLocked' | 'urlToPhoneDialing',
+    hop: 'dbusSignalHop' | 'ipcHello',
+  ) =>
+    Object.entries(conditions).flatMap(([name, run]): GoalVariant[] => {
+      const c = run as Record<string, Stats | undefined> & { what?: string };
+      const value = c[figure]?.p99;
+      const tlsP99 = c.tlsPingPong?.p99;
+      const hopP99 = c[hop]?.p99;
+      if (value === undefined || tlsP99 === undefined || hopP99 === undefined) return [];
+      const baseline = { name: `tlsPingPong p99 + ${hop} p99`, value: tlsP99 + hopP99, unit: 'us' };
+      return [relativeVariant(`${name}: ${c.what ?? ''}`, value, baseline, GOALS.latencyP99RatioToFloor)];
+    });
   const goals: Goal[] = [
     relativeGoal({
       name: 'dbusLockToPhoneLocked.p99',
@@ -670,6 +724,7 @@ async function measure(): Promise<Record<string, unknown>> {
         unit: 'us',
       },
       factor: GOALS.latencyP99RatioToFloor,
+      variants: variants('lockEventToPhoneLocked', 'dbusSignalHop'),
     }),
     relativeGoal({
       name: 'urlToPhoneDialing.p99',
@@ -680,6 +735,7 @@ async function measure(): Promise<Record<string, unknown>> {
       unit: 'us',
       baseline: { name: 'tlsPingPong p99 + ipcHello p99', value: tls.p99 + ipcHelloStats.p99, unit: 'us' },
       factor: GOALS.latencyP99RatioToFloor,
+      variants: variants('urlToPhoneDialing', 'ipcHello'),
     }),
     absoluteGoal({
       name: 'daemonIdle.wakeupsPerSecond',
@@ -753,6 +809,11 @@ async function measure(): Promise<Record<string, unknown>> {
         ...ipcHelloStats,
         what: 'callIpc({kind: hello}) to the daemon: Unix socket connect + one JSON line each way',
       },
+    },
+    latencyConditions: {
+      what: 'the latencies and their baselines again, under conditions that take the machine out step by step (bench/conditions.ts); othersCpuShare: CPU used by every other process on the machine meanwhile, as a share of all CPUs',
+      shared: { othersCpuShare: shared.othersCpuShare },
+      ...conditions,
     },
     lockEventToPhoneLocked: {
       ...lock,

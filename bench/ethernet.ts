@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Lab, type LabNamespace, labUnavailable } from '../test/netlab/lab.js';
-import { type Goal, absoluteGoal, relativeGoal } from './goals.js';
+import { CONDITIONS, conditionsUnavailable, under, withCompetition } from './conditions.js';
+import { type Goal, absoluteGoal, conditionVariants, relativeGoal } from './goals.js';
 import { NODE, SIMULATOR, type Stats, delay, printAlone, ratios, round2, stats } from './measure.js';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
@@ -25,6 +26,8 @@ const N = {
   boot: 6,
   rttRounds: 5,
   rttPerRound: 1000,
+  /** Rounds of the round trips under each condition of bench/conditions.ts. */
+  conditionRounds: 3,
   reconnectQuickReplug: 8,
   reconnectReplug: 4,
   reconnectReboot: 8,
@@ -262,15 +265,38 @@ export async function ethernetBench(): Promise<Record<string, unknown>> {
     const echoReady = await echo.next('ready', 0);
     let agent = await startAgentAtLinkUp();
     await agent.next('ready', 0);
-    const rttFrom = agent.mark();
     const ph = lab.addresses.phone;
-    agent.send(
-      `rtt ${N.rttRounds} ${N.rttPerRound} tcp://${ph}:${echoReady.tcp} tcp://${ph}:${echoReady.tls}`,
-    );
-    const rtt = (await agent.next('rtt', rttFrom, 180_000)) as unknown as Record<
-      'tcp' | 'tls' | 'lock' | 'dial',
-      Stats
-    >;
+    type Rtt = Record<'tcp' | 'tls' | 'lock' | 'dial', Stats>;
+    const measureRtt = async (rounds: number): Promise<Rtt> => {
+      const from = agent.mark();
+      agent.send(`rtt ${rounds} ${N.rttPerRound} tcp://${ph}:${echoReady.tcp} tcp://${ph}:${echoReady.tls}`);
+      return (await agent.next('rtt', from, 180_000)) as unknown as Rtt;
+    };
+    const pids = () => [agent.child.pid!, phone.child.pid!, echo.child.pid!];
+    const shared = await withCompetition(pids, () => measureRtt(N.rttRounds));
+    const rtt = shared.result;
+    // The same with the machine's part taken out step by step (bench/conditions.ts).
+    const conditions: Record<string, unknown> = {};
+    const unavailable = conditionsUnavailable();
+    if (unavailable) conditions.skipped = unavailable;
+    else {
+      const sides = { pc: [agent.child.pid!], phone: [phone.child.pid!, echo.child.pid!] };
+      for (const condition of CONDITIONS) {
+        progress(`round trips, ${condition.name}: ${N.conditionRounds} rounds × ${N.rttPerRound}`);
+        try {
+          const run = await under(condition, sides, () =>
+            withCompetition(pids, () => measureRtt(N.conditionRounds)),
+          );
+          conditions[condition.name] = {
+            what: condition.description,
+            othersCpuShare: run.othersCpuShare,
+            ...run.result,
+          };
+        } catch (error) {
+          conditions[condition.name] = { failed: (error as Error).message };
+        }
+      }
+    }
 
     // 4a. Reconnect after the cable is pulled and plugged back: at once (200 ms), and as a person would (3.5 s).
     progress(
@@ -356,6 +382,7 @@ export async function ethernetBench(): Promise<Record<string, unknown>> {
         unit: 'us',
         baseline: tlsP99,
         factor: GOALS.ackP99RatioToTls,
+        variants: conditionVariants(conditions, what, GOALS.ackP99RatioToTls, 'tlsPingPong p99 (lab)'),
       });
     const ms = (name: string, source: string, what: string, figure: string, value: number, max: number) =>
       absoluteGoal({ name, source, what, figure: `ethernet.${figure}`, value, unit: 'ms', max });
@@ -479,12 +506,17 @@ export async function ethernetBench(): Promise<Record<string, unknown>> {
         what: 'from the PC namespace to the phone namespace across the same veth pair and bridge, interleaved rounds: 1-byte raw TCP and TLS 1.3 ping-pong against an echo process, and lock/unlock through PhoneSession against the simulator',
         tcpPingPong: rtt.tcp,
         tlsPingPong: rtt.tls,
+        othersCpuShare: shared.othersCpuShare,
         lock: { ...rtt.lock, ratioToTls: lockRatio },
         dial: {
           ...rtt.dial,
           what: 'PhoneSession dial → ack (the hangup after each untimed)',
           ratioToTls: ratios(rtt.dial, rtt.tls),
         },
+      },
+      roundTripConditions: {
+        what: 'tls, lock and dial across the lab again, under conditions that take the machine out step by step (bench/conditions.ts); othersCpuShare: CPU used by every other process meanwhile, as a share of all CPUs',
+        ...conditions,
       },
       reconnectAfterLinkDownUp: {
         what: "cable pulled (the phone-side veth down) and plugged back: ip link set up → session ready again. 'replug': after 3.5 s, as a person would; 'quickReplug': after 200 ms, when the kernel may still be retrying ARP for the data that was in flight at the pull (its 1 s retry then delays the first SYN)",

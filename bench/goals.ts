@@ -54,9 +54,15 @@ interface GoalHead {
 
 /** value ≤ factor × baseline: a ratio to a figure of the same run (the round trips' goals). */
 export function relativeGoal(
-  head: GoalHead & { value: number; unit: string; baseline: GoalBaseline; factor: number },
+  head: GoalHead & {
+    value: number;
+    unit: string;
+    baseline: GoalBaseline;
+    factor: number;
+    variants?: GoalVariant[];
+  },
 ): Goal {
-  const { value, unit, baseline, factor, ...rest } = head;
+  const { value, unit, baseline, factor, variants, ...rest } = head;
   const bound = factor * baseline.value;
   return {
     ...rest,
@@ -64,8 +70,9 @@ export function relativeGoal(
     unit,
     baseline: { ...baseline, value: round2(baseline.value) },
     ratio: round2(value / baseline.value),
-    limit: `≤ ${factor} × ${baseline.name} (= ${round2(bound)} ${baseline.unit})`,
+    limit: `≤ ${factor} × ${baseline.name.includes(' + ') ? `(${baseline.name})` : baseline.name} (= ${round2(bound)} ${baseline.unit})`,
     met: value <= bound,
+    ...(variants && variants.length > 0 ? { variants } : {}),
   };
 }
 

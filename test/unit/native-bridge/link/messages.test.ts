@@ -8,6 +8,7 @@ import {
   isResponse,
   type Message,
   type MessageType,
+  messageSchema,
 } from '../../../../native-bridge/link/messages.js';
 
 const SHARE = '7cb8356f6cc1d072a8c4092cd38faa58260bd3e192b2c72030dabc8b82b0df40';
@@ -205,6 +206,34 @@ describe('encodeMessage', () => {
   it('refuses to encode an invalid message', () => {
     expect(() => encodeMessage({ type: 'dial', id: 1, number: 'abc' })).toThrow();
     expect(() => encodeMessage({ type: 'ping', id: 0 })).toThrow();
+  });
+});
+
+describe('the two-member messages (ack, lock, ping…), which skip the schema pass', () => {
+  it('are encoded and decoded exactly as their schemas say', () => {
+    const types = ['ack', 'lock', 'unlock', 'ping', 'hangup', 'answer', 'reject', 'hold', 'resume', 'unpair'];
+    const number = fc.oneof(
+      fc.integer({ min: -2, max: 5 }),
+      fc.constantFrom(0xffff_ffff, 0x1_0000_0000, 1.5),
+      fc.string(),
+    );
+    const extras = fc.dictionary(fc.constantFrom('id', 're', 'x', 'locked'), number, { maxKeys: 2 });
+    fc.assert(
+      fc.property(fc.constantFrom(...types), number, extras, (type, n, extra) => {
+        const member = type === 'ack' ? 're' : 'id';
+        const value = { ...extra, type, [member]: n };
+        const schema = messageSchema.safeParse(value);
+        const rawId = (value as { id?: unknown }).id;
+        const envelopeOk =
+          rawId === undefined ||
+          (Number.isInteger(rawId) && (rawId as number) >= 1 && (rawId as number) <= 0xffff_ffff);
+        if (schema.success && envelopeOk) expect(decodeMessage(json(value))).toEqual(schema.data);
+        else expect(() => decodeMessage(json(value))).toThrow(DecodeError);
+        if (schema.success)
+          expect(encodeMessage(value as Message).toString()).toBe(JSON.stringify(schema.data));
+        else expect(() => encodeMessage(value as Message)).toThrow();
+      }),
+    );
   });
 });
 
