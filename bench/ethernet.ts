@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Lab, type LabNamespace, labUnavailable } from '../test/netlab/lab.js';
-import { type Goal, absoluteGoal, relativeGoal } from './goals.js';
+import { CONDITIONS, conditionsUnavailable, under, withCompetition } from './conditions.js';
+import { type Goal, absoluteGoal, conditionVariants, relativeGoal } from './goals.js';
 import { NODE, SIMULATOR, type Stats, delay, printAlone, ratios, round2, stats } from './measure.js';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
@@ -25,6 +26,8 @@ const N = {
   boot: 6,
   rttRounds: 5,
   rttPerRound: 1000,
+  /** Rounds of the round trips under each condition of bench/conditions.ts. */
+  conditionRounds: 3,
   reconnectQuickReplug: 8,
   reconnectReplug: 4,
   reconnectReboot: 8,
@@ -37,6 +40,9 @@ const GOALS = {
   bootToReadyMs: 1000,
   ackP99RatioToTls: 2,
   reconnectMs: 75,
+  autoPairAfterWindowMs: 75,
+  /** RFC 6762 §8.1: up to 250 ms random delay, then 3 probes 250 ms apart. */
+  probingMs: 1000,
   floodFoundMs: 2000,
   floodCpuS: 1,
   floodExtraMiB: 50,
@@ -156,6 +162,17 @@ export async function ethernetBench(): Promise<Record<string, unknown>> {
     await agent.next('started', 0);
     return agent;
   };
+  /**
+   * A companion whose link comes up just after it starts: it Auto-pairs without a click only within
+   * AUTO_PAIR_AFTER_LINK_UP_MS of a link coming up (docs/protocol.md, "Auto mode").
+   */
+  const startAgentAtLinkUp = async () => {
+    lab.down();
+    await delay(300);
+    const agent = await startAgent();
+    lab.up();
+    return agent;
+  };
   const phoneArgs = (identity: string, port = 24801) => [
     SIMULATOR,
     '--listen',
@@ -169,7 +186,14 @@ export async function ethernetBench(): Promise<Record<string, unknown>> {
   try {
     // 1. The PC's link comes up with the phone already running → listed → paired and ready (Auto).
     progress(`link up → listed → paired → ready, ×${N.linkUp} (fresh companion each time)`);
-    const linkUp = { listed: [] as number[], paired: [] as number[], ready: [] as number[] };
+    const linkUp = {
+      listed: [] as number[],
+      paired: [] as number[],
+      ready: [] as number[],
+      window: [] as number[],
+      afterWindow: [] as number[],
+      oneConnection: 0,
+    };
     let phone = start('phone', 'phone', phoneArgs('phone'));
     await phone.next('advertised', 0);
     for (let i = 0; i < N.linkUp; i++) {
@@ -185,23 +209,50 @@ export async function ethernetBench(): Promise<Record<string, unknown>> {
       linkUp.listed.push(listed.t! - t0);
       linkUp.paired.push(paired.t! - t0);
       linkUp.ready.push(ready.t! - t0);
+      // The claimant round that led to the pairing: its discovery window (issue 13) is reported apart.
+      const round = agent.events
+        .slice(from)
+        .filter((e) => e.event === 'round' && e.t! <= paired.t!)
+        .at(-1);
+      if (round) {
+        linkUp.window.push(round.t! - t0);
+        linkUp.afterWindow.push(ready.t! - round.t!);
+      }
+      if (ready.pairingConnection === true) linkUp.oneConnection++;
       await agent.stop();
     }
 
     // 2. A phone boots (new identity) with the PC plugged in and the companion waiting.
     progress(`phone boot → paired → ready, ×${N.boot}`);
     await phone.stop();
-    const boot = { probing: [] as number[], companion: [] as number[], total: [] as number[] };
+    const boot = {
+      probing: [] as number[],
+      publisherProbing: [] as number[],
+      companion: [] as number[],
+      total: [] as number[],
+      /** Claimant rounds whose window passed before the session was ready, and ready after the last one. */
+      windows: [] as number[],
+      afterWindow: [] as number[],
+    };
     for (let i = 0; i < N.boot; i++) {
+      // A phone that boots powers its switch: the PC's link comes up with it (and Auto pairing without a click
+      // is allowed only within AUTO_PAIR_AFTER_LINK_UP_MS of that).
+      lab.down();
+      await delay(300);
       const agent = await startAgent();
       const from = agent.mark();
       const t0 = now();
+      lab.up();
       const booting = start('phone', 'phone', phoneArgs(`boot-${i}`));
       const advertised = await booting.next('advertised', 0);
       const ready = await agent.next('ready', from);
       boot.probing.push(advertised.t! - t0);
+      boot.publisherProbing.push(advertised.probingMs as number);
       boot.companion.push(ready.t! - advertised.t!);
       boot.total.push(ready.t! - t0);
+      const windows = agent.events.slice(from).filter((e) => e.event === 'round' && e.t! <= ready.t!);
+      boot.windows.push(windows.length);
+      if (windows.length > 0) boot.afterWindow.push(ready.t! - windows.at(-1)!.t!);
       await agent.stop();
       await booting.stop();
     }
@@ -212,17 +263,40 @@ export async function ethernetBench(): Promise<Record<string, unknown>> {
     await phone.next('advertised', 0);
     const echo = start('echo', 'phone', [ECHO, '0.0.0.0']);
     const echoReady = await echo.next('ready', 0);
-    let agent = await startAgent();
+    let agent = await startAgentAtLinkUp();
     await agent.next('ready', 0);
-    const rttFrom = agent.mark();
     const ph = lab.addresses.phone;
-    agent.send(
-      `rtt ${N.rttRounds} ${N.rttPerRound} tcp://${ph}:${echoReady.tcp} tcp://${ph}:${echoReady.tls}`,
-    );
-    const rtt = (await agent.next('rtt', rttFrom, 180_000)) as unknown as Record<
-      'tcp' | 'tls' | 'lock' | 'dial',
-      Stats
-    >;
+    type Rtt = Record<'tcp' | 'tls' | 'lock' | 'dial', Stats>;
+    const measureRtt = async (rounds: number): Promise<Rtt> => {
+      const from = agent.mark();
+      agent.send(`rtt ${rounds} ${N.rttPerRound} tcp://${ph}:${echoReady.tcp} tcp://${ph}:${echoReady.tls}`);
+      return (await agent.next('rtt', from, 180_000)) as unknown as Rtt;
+    };
+    const pids = () => [agent.child.pid!, phone.child.pid!, echo.child.pid!];
+    const shared = await withCompetition(pids, () => measureRtt(N.rttRounds));
+    const rtt = shared.result;
+    // The same with the machine's part taken out step by step (bench/conditions.ts).
+    const conditions: Record<string, unknown> = {};
+    const unavailable = conditionsUnavailable();
+    if (unavailable) conditions.skipped = unavailable;
+    else {
+      const sides = { pc: [agent.child.pid!], phone: [phone.child.pid!, echo.child.pid!] };
+      for (const condition of CONDITIONS) {
+        progress(`round trips, ${condition.name}: ${N.conditionRounds} rounds × ${N.rttPerRound}`);
+        try {
+          const run = await under(condition, sides, () =>
+            withCompetition(pids, () => measureRtt(N.conditionRounds)),
+          );
+          conditions[condition.name] = {
+            what: condition.description,
+            othersCpuShare: run.othersCpuShare,
+            ...run.result,
+          };
+        } catch (error) {
+          conditions[condition.name] = { failed: (error as Error).message };
+        }
+      }
+    }
 
     // 4a. Reconnect after the cable is pulled and plugged back: at once (200 ms), and as a person would (3.5 s).
     progress(
@@ -264,7 +338,7 @@ export async function ethernetBench(): Promise<Record<string, unknown>> {
     // 5. A crowded LAN: 1,000 phones announcing once a second each, from 1,000 addresses.
     progress(`flood: ${N.flood} announcing phones for ${N.floodSeconds} s`);
     const sources = lab.addLanAddresses(N.flood);
-    agent = await startAgent();
+    agent = await startAgentAtLinkUp();
     await delay(500);
     const before = agent.mark();
     agent.send('stats');
@@ -290,6 +364,8 @@ export async function ethernetBench(): Promise<Record<string, unknown>> {
 
     const linkListed = stats(linkUp.listed, 'ms');
     const bootCompanion = stats(boot.companion, 'ms');
+    const bootProbing = stats(boot.publisherProbing, 'ms');
+    const afterWindow = stats(linkUp.afterWindow, 'ms');
     const bootTotal = stats(boot.total, 'ms');
     const lockRatio = ratios(rtt.lock, rtt.tls);
     const reconnectLink = stats(afterLink.replug, 'ms');
@@ -306,6 +382,7 @@ export async function ethernetBench(): Promise<Record<string, unknown>> {
         unit: 'us',
         baseline: tlsP99,
         factor: GOALS.ackP99RatioToTls,
+        variants: conditionVariants(conditions, what, GOALS.ackP99RatioToTls, 'tlsPingPong p99 (lab)'),
       });
     const ms = (name: string, source: string, what: string, figure: string, value: number, max: number) =>
       absoluteGoal({ name, source, what, figure: `ethernet.${figure}`, value, unit: 'ms', max });
@@ -378,7 +455,22 @@ export async function ethernetBench(): Promise<Record<string, unknown>> {
         unit: 'MiB',
         max: GOALS.floodExtraMiB,
       }),
-      // Issue 11 item 4 (perflink): autoPairing.linkUpToReady.p50 and phoneBoot.probing.p50 belong here.
+      ms(
+        'autoPairing.linkUpToReady.p50',
+        'issue 11 item 4',
+        `link up → Auto-paired session ready, without the claimant round's discovery window (reported apart: autoPairing.discoveryWindow); ${linkUp.oneConnection} of ${N.linkUp} sessions ran on the pairing connection`,
+        'autoPairing.afterWindow',
+        afterWindow.p50,
+        GOALS.autoPairAfterWindowMs,
+      ),
+      ms(
+        'phoneBoot.probing.p50',
+        'issue 11 item 4',
+        "the simulator's RFC 6762 probing: advertise() called → first announcement (the RFC: a random 0-250 ms, then 3 probes 250 ms apart)",
+        'phoneBoot.publisherProbing',
+        bootProbing.p50,
+        GOALS.probingMs,
+      ),
     ];
     return {
       when: new Date().toISOString(),
@@ -395,9 +487,18 @@ export async function ethernetBench(): Promise<Record<string, unknown>> {
         paired: stats(linkUp.paired, 'ms'),
         ready: stats(linkUp.ready, 'ms'),
       },
+      autoPairing: {
+        what: "the same link-ups: link up → the end of the claimant round's discovery window (DISCOVERY_ROUND_MS after its query), and from there → the Auto-paired session ready (probe, pairing and session; one TLS connection for the last two when the phone offers pair-then-session)",
+        discoveryWindow: stats(linkUp.window, 'ms'),
+        afterWindow,
+        sessionsOnPairingConnection: `${linkUp.oneConnection}/${N.linkUp}`,
+      },
       phoneBoot: {
-        what: "the phone simulator is started with the PC plugged in and the companion waiting: its own probing (spawn → first announcement, bonjour-service's RFC 6762 probes), then the companion's part (first announcement → Auto-paired session ready)",
-        publisherProbing: stats(boot.probing, 'ms'),
+        what: "the phone simulator is started with the companion waiting and the PC's link comes up with it (its switch powers up): spawnToAnnounced (Node start, identity, then probing), publisherProbing (advertise() → first announcement: bonjour-service's RFC 6762 probes), then the companion's part (first announcement → Auto-paired session ready)",
+        spawnToAnnounced: stats(boot.probing, 'ms'),
+        publisherProbing: bootProbing,
+        claimantRoundsBeforeReady: stats(boot.windows, 'rounds'),
+        readyAfterLastWindow: stats(boot.afterWindow, 'ms'),
         companionPart: bootCompanion,
         total: bootTotal,
       },
@@ -405,12 +506,17 @@ export async function ethernetBench(): Promise<Record<string, unknown>> {
         what: 'from the PC namespace to the phone namespace across the same veth pair and bridge, interleaved rounds: 1-byte raw TCP and TLS 1.3 ping-pong against an echo process, and lock/unlock through PhoneSession against the simulator',
         tcpPingPong: rtt.tcp,
         tlsPingPong: rtt.tls,
+        othersCpuShare: shared.othersCpuShare,
         lock: { ...rtt.lock, ratioToTls: lockRatio },
         dial: {
           ...rtt.dial,
           what: 'PhoneSession dial → ack (the hangup after each untimed)',
           ratioToTls: ratios(rtt.dial, rtt.tls),
         },
+      },
+      roundTripConditions: {
+        what: 'tls, lock and dial across the lab again, under conditions that take the machine out step by step (bench/conditions.ts); othersCpuShare: CPU used by every other process meanwhile, as a share of all CPUs',
+        ...conditions,
       },
       reconnectAfterLinkDownUp: {
         what: "cable pulled (the phone-side veth down) and plugged back: ip link set up → session ready again. 'replug': after 3.5 s, as a person would; 'quickReplug': after 200 ms, when the kernel may still be retrying ARP for the data that was in flight at the pull (its 1 s retry then delays the first SYN)",

@@ -14,7 +14,7 @@ import { DRIVER_CAPABILITIES, type VendorKind } from '../native-bridge/vendor/ve
 import { startRunningCompanion } from '../main/composition/running-companion.js';
 
 const simulatorPath = fileURLToPath(new URL('../simulator/cli.js', import.meta.url));
-const btoePath = fileURLToPath(new URL('../main/cli/btoe.js', import.meta.url));
+const btoePath = fileURLToPath(new URL('../btoe/btoe.cjs', import.meta.url));
 const PASSWORD = 'demo-Admin-1';
 
 type SimulatorEvent = { event: string; [key: string]: unknown };

@@ -12,6 +12,7 @@ import {
   type LockType,
   type PairingMode,
   type PhoneHello,
+  PAIR_THEN_SESSION,
   type Request,
   type RequestBody,
 } from '../native-bridge/link/messages.js';
@@ -97,6 +98,8 @@ interface Connection {
   peerId: string;
   peerSpkiHash: Uint8Array;
   authenticated: boolean;
+  /** Session semantics: a `btoe/1` connection, or a pairing connection that carries on once paired. */
+  session: boolean;
   via: string;
   /** This connection's layer-2 source is on the phone's PC port (what the hello tells the peer). */
   peerOnPcPort: boolean;
@@ -173,6 +176,7 @@ export class PhoneSimulator extends EventEmitter<{ event: [PhoneEvent]; log: [st
         peerId: deviceIdFromSpkiHash(peerSpkiHash),
         peerSpkiHash,
         authenticated: false,
+        session: channel.purpose === 'session',
         via,
         peerOnPcPort: await adjacency,
       };
@@ -273,8 +277,12 @@ export class PhoneSimulator extends EventEmitter<{ event: [PhoneEvent]; log: [st
       serial: c.serial,
       mac: c.mac,
       lockType: c.lockType,
-      capabilities:
-        c.lockType === 'phone-lock' ? ['lock', 'call-control', 'sign-in'] : ['call-control', 'sign-in'],
+      capabilities: [
+        ...(c.lockType === 'phone-lock' ? ['lock'] : []),
+        'call-control',
+        'sign-in',
+        PAIR_THEN_SESSION,
+      ],
       pairing: {
         mode: c.pairingMode,
         window: this.window ? 'open' : 'closed',
@@ -296,14 +304,11 @@ export class PhoneSimulator extends EventEmitter<{ event: [PhoneEvent]; log: [st
   }
 
   private onRequest(c: Connection, request: Request): void {
-    if (this.faults.silent && c.channel.purpose === 'session') return;
+    if (this.faults.silent && c.session) return;
     // Events caused by a request (lock-state after lock) go out after its response, so the ack is not delayed.
     this.outbox = [];
     try {
-      const handled =
-        c.channel.purpose === 'pairing'
-          ? this.onPairingRequest(c, request)
-          : this.onSessionRequest(c, request);
+      const handled = c.session ? this.onSessionRequest(c, request) : this.onPairingRequest(c, request);
       if (!handled) throw new ProtocolError('bad-message', `"${request.type}" is not expected here`);
     } catch (error) {
       const e =
@@ -409,7 +414,7 @@ export class PhoneSimulator extends EventEmitter<{ event: [PhoneEvent]; log: [st
       }
       settled = true;
       clearTimeout(timer);
-      void this.completePairing(c, request.mode, next.id);
+      void this.completePairing(c, request.mode, next.id, request.session === true);
     });
     c.link.respond({
       type: 'pair-reply',
@@ -419,7 +424,17 @@ export class PhoneSimulator extends EventEmitter<{ event: [PhoneEvent]; log: [st
     });
   }
 
-  private async completePairing(c: Connection, mode: PairingMode, confirmId: number): Promise<void> {
+  /**
+   * Pins the companion and acks its pair-confirm. With `session` (pair-start asked for it) the connection then
+   * carries on as a session with the companion just pinned, as a `btoe/1` one would after its hello: the state
+   * events follow the ack.
+   */
+  private async completePairing(
+    c: Connection,
+    mode: PairingMode,
+    confirmId: number,
+    session: boolean,
+  ): Promise<void> {
     try {
       await this.store.add({
         id: c.peerId,
@@ -441,6 +456,11 @@ export class PhoneSimulator extends EventEmitter<{ event: [PhoneEvent]; log: [st
     this.authenticate(c);
     c.link.ack(confirmId);
     this.emit('event', { event: 'paired', peer: c.peerId, mode });
+    if (!session) return;
+    c.session = true;
+    this.sessions.add(c);
+    c.link.handle((request) => this.onRequest(c, request));
+    this.sendState(c);
   }
 
   private countFailure(): void {

@@ -179,30 +179,34 @@ export class Companion {
    * Pairs with the phone at `target` (an address, or the id of a paired phone to pair again). With a code:
    * Manual mode. Without: Auto mode, only when policy allows it and the phone reports this PC on its PC port.
    * `confirmedByUser` is false only for the Auto pairing the companion makes by itself after a cable came up.
+   * `session`: keep the pairing connection as the phone's first session when the phone can (one TLS handshake
+   * instead of two); `session` in the result is that session, to adopt (or close).
    */
   async pair(
     target: string,
     code: string | undefined,
-    options: { confirmedByUser: boolean } = { confirmedByUser: true },
-  ): Promise<{ phone: PairedPhone; replaced?: PairedPhone }> {
+    options: { confirmedByUser?: boolean; session?: boolean } = {},
+  ): Promise<{ phone: PairedPhone; replaced?: PairedPhone; session?: PhoneSession }> {
     this.rules.assertMayPair(code === undefined ? 'auto' : 'manual');
     const known = DEVICE_ID_PATTERN.test(target) ? this.pairings.get(target) : undefined;
     const address = parseAddress(known ? known.address : target);
     const { normalizePairingCode } = await import('../../native-bridge/link/pairing-code.js');
     const password = code === undefined ? undefined : normalizePairingCode(code);
     const connection = await this.open(address, 'pairing');
+    let session: PhoneSession | undefined;
     try {
       const mode: PairingMode = password === undefined ? 'auto' : 'manual';
       if (mode === 'auto') this.checkAutoPairing(connection.hello, formatAddress(address));
-      await runPairing(connection, this.identity, password ?? '', mode);
+      const carriesOn = await runPairing(connection, this.identity, password ?? '', mode, options.session);
       const phone = phoneRecord(connection, address, mode);
-      if (mode === 'auto') phone.confirmedByUser = options.confirmedByUser;
+      if (mode === 'auto') phone.confirmedByUser = options.confirmedByUser ?? true;
       const replaced = this.pairings.findReset({ serial: phone.serial, mac: phone.mac, id: phone.id });
       if (replaced) await this.pairings.remove(replaced.id);
       await this.pairings.upsert(phone);
-      return replaced ? { phone, replaced } : { phone };
+      if (carriesOn) session = new PhoneSession(phone, connection, this.rules, formatAddress(address));
+      return { phone, ...(replaced ? { replaced } : {}), ...(session ? { session } : {}) };
     } finally {
-      connection.link.close();
+      if (!session) connection.link.close();
     }
   }
 
@@ -417,17 +421,19 @@ export class Companion {
   }
 }
 
+/** Resolves true when the connection carries on as a session (asked with `session`, and the phone can). */
 async function runPairing(
   connection: PhoneConnection,
   identity: Identity,
   password: string,
   mode: PairingMode,
-): Promise<void> {
+  session = false,
+): Promise<boolean> {
   // Loaded on first use: CPace's curve arithmetic is only needed when pairing.
   const { PairingExchangeError, pairWithPhone } =
     await import('../../native-bridge/link/companion-pairing.js');
   try {
-    await pairWithPhone(connection, identity, password, mode);
+    return await pairWithPhone(connection, identity, password, mode, session);
   } catch (error) {
     if (!(error instanceof PairingExchangeError)) throw pairingError(error);
     if (error.kind === 'unexpected-reply') throw new CompanionError('pairing-failed', error.message);

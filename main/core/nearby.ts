@@ -200,9 +200,10 @@ export class Nearby {
    * phone heard is asked over TLS. Its claimants are the phones whose hello says this PC is on their PC port,
    * counted once per TLS identity.
    */
-  async round(windowMs = DISCOVERY_ROUND_MS): Promise<Round> {
+  async round(windowMs = DISCOVERY_ROUND_MS, windowPassed?: () => void): Promise<Round> {
     await this.discovery.query().catch(() => undefined);
     await new Promise((resolve) => setTimeout(resolve, windowMs));
+    windowPassed?.();
     return this.count(new Map());
   }
 

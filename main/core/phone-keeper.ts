@@ -22,7 +22,10 @@ export type KeeperEvent =
   | { event: 'listed'; id: string; name: string; address: string; verified: false }
   | { event: 'gone'; id: string; name: string }
   | { event: 'paired'; id: string; address: string; mode: 'auto' | 'manual'; ms: number }
-  | { event: 'ready'; id: string; address: string; ms: number }
+  /** A claimant round's discovery window has passed (windowMs: how long it waited after its query). */
+  | { event: 'round'; windowMs: number }
+  /** pairingConnection: the session is the Auto pairing's own connection (one TLS handshake in all). */
+  | { event: 'ready'; id: string; address: string; ms: number; pairingConnection?: true }
   | { event: 'disconnected'; id: string; reason: string }
   | { event: 'pair-again'; id: string; message: string }
   | { event: 'manual-offered'; claimants: string[]; message: string }
@@ -280,7 +283,7 @@ export class PhoneKeeper extends EventEmitter<{ event: [KeeperEvent] }> {
     return false;
   }
 
-  private adopt(session: PhoneSession, address: string): void {
+  private adopt(session: PhoneSession, address: string, pairingConnection = false): void {
     this.session = session;
     const ms = Date.now() - this.lostAt;
     this.attempts = 0;
@@ -295,7 +298,13 @@ export class PhoneKeeper extends EventEmitter<{ event: [KeeperEvent] }> {
       });
       this.wake();
     });
-    this.emit('event', { event: 'ready', id: session.phone.id, address, ms });
+    this.emit('event', {
+      event: 'ready',
+      id: session.phone.id,
+      address,
+      ms,
+      ...(pairingConnection ? { pairingConnection: true as const } : {}),
+    });
     this.closeLimbo();
   }
 
@@ -320,7 +329,8 @@ export class PhoneKeeper extends EventEmitter<{ event: [KeeperEvent] }> {
     this.autoPairing = true;
     const started = Date.now();
     try {
-      const round = await this.nearby.round(this.options.roundMs ?? DISCOVERY_ROUND_MS);
+      const windowMs = this.options.roundMs ?? DISCOVERY_ROUND_MS;
+      const round = await this.nearby.round(windowMs, () => this.emit('event', { event: 'round', windowMs }));
       if (this.session || this.stopped || this.target()) return;
       if (round.claimants.length > 1) return this.offerManual(round.claimants);
       const only = round.claimants[0];
@@ -356,7 +366,11 @@ export class PhoneKeeper extends EventEmitter<{ event: [KeeperEvent] }> {
       // Just before committing: phones heard since the round are asked too.
       const again = await this.nearby.recheck(round);
       if (again.claimants.some((p) => p.id !== only.id)) return this.offerManual(again.claimants);
-      const { phone } = await companion.pair(only.address, undefined, { confirmedByUser: false });
+      // The pairing connection carries on as the session when the phone can: one TLS handshake, not two.
+      const { phone, session } = await companion.pair(only.address, undefined, {
+        confirmedByUser: false,
+        session: true,
+      });
       this.lostAt = Date.now();
       this.emit('event', {
         event: 'paired',
@@ -365,7 +379,9 @@ export class PhoneKeeper extends EventEmitter<{ event: [KeeperEvent] }> {
         mode: phone.mode,
         ms: Date.now() - started,
       });
-      this.wake(true);
+      if (!session) this.wake(true);
+      else if (this.session || this.stopped || this.target()?.id !== phone.id) session.close();
+      else this.adopt(session, phone.address, true);
     } catch (error) {
       this.emit('event', { event: 'auto-pair-failed', message: (error as Error).message });
     } finally {

@@ -36,8 +36,11 @@ interface Link {
   session: PhoneDriver | undefined;
   /** While connected over a lesser transport: the timer that tries the better one. */
   upgrade: unknown;
+  /** Consecutive tries that did not give a lasting session; picks the next delay (see retryDelay). */
   attempt: number;
   timer: unknown;
+  /** When the current session came up (the clock of `now`). */
+  connectedAt: number;
   problem: string | undefined;
   /** A phone that was reset needs pairing again: retrying would never succeed. */
   givenUp: boolean;
@@ -45,6 +48,12 @@ interface Link {
 
 export const RECONNECT_INITIAL_MS = 100;
 export const RECONNECT_MAX_MS = 30_000;
+/**
+ * A session that lasted this long was a success: when it drops, the first retry is immediate (a phone that
+ * dropped the link usually answers again at once) and the backoff starts over. A shorter one counts as a failed
+ * try, so a phone that accepts and drops at once meets a growing backoff, never a reconnect loop.
+ */
+export const STABLE_SESSION_MS = 250;
 export const UPGRADE_INTERVAL_MS = 3_000;
 
 /**
@@ -58,14 +67,16 @@ export class PhoneLinks extends EventEmitter<PhoneLinksEvents> {
 
   private readonly timers: Timers;
   private readonly random: () => number;
+  private readonly now: () => number;
 
   constructor(
     private readonly companion: Companion,
-    options: { timers?: Timers; random?: () => number } = {},
+    options: { timers?: Timers; random?: () => number; now?: () => number } = {},
   ) {
     super();
     this.timers = options.timers ?? realTimers;
     this.random = options.random ?? Math.random;
+    this.now = options.now ?? (() => performance.now());
   }
 
   /** Connects to new pairings and drops forgotten ones. */
@@ -84,8 +95,10 @@ export class PhoneLinks extends EventEmitter<PhoneLinksEvents> {
         this.links.set(id, {
           session: undefined,
           upgrade: undefined,
-          attempt: 0,
+          // This first try is the immediate one: a failure waits RECONNECT_INITIAL_MS.
+          attempt: 1,
           timer: undefined,
+          connectedAt: 0,
           problem: undefined,
           givenUp: false,
         });
@@ -115,7 +128,7 @@ export class PhoneLinks extends EventEmitter<PhoneLinksEvents> {
     for (const [id, link] of this.links) {
       if (!link.session && !link.givenUp) {
         this.timers.clearTimeout(link.timer);
-        link.attempt = 0;
+        link.attempt = 1;
         void this.connect(id);
       }
     }
@@ -189,7 +202,7 @@ export class PhoneLinks extends EventEmitter<PhoneLinksEvents> {
     this.timers.clearTimeout(link.upgrade);
     link.upgrade = undefined;
     this.watchForBetter(id, link, session);
-    link.attempt = 0;
+    link.connectedAt = this.now();
     link.problem = undefined;
     session.on('call', (call) => this.emit('call', id, call));
     session.on('lock', () => this.emit('changed'));
@@ -205,7 +218,9 @@ export class PhoneLinks extends EventEmitter<PhoneLinksEvents> {
       link.problem = reason?.message ?? 'the connection was closed';
       this.emit('disconnected', id);
       this.emit('changed');
-      if (!this.stopped && this.links.get(id) === link && !this.keptElsewhere(id)) this.schedule(id, link);
+      if (this.stopped || this.links.get(id) !== link || this.keptElsewhere(id)) return;
+      if (this.now() - link.connectedAt >= STABLE_SESSION_MS) link.attempt = 0;
+      this.schedule(id, link);
     });
     this.emit('connected', session);
     this.emit('changed');
@@ -234,10 +249,21 @@ export class PhoneLinks extends EventEmitter<PhoneLinksEvents> {
     link.upgrade = this.timers.setTimeout(tryBetter, UPGRADE_INTERVAL_MS);
   }
 
+  /** The next try: at once after a lasting session dropped (attempt 0), else the backoff with its jitter. */
   private schedule(id: string, link: Link): void {
-    const delay =
-      Math.min(RECONNECT_MAX_MS, RECONNECT_INITIAL_MS * 2 ** link.attempt) * (0.75 + this.random() / 2);
+    const delay = retryDelay(link.attempt, this.random());
     link.attempt++;
-    link.timer = this.timers.setTimeout(() => void this.connect(id), delay);
+    if (delay === 0) void this.connect(id);
+    else link.timer = this.timers.setTimeout(() => void this.connect(id), delay);
   }
+}
+
+/**
+ * The wait before try number `attempt` of a reconnect (0: the immediate first retry after a lasting session
+ * dropped), then RECONNECT_INITIAL_MS doubling up to RECONNECT_MAX_MS, each ±25 % (`random` in [0, 1)) so many
+ * companions do not retry in step.
+ */
+export function retryDelay(attempt: number, random: number): number {
+  if (attempt <= 0) return 0;
+  return Math.min(RECONNECT_MAX_MS, RECONNECT_INITIAL_MS * 2 ** (attempt - 1)) * (0.75 + random / 2);
 }

@@ -1,7 +1,7 @@
 // Environment: Node (native-bridge: talks to phones; imports nothing from main/).
 import { ProtocolError } from './errors.js';
 import type { Identity } from './identity.js';
-import type { PairingMode } from './messages.js';
+import { PAIR_THEN_SESSION, type PairingMode } from './messages.js';
 import { PairingInitiator, pairingChannelId } from './pairing.js';
 import type { PhoneConnection } from './phone-connection.js';
 
@@ -22,13 +22,19 @@ export class PairingExchangeError extends Error {
  * pair-start with our share, the phone's share and tag checked before anything depending on the password is
  * sent, then pair-confirm. Auto mode sends nothing about this PC: the phone judges adjacency from what it sees at
  * layer 2. The phone's refusals reject with ProtocolError, link failures with LinkError.
+ *
+ * `session`: the connection is to carry on as a session once paired, if the phone can ("Session after
+ * pairing"); resolves true when it does (the link then has the authenticated limits), false when the phone
+ * does not offer it and the caller must open a session as usual.
  */
 export async function pairWithPhone(
   connection: PhoneConnection,
   identity: Identity,
   password: string,
   mode: PairingMode,
-): Promise<void> {
+  session = false,
+): Promise<boolean> {
+  const carryOn = session && connection.hello.capabilities.includes(PAIR_THEN_SESSION);
   const initiator = new PairingInitiator({
     password,
     channelId: pairingChannelId(connection.channel.socket),
@@ -41,6 +47,7 @@ export async function pairWithPhone(
     mode,
     sid: hex(initiator.sid),
     share: hex(initiator.share),
+    ...(carryOn ? { session: true as const } : {}),
   });
   if (reply.type !== 'pair-reply') throw new PairingExchangeError('unexpected-reply');
   let tag: Uint8Array | undefined;
@@ -54,4 +61,7 @@ export async function pairWithPhone(
     throw new PairingExchangeError('key-confirmation');
   }
   await connection.link.request({ type: 'pair-confirm', tag: hex(tag) });
+  // Paired: the phone's certificate is the one just confirmed (and pinned by the caller).
+  if (carryOn) connection.link.authenticate();
+  return carryOn;
 }

@@ -36,7 +36,12 @@ export const CALL_STATES = [
   'ended',
   'failed',
 ] as const;
-export const CAPABILITIES = ['lock', 'call-control', 'sign-in'] as const;
+export const CAPABILITIES = ['lock', 'call-control', 'sign-in', 'pair-then-session'] as const;
+/**
+ * The phone's capability that lets a pairing connection carry on as a session once paired (docs/protocol.md,
+ * "Session after pairing"); a companion asks for it with pair-start `session` only when the phone lists it.
+ */
+export const PAIR_THEN_SESSION = 'pair-then-session';
 
 const phoneHello = z.object({
   type: z.literal('hello'),
@@ -77,6 +82,8 @@ export const messageSchemas = {
     mode: z.enum(PAIRING_MODES),
     sid: hex(16),
     share: hex(32),
+    // true: once paired, this connection carries on as a session (the phone listed PAIR_THEN_SESSION).
+    session: z.literal(true).optional(),
   }),
   pairConfirm: z.object({ type: z.literal('pair-confirm'), id, tag: hex(64) }),
   lock: bare('lock'),

@@ -10,10 +10,15 @@ import type { TLSSocket } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import { calculateGenerator, scalarFromBytesLE } from '../../native-bridge/link/cpace.js';
 import { encodeFrame } from '../../native-bridge/link/frame.js';
-import { identityFromPem } from '../../native-bridge/link/identity.js';
+import { createIdentity, identityFromPem, spkiHashOf } from '../../native-bridge/link/identity.js';
 import { decodeMessage, encodeMessage, type Message } from '../../native-bridge/link/messages.js';
 import { formatPairingCode, normalizePairingCode } from '../../native-bridge/link/pairing-code.js';
-import { PairingInitiator, PairingResponder, associatedData } from '../../native-bridge/link/pairing.js';
+import {
+  PairingInitiator,
+  PairingResponder,
+  associatedData,
+  pairingChannelId,
+} from '../../native-bridge/link/pairing.js';
 import { acceptSecure, connectSecure } from '../../native-bridge/link/tls.js';
 import { REPO, cleanup, runBtoe, show, startPhone, tempDir } from './helpers/processes.js';
 
@@ -318,5 +323,52 @@ describe('the lock vector against the real processes', () => {
     const certificate = new X509Certificate(await readFile(join(store, 'identity-cert.pem'), 'utf8'));
     expect(certificate.subject).toBe('CN=BToE Companion');
     expect(certificate.subject.toLowerCase()).not.toContain(hostname().toLowerCase());
+  });
+});
+
+describe('session after pairing against the real simulator', () => {
+  afterEach(cleanup);
+
+  it('the simulator lists pair-then-session, and once paired carries the connection on as a session, byte for byte', async () => {
+    const phone = await startPhone(['--test-peer-on-pc-port']);
+    const companion = createIdentity('BToE Companion');
+    const channel = await connectSecure(net.connect(phone.port, '127.0.0.1'), companion, 'pairing');
+    const read = frameReader(channel.socket);
+    const write = (frame: Buffer) => channel.socket.write(frame);
+    const hello = decodeMessage((await read()).subarray(4));
+    const expected = JSON.parse(vector('pair-session/1-phone-hello').json!) as Record<string, unknown>;
+    expect(hello).toMatchObject({ capabilities: expected.capabilities, pairing: expected.pairing });
+    write(bytes(vector('pairing/2-companion-ack-hello').frame!));
+    write(bytes(vector('message/hello-companion').frame!));
+    expect(hex(await read())).toBe(vector('pairing/4-phone-ack-hello').frame);
+
+    const initiator = new PairingInitiator({
+      password: '',
+      channelId: pairingChannelId(channel.socket),
+      companionSpkiHash: companion.spkiHash,
+      phoneSpkiHash: spkiHashOf(channel.peerCertificate),
+    });
+    const start = JSON.parse(vector('pair-session/2-pair-start').json!) as Record<string, unknown>;
+    write(
+      encodeFrame(
+        encodeMessage({ ...start, sid: hex(initiator.sid), share: hex(initiator.share) } as Message),
+      ),
+    );
+    const reply = decodeMessage((await read()).subarray(4));
+    if (reply.type !== 'pair-reply') throw new Error(`expected pair-reply, got ${JSON.stringify(reply)}`);
+    const tag = initiator.finish(bytes(reply.share), bytes(reply.tag));
+    expect(tag).toBeDefined();
+    write(encodeFrame(encodeMessage({ type: 'pair-confirm', id: 3, tag: hex(tag!) })));
+    expect(hex(await read())).toBe(vector('pair-session/3-paired-ack').frame);
+    // The same connection is now a session: the phone's state, then commands.
+    expect(hex(await read())).toBe(vector('pair-session/4-lock-state').frame);
+    expect(hex(await read())).toBe(vector('pair-session/5-sign-in-state').frame);
+    write(encodeFrame(encodeMessage({ type: 'ack', re: 2 })));
+    write(encodeFrame(encodeMessage({ type: 'ack', re: 3 })));
+    const from = phone.mark();
+    write(bytes(vector('pair-session/6-lock').frame!));
+    expect(decodeMessage((await read()).subarray(4))).toEqual({ type: 'ack', re: 4 });
+    await phone.waitFor('locked', 5_000, from);
+    channel.socket.destroy();
   });
 });

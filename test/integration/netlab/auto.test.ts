@@ -79,7 +79,8 @@ describe.skipIf(why !== undefined)(`Auto mode in the PC-port lab${why ? ` (skipp
     const paired = await agent.waitFor('paired', 10_000, from);
     expect(paired).toMatchObject({ id: phone.id, mode: 'auto' });
     const ready = await agent.waitFor('ready', 10_000, from);
-    expect(ready).toMatchObject({ id: phone.id });
+    // One TLS handshake for pairing and session: the pairing connection carried on (docs/protocol.md, section 6).
+    expect(ready).toMatchObject({ id: phone.id, pairingConnection: true });
     expect(await phone.waitFor('paired', 5_000)).toMatchObject({ mode: 'auto' });
 
     // Every phone was heard (the phone on this PC's port may first be heard before its switch learned this PC).

@@ -7,14 +7,20 @@ import {
   PhoneLinks,
   RECONNECT_INITIAL_MS,
   RECONNECT_MAX_MS,
+  STABLE_SESSION_MS,
   UPGRADE_INTERVAL_MS,
+  retryDelay,
 } from '../../../../main/core/phone-links.js';
 import { FakeCompanion, ManualTimers, pairedPhone, settle } from './fakes.js';
 
 function setup() {
   const companion = new FakeCompanion();
   const timers = new ManualTimers();
-  const links = new PhoneLinks(companion as unknown as Companion, { timers, random: () => 0.5 });
+  const links = new PhoneLinks(companion as unknown as Companion, {
+    timers,
+    random: () => 0.5,
+    now: () => timers.now,
+  });
   const events: string[] = [];
   links.on('connected', (s) => events.push(`connected ${s.address}`));
   links.on('disconnected', (id) => events.push(`disconnected ${id}`));
@@ -57,18 +63,61 @@ describe('PhoneLinks', () => {
     expect(links.states()[0]?.problem).toBe('the phone was reset');
   });
 
-  it('reconnects after the link drops, and retryNow skips the wait', async () => {
+  it('after a lasting session drops, retries at once; if that fails, backs off from RECONNECT_INITIAL_MS', async () => {
     const { companion, timers, links, events } = setup();
     links.refresh();
     await settle();
+    await timers.advance(STABLE_SESSION_MS);
+    companion.outcome = () => new LinkError('unreachable', 'connection refused');
     companion.links[0]!.drop();
     await settle();
     expect(events).toEqual(['connected tcp://192.0.2.10:24801', `disconnected ${companion.phones[0]!.id}`]);
+    // The immediate retry already ran (and failed): the next waits the first backoff step.
+    expect(companion.connects).toHaveLength(2);
     expect(timers.waiting).toEqual([RECONNECT_INITIAL_MS]);
+    companion.outcome = (_id, at) => at ?? 'tcp://192.0.2.10:24801';
     links.retryNow();
     await settle();
     expect(links.states()[0]?.connected).toBe(true);
+    expect(companion.connects).toHaveLength(3);
+  });
+
+  it('back at once after a drop when the phone answers: no timer involved', async () => {
+    const { companion, timers, links } = setup();
+    links.refresh();
+    await settle();
+    await timers.advance(STABLE_SESSION_MS);
+    companion.links[0]!.drop();
+    await settle();
+    expect(links.states()[0]?.connected).toBe(true);
     expect(companion.connects).toHaveLength(2);
+    expect(timers.waiting).toEqual([]);
+  });
+
+  it('a phone that accepts and drops at once meets a growing backoff, never a reconnect loop', async () => {
+    const { companion, timers, links } = setup();
+    links.refresh();
+    await settle();
+    await timers.advance(STABLE_SESSION_MS);
+    const delays: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      companion.links.at(-1)!.drop();
+      await settle();
+      delays.push(timers.waiting[0] ?? 0);
+      await timers.advance(timers.waiting[0] ?? 0);
+    }
+    // The first drop (of a lasting session) is retried at once; every short session after it doubles the wait.
+    expect(delays).toEqual([0, 1, 2, 4, 8, 16, 32, 64].map((n) => n * RECONNECT_INITIAL_MS));
+    expect(companion.connects).toHaveLength(9);
+  });
+
+  it('retryDelay: 0 first, then doubling from RECONNECT_INITIAL_MS with ±25 % jitter, capped', () => {
+    expect(retryDelay(0, 0.99)).toBe(0);
+    expect(retryDelay(1, 0)).toBe(0.75 * RECONNECT_INITIAL_MS);
+    expect(retryDelay(1, 0.5)).toBe(RECONNECT_INITIAL_MS);
+    expect(retryDelay(3, 0.5)).toBe(4 * RECONNECT_INITIAL_MS);
+    expect(retryDelay(80, 0.5)).toBe(RECONNECT_MAX_MS);
+    expect(retryDelay(2000, 0.999)).toBeLessThanOrEqual(1.25 * RECONNECT_MAX_MS);
   });
 
   it('drops the session of a phone that is no longer paired', async () => {

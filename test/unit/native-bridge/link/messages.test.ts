@@ -448,6 +448,30 @@ describe('decodeMessage', () => {
     ).toMatchObject({ code: 'bad-message', replyTo: 24 });
   });
 
+  it('session after pairing: pair-start carries session true after share; anything but true is bad-message', () => {
+    const start = {
+      type: 'pair-start',
+      id: 26,
+      mode: 'auto',
+      sid: SID,
+      share: SHARE,
+      session: true,
+    } as const;
+    expect(decodeMessage(json(start))).toEqual(start);
+    expect(Buffer.from(encodeMessage(start)).toString('utf8')).toMatch(
+      /"share":"[0-9a-f]{64}","session":true}$/,
+    );
+    for (const session of [false, 'yes', 1])
+      expect(decodeError(json({ ...start, session }))).toMatchObject({ code: 'bad-message', replyTo: 26 });
+    // An older companion's pair-start has no such member: unchanged.
+    const { session: _, ...older } = start;
+    expect(decodeMessage(json(older))).toEqual(older);
+    // An unknown capability in a phone's hello is read (and ignored by whoever does not know it).
+    const phone = EXAMPLES[0] as Extract<Message, { role: 'phone' }>;
+    const capabilities = ['lock', 'pair-then-session', 'some-future-thing'];
+    expect(decodeMessage(json({ ...phone, capabilities }))).toMatchObject({ capabilities });
+  });
+
   it.each([
     '555CALL',
     '+1555abc',
