@@ -204,7 +204,7 @@ export class PhoneDiscovery extends EventEmitter<DiscoveryEvents> {
     this.refreshLinks();
     if (this.options.watchLinks) {
       this.watcher = new LinkWatcher();
-      this.watcher.on('change', () => this.refreshLinks());
+      this.watcher.on('change', (bounced) => this.refreshLinks(bounced));
     }
     const requery = setInterval(() => this.query(), this.options.requeryMs);
     const sweep = setInterval(() => this.expire(), 1_000);
@@ -229,19 +229,21 @@ export class PhoneDiscovery extends EventEmitter<DiscoveryEvents> {
     return this.ask(links, [{ name: SERVICE_NAME, type: 'PTR' }]);
   }
 
-  /** Re-reads the links: joins the new ones and asks there at once; forgets what was heard on the gone ones. */
-  refreshLinks(): void {
+  /**
+   * Re-reads the links: joins the new ones and asks there at once; forgets what was heard on the gone ones. A link
+   * that lost its carrier meanwhile (`bounced`) went down and came up again, even if it reads the same now.
+   */
+  refreshLinks(bounced: ReadonlySet<string> = new Set()): void {
     if (this.stopped) return;
     const next = new Map(facingLinks(this.options.interfaces).map((l) => [l.name, l]));
+    const same = (name: string) =>
+      !bounced.has(name) && this.current.get(name)?.ipv4?.address === next.get(name)?.ipv4?.address;
     const cameUp: LinkInfo[] = [];
-    for (const [name, link] of next) {
-      const before = this.current.get(name);
-      if (!before || before.ipv4?.address !== link.ipv4?.address) cameUp.push(link);
-    }
+    for (const [name, link] of next) if (!this.current.has(name) || !same(name)) cameUp.push(link);
     for (const [name, before] of this.current) {
-      if (next.has(name) && next.get(name)!.ipv4?.address === before.ipv4?.address) continue;
+      if (next.has(name) && same(name)) continue;
       this.leave(before);
-      if (!next.has(name)) {
+      if (!next.has(name) || bounced.has(name)) {
         for (const entry of [...this.table.values()]) if (entry.phone.link === name) this.remove(entry);
         this.emit('link', { name, up: false });
       }

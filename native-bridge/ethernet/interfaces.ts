@@ -54,14 +54,30 @@ export function onLink(link: LinkInfo, address: string): boolean {
 }
 
 /**
+ * The link a line of `ip -o monitor link` says lost its carrier (or was deleted), if it says so: "3: pc0@if2:
+ * <NO-CARRIER,BROADCAST,MULTICAST,UP> ..." or "Deleted 3: pc0: <...>". Address lines and links with a carrier
+ * give undefined.
+ */
+export function carrierLost(line: string): string | undefined {
+  const link = /^(Deleted\s+)?\d+:\s+([^:@\s]+)(?:@[^:\s]*)?:\s+<([^>]*)>/.exec(line);
+  if (!link) return undefined;
+  const flags = link[3]!.split(',');
+  return link[1] || flags.includes('NO-CARRIER') || !flags.includes('LOWER_UP') ? link[2] : undefined;
+}
+
+/**
  * Tells when links may have changed. On Linux it follows `ip monitor link address` (a link that comes up is
  * known within milliseconds, so the companion can ask at once); everywhere it also polls, as a fallback.
+ * A change names the links that lost their carrier since the last one: a cable pulled and plugged back before
+ * the links are read again looks unchanged, yet it is a new plug-in for the phone behind it.
  */
-export class LinkWatcher extends EventEmitter<{ change: [] }> {
+export class LinkWatcher extends EventEmitter<{ change: [bounced: ReadonlySet<string>] }> {
   private monitor: ChildProcess | undefined;
   private readonly poll: NodeJS.Timeout;
   private pending = false;
   private stopped = false;
+  private bounced = new Set<string>();
+  private partial = '';
 
   constructor(pollMs = 2_000) {
     super();
@@ -78,7 +94,15 @@ export class LinkWatcher extends EventEmitter<{ change: [] }> {
       return;
     }
     child.on('error', () => undefined); // no `ip`: polling alone
-    child.stdout!.on('data', () => this.changed());
+    child.stdout!.on('data', (chunk: Buffer) => {
+      const lines = (this.partial + chunk.toString()).split('\n');
+      this.partial = lines.pop()!.slice(-4_096);
+      for (const line of lines) {
+        const lost = carrierLost(line);
+        if (lost) this.bounced.add(lost);
+      }
+      this.changed();
+    });
     child.unref();
     (child.stdout as unknown as { unref?: () => void }).unref?.();
     this.monitor = child;
@@ -89,7 +113,9 @@ export class LinkWatcher extends EventEmitter<{ change: [] }> {
     this.pending = true;
     setImmediate(() => {
       this.pending = false;
-      if (!this.stopped) this.emit('change');
+      const bounced = this.bounced;
+      this.bounced = new Set();
+      if (!this.stopped) this.emit('change', bounced);
     });
   }
 
