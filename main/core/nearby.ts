@@ -208,6 +208,16 @@ export class Nearby {
   }
 
   /**
+   * The claimants now, counted against the last full round, for a caller that knows no link changed since that
+   * round's query: every phone then on the link had its window to answer, discovery re-asks every 15 s, and a
+   * phone that came since announced itself (RFC 6762 section 8.3). So a phone that boots after the round is asked
+   * at once rather than after a second window; every phone heard is asked again, as in a round.
+   */
+  countSinceFullRound(): Promise<Round> {
+    return this.count(new Map());
+  }
+
+  /**
    * The claimants again, just before committing to one: phones heard since the round (or whose record changed)
    * are asked too, so a real phone that answered late still makes two claimants.
    */

@@ -2,16 +2,17 @@
 import { EventEmitter } from 'node:events';
 import type { DiscoveredPhone } from '../../native-bridge/ethernet/discovery.js';
 import { CompanionError } from './companion.js';
-import { DISCOVERY_ROUND_MS, type Nearby, type Probed, probeKey } from './nearby.js';
+import { DISCOVERY_ROUND_MS, type Nearby, type Probed, type Round, probeKey } from './nearby.js';
 import type { PairedPhone } from './pairing-store.js';
 import type { PhoneSession } from './phone-session.js';
 
 /**
  * The phone on this PC's port, kept: Auto pairing when policy allows it and, after a full discovery round and a
- * re-check just before committing, exactly one phone says this PC is on its PC port; then a session that comes
- * back by itself. With no user action only within AUTO_PAIR_AFTER_LINK_UP_MS of this PC's link coming up (the
- * cable was just plugged into the phone); otherwise the phone waits for the user's one click (`btoe pair`, the
- * window, the tray): `pendingPairing`. A second claimant heard after an Auto pairing drops it and asks the user.
+ * re-check just before committing, exactly one phone says this PC is on its PC port (a phone heard after a full
+ * round, no link having changed since, is counted against that round: a booting phone waits for no second
+ * window); then a session that comes back by itself. With no user action only within AUTO_PAIR_AFTER_LINK_UP_MS of
+ * this PC's link coming up (the cable was just plugged into the phone); otherwise the phone waits for the user's
+ * one click (`btoe pair`, the window, the tray): `pendingPairing`. A second claimant heard after an Auto pairing drops it and asks the user.
  * When a link comes up the companion asks at once (discovery sends a query) and tries the paired phone's last
  * address at once, without waiting for an announcement; after a drop it retries quickly for a while (a rebooting
  * phone listens again within seconds), then more slowly. A phone with a new identity (factory reset) is never
@@ -22,7 +23,10 @@ export type KeeperEvent =
   | { event: 'listed'; id: string; name: string; address: string; verified: false }
   | { event: 'gone'; id: string; name: string }
   | { event: 'paired'; id: string; address: string; mode: 'auto' | 'manual'; ms: number }
-  /** A claimant round's discovery window has passed (windowMs: how long it waited after its query). */
+  /**
+   * A claimant round's discovery window has passed (windowMs: how long it waited after its query; 0 when the round
+   * was counted against the last full one, no link having changed since).
+   */
   | { event: 'round'; windowMs: number }
   /** pairingConnection: the session is the Auto pairing's own connection (one TLS handshake in all). */
   | { event: 'ready'; id: string; address: string; ms: number; pairingConnection?: true }
@@ -75,6 +79,9 @@ export class PhoneKeeper extends EventEmitter<{ event: [KeeperEvent] }> {
   private lastOffer = '';
   /** When a link last came up: the start of the plug-in window. */
   private linkUpAt = Number.NEGATIVE_INFINITY;
+  /** Counts link changes; a full round is current while no link changed since its query. */
+  private linkChanges = 0;
+  private fullRoundAtChange = -1;
   private pending: PendingPairing | undefined;
   /** Phones heard while an Auto-paired phone is kept, asked whether they claim this PC too. */
   private readonly watched = new Map<string, Promise<Probed>>();
@@ -94,6 +101,7 @@ export class PhoneKeeper extends EventEmitter<{ event: [KeeperEvent] }> {
     const d = this.nearby.discovery;
     d.on('link', ({ name, up }) => {
       this.emit('event', { event: 'link', name, up });
+      this.linkChanges++;
       if (up) {
         this.linkUpAt = Date.now();
         this.scheduleRound();
@@ -329,8 +337,16 @@ export class PhoneKeeper extends EventEmitter<{ event: [KeeperEvent] }> {
     this.autoPairing = true;
     const started = Date.now();
     try {
-      const windowMs = this.options.roundMs ?? DISCOVERY_ROUND_MS;
-      const round = await this.nearby.round(windowMs, () => this.emit('event', { event: 'round', windowMs }));
+      const change = this.linkChanges;
+      let round: Round;
+      if (this.fullRoundAtChange === change) {
+        round = await this.nearby.countSinceFullRound();
+        this.emit('event', { event: 'round', windowMs: 0 });
+      } else {
+        const windowMs = this.options.roundMs ?? DISCOVERY_ROUND_MS;
+        round = await this.nearby.round(windowMs, () => this.emit('event', { event: 'round', windowMs }));
+        if (this.linkChanges === change) this.fullRoundAtChange = change;
+      }
       if (this.session || this.stopped || this.target()) return;
       if (round.claimants.length > 1) return this.offerManual(round.claimants);
       const only = round.claimants[0];

@@ -152,6 +152,45 @@ describe('claimants are counted after a full discovery round', () => {
     expect(decoy.list('paired')).toEqual([]);
   });
 
+  it('a phone that boots after a full round is asked at once: no second window, unless a link changed', async () => {
+    const real = await startPhone(['--test-peer-on-pc-port']);
+    const { companion, heard, keeper, events, waitFor } = await keeperWith(60_000);
+    const rounds = () => events.flatMap((e) => (e.event === 'round' ? [e.windowMs] : []));
+    keeper.start();
+    heard.linkUp();
+    await waitFor('round');
+    // The full round found no phone; the link bounces before the phone boots: its round starts over.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    heard.linkUp();
+    await vi.waitFor(() => expect(rounds()).toEqual([1_000, 1_000]), { timeout: 5_000 });
+    const queries = heard.queries;
+    heard.hear(real);
+    expect(await waitFor('paired')).toMatchObject({ id: real.id, mode: 'auto' });
+    expect(rounds()).toEqual([1_000, 1_000, 0]);
+    expect(heard.queries).toBe(queries);
+    expect(companion.pairings.get(real.id)).toMatchObject({ mode: 'auto' });
+  });
+
+  it('two phones that boot after a full round still make two claimants', async () => {
+    const [decoy, real] = await Promise.all([
+      startPhone(['--test-peer-on-pc-port']),
+      startPhone(['--test-peer-on-pc-port']),
+    ]);
+    const { companion, heard, keeper, events, waitFor } = await keeperWith(60_000);
+    keeper.start();
+    heard.linkUp();
+    await waitFor('round');
+    heard.hear(decoy, 'Decoy');
+    heard.hear(real);
+    // Counted together, or the second heard after the first was paired: either way no Auto pairing stays.
+    await vi.waitFor(
+      () =>
+        expect(events.some((e) => ['manual-offered', 'auto-pairing-dropped'].includes(e.event))).toBe(true),
+      { timeout: 10_000 },
+    );
+    await vi.waitFor(() => expect(companion.pairings.list()).toEqual([]), { timeout: 5_000 });
+  });
+
   it('outside the plug-in window the one claimant waits for a click; the click pairs it, confirmed', async () => {
     const real = await startPhone(['--test-peer-on-pc-port']);
     const { companion, heard, keeper, events, waitFor } = await keeperWith(0);
