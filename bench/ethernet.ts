@@ -100,7 +100,11 @@ class Proc {
       };
       const timer = setTimeout(() => {
         done();
-        reject(new Error(`${this.name}: no matching event within ${timeoutMs} ms. stderr: ${this.stderr}`));
+        reject(
+          new Error(
+            `${this.name}: no matching event within ${timeoutMs} ms; its last events: ${JSON.stringify(this.events.slice(-8))}; stderr: ${this.stderr}`,
+          ),
+        );
       }, timeoutMs);
       const done = () => {
         clearTimeout(timer);

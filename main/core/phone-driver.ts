@@ -56,6 +56,8 @@ export interface PhoneDriver extends EventEmitter<PhoneDriverEvents> {
   signIn(user: string, password: string): Promise<void>;
   pendingSignIn(now?: number): { request: SignInRequest; expiresAt: number } | undefined;
   close(): void;
+  /** Closed already: its 'close' event may have gone out before a listener was added (check after adding one). */
+  readonly isClosed: boolean;
 }
 
 /** The open protocol has every capability. */

@@ -210,7 +210,7 @@ export class PhoneLinks extends EventEmitter<PhoneLinksEvents> {
     session.on('signInRequest', (request) => this.emit('signInRequest', id, request));
     // The window shows the request (its address and code) from the session: not in the status snapshot.
     session.on('signInRequest', () => this.emit('changed'));
-    session.on('close', (reason) => {
+    const onClose = (reason: Error | undefined) => {
       if (link.session !== session) return;
       link.session = undefined;
       this.timers.clearTimeout(link.upgrade);
@@ -221,8 +221,11 @@ export class PhoneLinks extends EventEmitter<PhoneLinksEvents> {
       if (this.stopped || this.links.get(id) !== link || this.keptElsewhere(id)) return;
       if (this.now() - link.connectedAt >= STABLE_SESSION_MS) link.attempt = 0;
       this.schedule(id, link);
-    });
+    };
+    session.on('close', onClose);
     this.emit('connected', session);
+    // Closed between the handshake and here (a phone shutting down accepts, then exits): lost at once.
+    if (session.isClosed) onClose(undefined);
     this.emit('changed');
   }
 

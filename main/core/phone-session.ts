@@ -35,6 +35,10 @@ export class PhoneSession extends EventEmitter<PhoneDriverEvents> implements Pho
     connection.link.handle((request) => this.onPhoneRequest(request));
   }
 
+  get isClosed(): boolean {
+    return !this.connection.link.isOpen;
+  }
+
   get hello() {
     return this.connection.hello;
   }

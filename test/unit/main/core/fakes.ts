@@ -65,6 +65,10 @@ export class FakeLink extends EventEmitter<{ close: [LinkError | undefined] }> {
   #nextId = 1;
   closed = false;
 
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
   handle(handler: ((request: Request) => void) | undefined): void {
     this.#handler = handler;
   }
@@ -179,6 +183,8 @@ export class FakeCompanion {
   links: FakeLink[] = [];
   /** What connect does next: a session at that address, or an error. */
   outcome: (id: string, at: string | undefined) => Error | string = (id, at) => at ?? this.get(id)!.address;
+  /** The phone closes the next sessions before connect returns them (a phone shutting down accepts, then exits). */
+  closeOnArrival = false;
 
   readonly pairings = { list: () => this.phones, get: (id: string) => this.get(id) };
   readonly storeDir = '/home/amosm/.config/btoe-companion';
@@ -201,6 +207,7 @@ export class FakeCompanion {
     if (outcome instanceof Error) throw outcome;
     const { session, link } = fakeSession({ phone: this.get(id)!, address: outcome });
     this.links.push(link);
+    if (this.closeOnArrival) link.drop();
     return session;
   }
 }

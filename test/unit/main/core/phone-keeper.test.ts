@@ -89,6 +89,21 @@ describe('PhoneKeeper', () => {
     expect(companion.links).toHaveLength(2);
   });
 
+  it('a session the phone closed before it was adopted is lost at once, and the keeper comes back', async () => {
+    const { companion, keeper, next, events } = setup();
+    companion.closeOnArrival = true;
+    keeper.start();
+    await next('ready');
+    expect(await next('disconnected')).toMatchObject({ id: companion.phones[0]!.id });
+    expect(keeper.session).toBeUndefined();
+    companion.closeOnArrival = false;
+    await next(
+      'ready',
+      events.findIndex((e) => e.event === 'disconnected'),
+    );
+    expect(keeper.session?.isClosed).toBe(false);
+  });
+
   it('stops trusting a phone that answers at its own address with a new identity: pair again', async () => {
     const { companion, keeper, next } = setup();
     companion.outcome = () => new CompanionError('identity-changed', 'the phone was reset');

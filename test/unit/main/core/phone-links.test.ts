@@ -111,6 +111,20 @@ describe('PhoneLinks', () => {
     expect(companion.connects).toHaveLength(9);
   });
 
+  it('a session the phone closed before it was handed over is lost at once and tried again, not shown live', async () => {
+    const { companion, timers, links, events } = setup();
+    companion.closeOnArrival = true;
+    links.refresh();
+    await settle();
+    const id = companion.phones[0]!.id;
+    expect(events).toEqual(['connected tcp://192.0.2.10:24801', `disconnected ${id}`]);
+    expect(links.states()[0]).toMatchObject({ connected: false });
+    companion.closeOnArrival = false;
+    await timers.advance(timers.waiting[0]!);
+    expect(links.states()[0]).toMatchObject({ connected: true });
+    expect(companion.connects).toHaveLength(2);
+  });
+
   it('retryDelay: 0 first, then doubling from RECONNECT_INITIAL_MS with ±25 % jitter, capped', () => {
     expect(retryDelay(0, 0.99)).toBe(0);
     expect(retryDelay(1, 0)).toBe(0.75 * RECONNECT_INITIAL_MS);
