@@ -150,6 +150,14 @@ export class Companion {
     throw new CompanionError('not-paired', `no paired phone has the id ${selector} (see "btoe devices")`);
   }
 
+  /**
+   * Loads the pairing code ahead of a pairing that is likely soon (a phone said this PC is on its PC port), so the
+   * pairing does not wait for it to compile while the phone holds the connection open.
+   */
+  preparePairing(): void {
+    loadPairing().catch(() => undefined);
+  }
+
   /** Reads a phone's hello over a pairing connection without pairing. */
   async probe(addressText: string): Promise<{ id: string; hello: PhoneHello; address: PhoneAddress }> {
     const address = parseAddress(addressText);
@@ -421,6 +429,9 @@ export class Companion {
   }
 }
 
+/** Loaded on first use (or ahead, see preparePairing): CPace's curve arithmetic is only needed when pairing. */
+const loadPairing = () => import('../../native-bridge/link/companion-pairing.js');
+
 /** Resolves true when the connection carries on as a session (asked with `session`, and the phone can). */
 async function runPairing(
   connection: PhoneConnection,
@@ -429,9 +440,7 @@ async function runPairing(
   mode: PairingMode,
   session = false,
 ): Promise<boolean> {
-  // Loaded on first use: CPace's curve arithmetic is only needed when pairing.
-  const { PairingExchangeError, pairWithPhone } =
-    await import('../../native-bridge/link/companion-pairing.js');
+  const { PairingExchangeError, pairWithPhone } = await loadPairing();
   try {
     return await pairWithPhone(connection, identity, password, mode, session);
   } catch (error) {

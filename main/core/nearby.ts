@@ -91,6 +91,7 @@ export class Nearby {
   private remember(result: Probed): void {
     if (this.checked.size >= MAX_CHECKED) this.checked.delete(this.checked.keys().next().value!);
     const claimant = result.hello !== undefined && this.companion.onThisPcPort(result.hello);
+    if (claimant) this.companion.preparePairing();
     this.checked.delete(result.entry.key);
     this.checked.set(result.entry.key, { print: probeKey(result.entry), claimant, id: result.id });
   }
@@ -198,13 +199,48 @@ export class Nearby {
   /**
    * A full discovery round (a query, then DISCOVERY_ROUND_MS for every phone on the link to answer), then every
    * phone heard is asked over TLS. Its claimants are the phones whose hello says this PC is on their PC port,
-   * counted once per TLS identity.
+   * counted once per TLS identity. The TLS questions start while the window runs (the first few phones, as they
+   * are heard), so the count at its end mostly reads answers already in; the count itself is still made only
+   * once the window has passed. Undefined when `cut` aborts the window (a link changed: the caller starts over).
    */
-  async round(windowMs = DISCOVERY_ROUND_MS, windowPassed?: () => void): Promise<Round> {
-    await this.discovery.query().catch(() => undefined);
-    await new Promise((resolve) => setTimeout(resolve, windowMs));
+  async round(windowMs?: number, options?: { windowPassed?: () => void }): Promise<Round>;
+  async round(
+    windowMs: number,
+    options: { windowPassed?: () => void; cut: AbortSignal },
+  ): Promise<Round | undefined>;
+  async round(
+    windowMs = DISCOVERY_ROUND_MS,
+    { windowPassed, cut }: { windowPassed?: () => void; cut?: AbortSignal } = {},
+  ): Promise<Round | undefined> {
+    const probes = new Map<string, Promise<Probed>>();
+    const early = (entry: DiscoveredPhone) => {
+      const key = probeKey(entry);
+      if (probes.size < PROBE_CONCURRENCY && !probes.has(key)) probes.set(key, this.probe(entry));
+    };
+    const heard = (entry: DiscoveredPhone) => early(entry);
+    this.discovery.on('up', heard);
+    this.discovery.on('update', heard);
+    try {
+      await this.discovery.query().catch(() => undefined);
+      for (const entry of this.ranked()) early(entry);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, windowMs);
+        cut?.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(timer);
+            resolve();
+          },
+          { once: true },
+        );
+      });
+    } finally {
+      this.discovery.off('up', heard);
+      this.discovery.off('update', heard);
+    }
+    if (cut?.aborted) return undefined;
     windowPassed?.();
-    return this.count(new Map());
+    return this.count(probes);
   }
 
   /**
@@ -225,20 +261,25 @@ export class Nearby {
     return this.count(round.probes);
   }
 
-  private async count(probes: Map<string, Promise<Probed>>): Promise<Round> {
-    // Those that claimed this PC before first, then those not asked yet, newest first: in a table full of
-    // strangers, the phone that matters is asked within the probe budget.
+  /**
+   * The phones heard, in the order they are asked: those that claimed this PC before first, then those not asked
+   * yet, newest first. In a table full of strangers, the phone that matters is asked within the probe budget.
+   */
+  private ranked(): DiscoveredPhone[] {
     const rank = (p: DiscoveredPhone) => {
       const checked = this.checked.get(p.key);
       if (checked?.print !== probeKey(p)) return 1;
       return checked.claimant ? 0 : 2;
     };
-    const phones = this.discovery
+    return this.discovery
       .phones()
       .map((p) => ({ p, rank: rank(p) }))
       .sort((a, b) => a.rank - b.rank || b.p.firstSeen - a.p.firstSeen)
       .map(({ p }) => p);
-    const probed = await this.probeAll(phones, probes);
+  }
+
+  private async count(probes: Map<string, Promise<Probed>>): Promise<Round> {
+    const probed = await this.probeAll(this.ranked(), probes);
     const seen = new Set<string>();
     const claimants = probed.filter((p) => {
       if (!p.hello || !p.id || !this.companion.onThisPcPort(p.hello) || seen.has(p.id)) return false;

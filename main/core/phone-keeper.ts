@@ -82,6 +82,8 @@ export class PhoneKeeper extends EventEmitter<{ event: [KeeperEvent] }> {
   /** Counts link changes; a full round is current while no link changed since its query. */
   private linkChanges = 0;
   private fullRoundAtChange = -1;
+  /** Cuts the running round's window short when a link changes: its query went out on the links before. */
+  private roundCut: AbortController | undefined;
   private pending: PendingPairing | undefined;
   /** Phones heard while an Auto-paired phone is kept, asked whether they claim this PC too. */
   private readonly watched = new Map<string, Promise<Probed>>();
@@ -102,6 +104,7 @@ export class PhoneKeeper extends EventEmitter<{ event: [KeeperEvent] }> {
     d.on('link', ({ name, up }) => {
       this.emit('event', { event: 'link', name, up });
       this.linkChanges++;
+      this.roundCut?.abort();
       if (up) {
         this.linkUpAt = Date.now();
         this.scheduleRound();
@@ -134,6 +137,7 @@ export class PhoneKeeper extends EventEmitter<{ event: [KeeperEvent] }> {
   stop(): void {
     this.stopped = true;
     clearTimeout(this.autoPairTimer);
+    this.roundCut?.abort();
     this.session?.close();
     this.closeLimbo(true);
     this.wakeUp?.();
@@ -295,7 +299,7 @@ export class PhoneKeeper extends EventEmitter<{ event: [KeeperEvent] }> {
     this.session = session;
     const ms = Date.now() - this.lostAt;
     this.attempts = 0;
-    session.once('close', (reason) => {
+    const onClose = (reason: Error | undefined) => {
       if (this.session !== session) return;
       this.session = undefined;
       this.lostAt = Date.now();
@@ -305,7 +309,8 @@ export class PhoneKeeper extends EventEmitter<{ event: [KeeperEvent] }> {
         reason: reason?.message ?? 'the link closed',
       });
       this.wake();
-    });
+    };
+    session.once('close', onClose);
     this.emit('event', {
       event: 'ready',
       id: session.phone.id,
@@ -314,6 +319,8 @@ export class PhoneKeeper extends EventEmitter<{ event: [KeeperEvent] }> {
       ...(pairingConnection ? { pairingConnection: true as const } : {}),
     });
     this.closeLimbo();
+    // The phone may have closed it between the handshake and here (a phone shutting down accepts, then exits).
+    if (session.isClosed) onClose(undefined);
   }
 
   /** A claimant round soon (one at a time; another after it when something changed meanwhile). */
@@ -344,7 +351,14 @@ export class PhoneKeeper extends EventEmitter<{ event: [KeeperEvent] }> {
         this.emit('event', { event: 'round', windowMs: 0 });
       } else {
         const windowMs = this.options.roundMs ?? DISCOVERY_ROUND_MS;
-        round = await this.nearby.round(windowMs, () => this.emit('event', { event: 'round', windowMs }));
+        this.roundCut = new AbortController();
+        const full = await this.nearby.round(windowMs, {
+          windowPassed: () => this.emit('event', { event: 'round', windowMs }),
+          cut: this.roundCut.signal,
+        });
+        // Cut short: the link event that cut it asks for the next round.
+        if (!full) return;
+        round = full;
         if (this.linkChanges === change) this.fullRoundAtChange = change;
       }
       if (this.session || this.stopped || this.target()) return;
@@ -402,6 +416,7 @@ export class PhoneKeeper extends EventEmitter<{ event: [KeeperEvent] }> {
       this.emit('event', { event: 'auto-pair-failed', message: (error as Error).message });
     } finally {
       this.autoPairing = false;
+      this.roundCut = undefined;
       if (this.roundAgain) {
         this.roundAgain = false;
         this.scheduleRound();

@@ -171,6 +171,35 @@ describe('claimants are counted after a full discovery round', () => {
     expect(companion.pairings.get(real.id)).toMatchObject({ mode: 'auto' });
   });
 
+  it('a link that comes up during a round starts it over at once, and its phones are asked during the window', async () => {
+    const real = await startPhone(['--test-peer-on-pc-port']);
+    const { companion, heard, keeper, events, waitFor } = await keeperWith(60_000);
+    const asked: number[] = [];
+    const probe = companion.probe.bind(companion);
+    vi.spyOn(companion, 'probe').mockImplementation((address) => {
+      asked.push(Date.now());
+      return probe(address);
+    });
+    let windowPassedAt = 0;
+    keeper.on('event', (e) => {
+      if (e.event === 'round') windowPassedAt = Date.now();
+    });
+    // The keeper's first round starts with no link up: its query reached no phone.
+    keeper.start();
+    await vi.waitFor(() => expect(heard.queries).toBe(1));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const linkUpAt = Date.now();
+    heard.linkUp();
+    heard.hear(real);
+    expect(await waitFor('paired')).toMatchObject({ id: real.id, mode: 'auto' });
+    // The first round was cut (no window passed for it); the one from the link up is the only one.
+    expect(events.filter((e) => e.event === 'round')).toEqual([{ event: 'round', windowMs: 1_000 }]);
+    expect(heard.queries).toBe(2);
+    expect(windowPassedAt - linkUpAt).toBeGreaterThanOrEqual(1_000);
+    // Asked while the window ran, so the count at its end reads the answer already in.
+    expect(asked[0]).toBeLessThan(windowPassedAt);
+  });
+
   it('two phones that boot after a full round still make two claimants', async () => {
     const [decoy, real] = await Promise.all([
       startPhone(['--test-peer-on-pc-port']),
