@@ -3,7 +3,13 @@ import { EventEmitter } from 'node:events';
 // Loaded with the module (the phone side only): a restarted phone then serves its first connections at once
 // instead of loading mDNS right after it starts listening.
 import Bonjour from 'bonjour-service';
-import { type PhoneClaims, SERVICE_PROTOCOL, SERVICE_TYPE, encodeTxt } from './record.js';
+import {
+  type PhoneClaims,
+  SERVICE_NAME as SERVICE_TYPE_NAME,
+  SERVICE_PROTOCOL,
+  SERVICE_TYPE,
+  encodeTxt,
+} from './record.js';
 
 /**
  * The phone's side of discovery (the simulator's `--mdns`): publishes `_btoe._tcp` with bonjour-service, which
@@ -25,11 +31,15 @@ interface Registered {
   ttl: number;
   data: unknown;
 }
+type Query = (...args: unknown[]) => void;
 interface BonjourInternals {
   server: {
     register(records: Registered[]): void;
     unregister(records: Registered[]): void;
-    mdns: { respond(packet: { answers: Registered[] }, callback?: (error?: Error) => void): void };
+    mdns: {
+      respond(packet: { answers: Registered[] }, callback?: (error?: Error) => void): void;
+      query: Query;
+    };
   };
 }
 interface ServiceInternals {
@@ -63,6 +73,8 @@ export class PhoneAdvertiser extends EventEmitter<{ announced: []; warning: [Err
       port: options.port,
       txt: encodeTxt(options.claims),
     }) as unknown as ServiceInternals;
+    // In time: bonjour-service sends its first probe after a random 0-250 ms.
+    probeWithProposedRecords(bonjour, `${options.name}.${SERVICE_TYPE_NAME}`, () => service.records());
     const advertiser = new PhoneAdvertiser(bonjour, service);
     made.advertiser = advertiser;
     advertiser.records = service.records();
@@ -108,4 +120,35 @@ export class PhoneAdvertiser extends EventEmitter<{ announced: []; warning: [Err
       });
     });
   }
+}
+
+/**
+ * bonjour-service probes with a bare question (`<instance> ANY`). RFC 6762 section 8.2 has a probe carry the records
+ * it proposes in its Authority section (for the tie-break between two hosts probing the same name), and the
+ * companion takes such a probe as a hint to ask the phone over TLS at once (docs/protocol.md, section 5): the phone
+ * already listens while it probes. The instance's own records go in the Authority section, its addresses as
+ * additional records.
+ */
+function probeWithProposedRecords(
+  bonjour: InstanceType<typeof Bonjour>,
+  fqdn: string,
+  proposed: () => Registered[],
+): void {
+  const mdns = (bonjour as unknown as BonjourInternals).server.mdns;
+  const query = mdns.query.bind(mdns);
+  mdns.query = (...args: unknown[]) => {
+    const [question, type, ...rest] = args;
+    if (typeof question !== 'string' || type !== 'ANY' || question.toLowerCase() !== fqdn.toLowerCase())
+      return query(...args);
+    const records = proposed();
+    const own = (r: Registered) => r.name.toLowerCase() === fqdn.toLowerCase();
+    query(
+      {
+        questions: [{ name: question, type: 'ANY' }],
+        authorities: records.filter(own),
+        additionals: records.filter((r) => r.type === 'A' || r.type === 'AAAA'),
+      },
+      ...rest,
+    );
+  };
 }

@@ -81,7 +81,9 @@ interface Record {
 }
 interface Packet {
   type: string;
+  questions?: Array<{ name: string; type: string }>;
   answers?: Record[];
+  authorities?: Record[];
   additionals?: Record[];
 }
 interface RemoteInfo {
@@ -90,7 +92,7 @@ interface RemoteInfo {
   port: number;
 }
 interface MulticastDns {
-  on(event: 'response', listener: (packet: Packet, rinfo: RemoteInfo) => void): void;
+  on(event: 'response' | 'query', listener: (packet: Packet, rinfo: RemoteInfo) => void): void;
   on(event: 'error' | 'warning', listener: (error: Error) => void): void;
   on(event: 'ready', listener: () => void): void;
   query(
@@ -199,6 +201,7 @@ export class PhoneDiscovery extends EventEmitter<DiscoveryEvents> {
       socket.setMulticastLoopback(false);
       const stack: Stack = { family, socket, mdns, destroy: () => bonjour.destroy(), joined: new Map() };
       mdns.on('response', (packet, rinfo) => this.onResponse(packet, rinfo));
+      mdns.on('query', (packet, rinfo) => this.onProbe(packet, rinfo));
       this.stacks.push(stack);
     }
     this.refreshLinks();
@@ -339,13 +342,30 @@ export class PhoneDiscovery extends EventEmitter<DiscoveryEvents> {
   }
 
   private onResponse(packet: Packet, rinfo: RemoteInfo): void {
+    this.heard([...(packet.answers ?? []), ...(packet.additionals ?? [])], rinfo);
+  }
+
+  /**
+   * A phone probing for its instance name (RFC 6762 section 8.2) proposes its records in the probe's Authority
+   * section: a phone coming onto the link, heard some 0.5-0.75 s before its first announcement. Taken as the same
+   * claim as an announcement (checked over TLS before anything depends on it), so the phone is asked at once.
+   */
+  private onProbe(packet: Packet, rinfo: RemoteInfo): void {
+    const probing = (packet.questions ?? []).some(
+      (q) =>
+        q.type === 'ANY' && typeof q.name === 'string' && q.name.toLowerCase().endsWith(`.${SERVICE_NAME}`),
+    );
+    if (!probing || !packet.authorities?.length) return;
+    this.heard([...packet.authorities, ...(packet.additionals ?? [])], rinfo);
+  }
+
+  private heard(records: Record[], rinfo: RemoteInfo): void {
     if (this.stopped) return;
     this.stats.packets++;
     // RFC 6762 section 6: a response from any other port is not an mDNS response.
     if (rinfo.port !== 5353) return;
     const link = this.linkOf(rinfo);
     if (!link) return;
-    const records = [...(packet.answers ?? []), ...(packet.additionals ?? [])];
     const source = rinfo.address.split('%')[0]!;
     const instances = new Set<string>();
     for (const r of records) {

@@ -50,6 +50,33 @@ describe.skipIf(why !== undefined)(`discovery in the PC-port lab${why ? ` (skipp
     await phone.stop();
   });
 
+  it('a phone coming onto the link is heard from its first probe, before it announces, and Auto-paired', async () => {
+    const store = await labTempDir();
+    lab.down();
+    const agent = await startAgent(lab, store);
+    lab.up();
+    // The claimant round of the link up passes with no phone: the phone's app starts after its switch.
+    await agent.waitFor('round', 15_000);
+    const phone = await startLabPhone(lab, 'phone', [
+      '--mdns',
+      '--pc-port',
+      lab.ifaces.phonePcPort,
+      '--identity',
+      join(await labTempDir(), 'probing'),
+    ]);
+    try {
+      const advertised = await phone.waitFor('advertised', 20_000);
+      const listed = await agent.waitFor('listed', 15_000);
+      expect(listed.id).toBe(phone.id);
+      // Its probes (three, 250 ms apart, then the announcement) carried its records: heard 0.5 s or more before.
+      expect(Number(listed.t)).toBeLessThan(Number(advertised.t));
+      expect(await agent.waitFor('ready', 15_000)).toMatchObject({ id: phone.id });
+    } finally {
+      agent.send('quit');
+      await phone.stop();
+    }
+  });
+
   it('a paired phone whose address changes is found and reconnected at the new one', async () => {
     const identity = join(await labTempDir(), 'moving');
     const args = ['--mdns', '--pc-port', lab.ifaces.phonePcPort, '--identity', identity];
