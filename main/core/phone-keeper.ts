@@ -169,10 +169,12 @@ export class PhoneKeeper extends EventEmitter<{ event: [KeeperEvent] }> {
 
   /** The paired phone to keep connected: the most recently paired one. */
   private target(): PairedPhone | undefined {
-    return this.nearby.companion.pairings
-      .list()
-      .filter((p) => p.transport === 'tcp')
-      .sort((a, b) => b.pairedAt.localeCompare(a.pairedAt))[0];
+    // ISO 8601 times in UTC order as plain strings; localeCompare would map ICU's collation data (+3 MB RSS).
+    let latest: PairedPhone | undefined;
+    for (const p of this.nearby.companion.pairings.list()) {
+      if (p.transport === 'tcp' && (!latest || p.pairedAt > latest.pairedAt)) latest = p;
+    }
+    return latest;
   }
 
   private heard(p: DiscoveredPhone): void {

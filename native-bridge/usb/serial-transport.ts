@@ -351,7 +351,8 @@ export async function listPhonePorts(options: ListPhonePortsOptions = {}): Promi
       serialNumber: port.serialNumber,
     });
   }
-  return found.sort((a, b) => a.path.localeCompare(b.path));
+  // Device paths are ASCII: a plain order, without ICU's collation data.
+  return found.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
 async function defaultList(): Promise<SerialPortInfo[]> {
