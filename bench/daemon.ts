@@ -105,6 +105,13 @@ const GOALS = {
   reconnectAfterDropMs: { p50: 75, p99: 100 },
 } as const;
 const KDE_CONNECT_IDLE_MB = GOALS.daemonIdleMB;
+/**
+ * Node and V8 flags for the daemon's process, to measure a variant side by side with the default
+ * (BTOE_BENCH_DAEMON_NODE_FLAGS="--no-opt"; docs/performance.md, "Memory"). The default run uses none.
+ */
+const DAEMON_NODE_FLAGS = (process.env.BTOE_BENCH_DAEMON_NODE_FLAGS ?? '')
+  .split(/\s+/)
+  .filter((f) => f !== '');
 const toMB = (mib: number) => round2((mib * 2 ** 20) / 1e6);
 
 const progress = (message: string) => process.stderr.write(`bench daemon: ${message}\n`);
@@ -462,7 +469,12 @@ async function measure(): Promise<Record<string, unknown>> {
 
   const endpoint = ipcEndpoint(store);
   const daemonSpawnedAt = now();
-  const daemon = new Child('btoe daemon', [BTOE, 'daemon', '--json', '--store', store], env, leftovers);
+  const daemon = new Child(
+    'btoe daemon',
+    [...DAEMON_NODE_FLAGS, BTOE, 'daemon', '--json', '--store', store],
+    env,
+    leftovers,
+  );
   const ready = await daemon.next('ready');
   const atReady = memory(daemon.pid);
   const lockSources = ready.lockSources as string[];
@@ -908,6 +920,7 @@ async function measure(): Promise<Record<string, unknown>> {
       daemonReadyToPhoneConnectedMs: round2(sinceMs(ready.at, connectedAt)),
       lockSources,
       stoppedCleanlyOnSigterm: stoppedCleanly,
+      daemonNodeFlags: DAEMON_NODE_FLAGS,
     },
     baseline: {
       tlsPingPong: {
