@@ -748,9 +748,12 @@ describe('hostile bytes (property-based)', () => {
             const id = await probe();
             const got = c.frames.slice(start);
             const answeredRe = got.map((f) => f.message?.re);
-            // A request the phone acted on gets exactly one response before our probe's.
-            if (!c.closed && prediction.id !== undefined)
-              expect(answeredRe.filter((re) => re === prediction.id).length, context()).toBe(1);
+            // A request the phone acted on gets exactly one response before our probe's, besides the answers
+            // to earlier frames of the case that reused its id (fast-check favours ids near the bounds).
+            if (!c.closed && prediction.id !== undefined) {
+              const earlier = prediction.answered.filter((a) => a.re === prediction.id).length;
+              expect(answeredRe.filter((re) => re === prediction.id).length, context()).toBe(1 + earlier);
+            }
             if (!c.closed) expect(answeredRe.at(-1), context()).toBe(id);
           } else {
             await c.finish();
