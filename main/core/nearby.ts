@@ -65,6 +65,8 @@ const MAX_CHECKED = 1024;
 export class Nearby {
   /** What each discovery entry answered over TLS, by entry key: whether it says this PC is on its PC port. */
   private readonly checked = new Map<string, { print: string; claimant: boolean; id?: string }>();
+  /** The keys of `checked` that claim this PC: few, and asked about for every newcomer to a full table. */
+  private readonly claimantKeys = new Set<string>();
 
   constructor(
     readonly companion: Companion,
@@ -74,7 +76,8 @@ export class Nearby {
   /** A paired phone, or one that said over TLS that this PC is on its PC port: kept in a full table. */
   isImportant(claims: { id: string }): boolean {
     if (this.companion.pairings.get(claims.id)) return true;
-    return [...this.checked.values()].some((c) => c.claimant && c.id === claims.id);
+    for (const key of this.claimantKeys) if (this.checked.get(key)?.id === claims.id) return true;
+    return false;
   }
 
   /** Asked already, and of no interest: its place in a full table goes to a newcomer. */
@@ -89,11 +92,18 @@ export class Nearby {
   }
 
   private remember(result: Probed): void {
-    if (this.checked.size >= MAX_CHECKED) this.checked.delete(this.checked.keys().next().value!);
+    if (this.checked.size >= MAX_CHECKED) {
+      const oldest = this.checked.keys().next().value!;
+      this.checked.delete(oldest);
+      this.claimantKeys.delete(oldest);
+    }
     const claimant = result.hello !== undefined && this.companion.onThisPcPort(result.hello);
     if (claimant) this.companion.preparePairing();
-    this.checked.delete(result.entry.key);
-    this.checked.set(result.entry.key, { print: probeKey(result.entry), claimant, id: result.id });
+    const key = result.entry.key;
+    this.checked.delete(key);
+    this.checked.set(key, { print: probeKey(result.entry), claimant, id: result.id });
+    if (claimant) this.claimantKeys.add(key);
+    else this.claimantKeys.delete(key);
   }
 
   /** Opens discovery for this companion: phones that claim this PC or are paired always get into the table. */

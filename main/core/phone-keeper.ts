@@ -194,7 +194,8 @@ export class PhoneKeeper extends EventEmitter<{ event: [KeeperEvent] }> {
    */
   private async watchForSecondClaimant(p: DiscoveredPhone, target: PairedPhone): Promise<void> {
     const key = probeKey(p);
-    if (this.watched.has(key)) return;
+    // Asked already (as it is now: same record, same addresses) and not claiming this PC: nothing new to learn.
+    if (this.watched.has(key) || this.nearby.isExpendable(p)) return;
     if (this.watched.size >= 256) this.watched.clear();
     const probe = this.nearby.probe(p);
     this.watched.set(key, probe);

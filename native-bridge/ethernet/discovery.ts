@@ -134,7 +134,8 @@ export class PhoneDiscovery extends EventEmitter<DiscoveryEvents> {
   readonly stats: DiscoveryStats = { packets: 0, rejected: 0, rateLimited: 0, tableFull: 0, evicted: 0 };
   private readonly table = new Map<string, Entry>();
   private readonly perSource = new Map<string, number>();
-  private readonly refused = new Map<string, string>();
+  /** Records refused for lack of room, by instance; `asked`: refused as a phone already asked and of no interest. */
+  private readonly refused = new Map<string, { print: string; asked?: DiscoveredPhone }>();
   private readonly sourceBuckets = new Map<string, { tokens: number; at: number }>();
   private readonly stacks: Stack[] = [];
   private current = new Map<string, LinkInfo>();
@@ -410,14 +411,15 @@ export class PhoneDiscovery extends EventEmitter<DiscoveryEvents> {
       entry.phone = { ...entry.phone, lastSeen: now };
       return;
     }
-    if (
-      !entry &&
-      this.table.size >= this.options.maxPhones &&
-      this.refused.get(key) === print &&
-      !this.oldestExpendable()
-    ) {
-      this.stats.tableFull++;
-      return;
+    if (!entry && this.table.size >= this.options.maxPhones) {
+      const refused = this.refused.get(key);
+      if (
+        refused?.print === print &&
+        (refused.asked ? this.options.expendable?.(refused.asked) : !this.oldestExpendable())
+      ) {
+        this.stats.tableFull++;
+        return;
+      }
     }
     if (entry) {
       refill(entry, now, this.options.minUpdateMs);
@@ -458,6 +460,9 @@ export class PhoneDiscovery extends EventEmitter<DiscoveryEvents> {
     if ((this.perSource.get(source) ?? 0) >= this.options.maxPerSource) return this.refuse(key, print);
     if (this.table.size >= this.options.maxPhones) {
       const important = this.options.important?.(phone.claims) ?? false;
+      // A newcomer already asked, and of no interest, takes nobody's place: a crowd larger than the table would
+      // otherwise keep evicting itself, each eviction one more phone to ask again.
+      if (!important && this.options.expendable?.(phone)) return this.refuse(key, print, phone);
       const victim = this.oldestExpendable() ?? (important ? this.oldestUnimportant() : undefined);
       if (!victim) return this.refuse(key, print);
       this.stats.evicted++;
@@ -571,10 +576,10 @@ export class PhoneDiscovery extends EventEmitter<DiscoveryEvents> {
   }
 
   /** Remembers a record refused for lack of room, so that its repetitions cost a lookup (bounded). */
-  private refuse(key: string, print: string): void {
+  private refuse(key: string, print: string, asked?: DiscoveredPhone): void {
     this.stats.tableFull++;
     if (this.refused.size >= 4096) this.refused.clear();
-    this.refused.set(key, print);
+    this.refused.set(key, asked ? { print, asked } : { print });
   }
 
   private sourceAllows(source: string, now: number): boolean {
