@@ -27,6 +27,7 @@ import {
   type Stats,
   delay,
   interleaved,
+  lockAndDialAtRest,
   now,
   pinger,
   ratio,
@@ -194,18 +195,14 @@ async function main(): Promise<Record<string, unknown>> {
   );
   const tlsPing = pinger(tlsChannel.socket);
   const session: PhoneSession = await companion.connect(undefined);
-  let lockNext = true;
-  const lockOp = () => {
-    const op = lockNext ? session.lock() : session.unlock();
-    lockNext = !lockNext;
-    return op;
-  };
+  const atRest = lockAndDialAtRest(session, DIALLED);
   const kinds: RoundTripKind[] = [
     { name: 'tcp', op: tcpPing },
     { name: 'tls', op: tlsPing },
-    { name: 'lock', op: lockOp },
-    // dial → ack; the hangup after each (so the next dial finds no call) is not timed.
-    { name: 'dial', op: () => session.dial(DIALLED), after: () => session.hangup() },
+    // lock/unlock → ack, the phone's lock-state event awaited (untimed) before the next.
+    { name: 'lock', op: atRest.lock, after: atRest.afterLock },
+    // dial → ack; the hangup and the call's end (so the next dial meets a phone at rest) are not timed.
+    { name: 'dial', op: atRest.dial, after: atRest.afterDial },
     // Not a goal: the same link without the phone's state change and lock-state event, to split the figure.
     { name: 'ping', op: () => session.ping() },
   ];
@@ -369,13 +366,13 @@ async function main(): Promise<Record<string, unknown>> {
     },
     lockRoundTrip: {
       ...lock,
-      what: "PhoneSession lock()/unlock() alternately, request → ack, against the simulator process (which also sends lock-state first and prints a 'locked'/'unlocked' line that this process reads)",
+      what: "PhoneSession lock()/unlock() alternately, request → ack, against the simulator process (which then sends its lock-state event and prints a 'locked'/'unlocked' line that this process reads); each starts once that event of the previous one has arrived (untimed)",
       ratioToTls: ratios(lock, tls),
       ratioToTcp: ratios(lock, tcp),
     },
     dialRoundTrip: {
       ...dial,
-      what: `PhoneSession dial(${DIALLED}), request → ack, against the simulator (which then sends the call's dialing event); hangup after each, untimed`,
+      what: `PhoneSession dial(${DIALLED}), request → ack, against the simulator (which then sends the call's dialing and ringback events); after each, untimed, the hangup and the call's ended event: the next dial meets a phone at rest`,
       ratioToTls: ratios(dial, tls),
       ratioToTcp: ratios(dial, tcp),
     },

@@ -12,6 +12,7 @@ import { createInterface } from 'node:readline';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { PerformanceObserver } from 'node:perf_hooks';
+import type { PhoneSession } from '../main/core/phone-session.js';
 
 export const LOOPBACK = '127.0.0.1';
 
@@ -92,6 +93,53 @@ export async function timeEach(
     if (into) into.push(sinceUs(t0));
     if (after) await after();
   }
+}
+
+/**
+ * The lock and dial round trips on a phone at rest: each command starts once the phone's events about the
+ * previous one (its `lock-state`, the call's `ended`) have arrived and been acknowledged. Back to back, the next
+ * command met the phone and the companion still busy with those events, which measured their queueing (dial p99
+ * 1143 against 464 µs at rest in one run, lock 232 against 206), not a user's click.
+ */
+export function lockAndDialAtRest(
+  session: PhoneSession,
+  number: string,
+): {
+  lock: () => Promise<unknown>;
+  afterLock: () => Promise<void>;
+  dial: () => Promise<unknown>;
+  afterDial: () => Promise<void>;
+} {
+  let lockNext = true;
+  const until = (ready: () => boolean, event: 'lock' | 'call'): Promise<void> =>
+    ready()
+      ? Promise.resolve()
+      : new Promise((resolve, reject) => {
+          const timer = setTimeout(() => {
+            session.off(event, check);
+            reject(new Error(`the phone sent no ${event} event within 5 s`));
+          }, 5_000);
+          const check = () => {
+            if (!ready()) return;
+            clearTimeout(timer);
+            session.off(event, check);
+            resolve();
+          };
+          session.on(event, check);
+        });
+  return {
+    lock: () => {
+      const op = lockNext ? session.lock() : session.unlock();
+      lockNext = !lockNext;
+      return op;
+    },
+    afterLock: () => until(() => session.locked === !lockNext, 'lock'),
+    dial: () => session.dial(number),
+    afterDial: async () => {
+      await session.hangup();
+      await until(() => session.call === undefined, 'call');
+    },
+  };
 }
 
 /** One kind of round trip in an interleaved run; `after` (untimed) runs after each, e.g. a hangup. */

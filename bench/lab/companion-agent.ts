@@ -15,7 +15,7 @@ import { loadPolicy } from '../../main/core/policy.js';
 import { parseAddress } from '../../native-bridge/link/address.js';
 import { createIdentity } from '../../native-bridge/link/identity.js';
 import { connectSecure } from '../../native-bridge/link/tls.js';
-import { pinger, stats, tcpConnect, timeEach } from '../measure.js';
+import { lockAndDialAtRest, pinger, stats, tcpConnect, timeEach } from '../measure.js';
 
 const t = () => performance.timeOrigin + performance.now();
 const say = (body: Record<string, unknown>) =>
@@ -51,7 +51,7 @@ async function rtt(rounds: number, perRound: number, tcpAddress: string, tlsAddr
   if (!session) throw new Error('no session with the phone');
   const tcp = await connectTo(tcpAddress);
   const tls = await connectSecure(await connectTo(tlsAddress), createIdentity('BToE lab rtt'), 'session');
-  let lockNext = true;
+  const atRest = lockAndDialAtRest(session, '+12015550123');
   const kinds: {
     name: string;
     op: () => Promise<unknown>;
@@ -60,17 +60,9 @@ async function rtt(rounds: number, perRound: number, tcpAddress: string, tlsAddr
   }[] = [
     { name: 'tcp', op: pinger(tcp), samples: [] },
     { name: 'tls', op: pinger(tls.socket), samples: [] },
-    {
-      name: 'lock',
-      op: () => {
-        const op = lockNext ? session.lock() : session.unlock();
-        lockNext = !lockNext;
-        return op;
-      },
-      samples: [],
-    },
-    // dial → ack; the hangup after each (so the next dial finds no call) is not timed.
-    { name: 'dial', op: () => session.dial('+12015550123'), after: () => session.hangup(), samples: [] },
+    // As in bench.ts: each lock and dial meets the phone at rest (its events about the previous one received).
+    { name: 'lock', op: atRest.lock, after: atRest.afterLock, samples: [] },
+    { name: 'dial', op: atRest.dial, after: atRest.afterDial, samples: [] },
   ];
   for (const kind of kinds) await timeEach(200, kind.op, undefined, kind.after);
   for (let round = 0; round < rounds; round++) {
