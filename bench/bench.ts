@@ -15,6 +15,7 @@ import { runHidTunnelBench } from './hid-tunnel.js';
 import {
   BTOE,
   Child,
+  DIALLED,
   gnuTimeWorks,
   peakRssMiB,
   LOOPBACK as HOST,
@@ -66,8 +67,6 @@ const N = {
 
 /** Goals from the issues and docs/performance notes (KDE Connect's medians on this kind of machine). */
 const GOALS = { ackP99RatioToTls: 2, pairingP50Ms: 40, reconnectP50Ms: 75 } as const;
-/** A number the simulator dials in the dial round trips (hung up after each). */
-const DIALLED = '+12015550123';
 
 const progress = (message: string) => process.stderr.write(`bench: ${message}\n`);
 
@@ -195,7 +194,7 @@ async function main(): Promise<Record<string, unknown>> {
   );
   const tlsPing = pinger(tlsChannel.socket);
   const session: PhoneSession = await companion.connect(undefined);
-  const atRest = lockAndDialAtRest(session, DIALLED);
+  const atRest = lockAndDialAtRest(session);
   const kinds: RoundTripKind[] = [
     { name: 'tcp', op: tcpPing },
     { name: 'tls', op: tlsPing },

@@ -35,6 +35,7 @@ import { connectSecure } from '../native-bridge/link/tls.js';
 import {
   BTOE,
   Child,
+  DIALLED,
   gnuTimeWorks,
   peakRssMiB,
   LOOPBACK as HOST,
@@ -62,7 +63,6 @@ import { type Goal, type GoalVariant, absoluteGoal, relativeGoal, relativeVarian
 
 const PIN = '246810';
 const DIAL_URL = 'tel:+1-201-555-0123';
-const DIALLED = '+12015550123';
 const SCREENSAVER = { path: '/org/freedesktop/ScreenSaver', iface: 'org.freedesktop.ScreenSaver' } as const;
 const PROBE = { path: '/org/btoe/Bench', iface: 'org.btoe.Bench', member: 'Probe' } as const;
 

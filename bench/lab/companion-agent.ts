@@ -51,7 +51,7 @@ async function rtt(rounds: number, perRound: number, tcpAddress: string, tlsAddr
   if (!session) throw new Error('no session with the phone');
   const tcp = await connectTo(tcpAddress);
   const tls = await connectSecure(await connectTo(tlsAddress), createIdentity('BToE lab rtt'), 'session');
-  const atRest = lockAndDialAtRest(session, '+12015550123');
+  const atRest = lockAndDialAtRest(session);
   const kinds: {
     name: string;
     op: () => Promise<unknown>;
